@@ -1,0 +1,91 @@
+#pragma once
+/// @file
+/// Cache purge: `POST /zones/{zone_id}/purge_cache` with exactly one purge type per request (files, tags, hosts,
+/// prefixes, or everything). Per-request item caps come from the zone's PlanProfile.
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ckp/api/envelope.hpp"
+#include "ckp/api/limits.hpp"
+
+namespace ckp::api::purge {
+
+/// The purge type of one request.
+enum class Kind { files, tags, hosts, prefixes, everything };
+
+/// The JSON field name of @p kind (`"files"`, `"tags"`, …, `"purge_everything"`).
+constexpr const char* field_name(Kind kind) noexcept {
+  switch (kind) {
+    case Kind::files: return "files";
+    case Kind::tags: return "tags";
+    case Kind::hosts: return "hosts";
+    case Kind::prefixes: return "prefixes";
+    case Kind::everything: return "purge_everything";
+  }
+  return "files";
+}
+
+/// A URL to purge, with the headers that form its cache key (CF-Device-Type, CF-IPCountry, Accept-Language, Origin)
+/// when a custom cache key is in use.
+struct File {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// How many items of @p kind one request may carry on @p plan (1 for everything).
+inline std::size_t max_items(Kind kind, const PlanProfile& plan) {
+  switch (kind) {
+    case Kind::files: return plan.max_urls_per_request;
+    case Kind::everything: return 1;
+    default: return plan.max_flex_items_per_request;
+  }
+}
+
+inline std::string path(std::string_view zone_id) { return "/zones/" + url_encode_component(zone_id) + "/purge_cache"; }
+
+namespace detail {
+inline Request post(std::string_view zone_id, const json& body) {
+  Request r(Method::post, path(zone_id), RequestClass::purge);
+  r.headers.set("Content-Type", "application/json");
+  r.body = body.dump();
+  return r;
+}
+}  // namespace detail
+
+/// Purge URLs. Files without headers are sent as plain strings, files with headers as `{url, headers}` objects.
+inline Request files(std::string_view zone_id, std::span<const File> items) {
+  json arr = json::array();
+  for (const auto& f : items) {
+    if (f.headers.empty()) {
+      arr.push_back(f.url);
+    } else {
+      json h = json::object();
+      for (const auto& [k, v] : f.headers) h[k] = v;
+      arr.push_back(json{{"url", f.url}, {"headers", h}});
+    }
+  }
+  return detail::post(zone_id, json{{"files", arr}});
+}
+
+/// Purge by tags, hosts or prefixes (@p kind must be one of those).
+inline Request flex(std::string_view zone_id, Kind kind, std::span<const std::string> items) {
+  json arr = json::array();
+  for (const auto& s : items) arr.push_back(s);
+  return detail::post(zone_id, json{{field_name(kind), arr}});
+}
+
+/// Purge everything cached for the zone.
+inline Request everything(std::string_view zone_id) { return detail::post(zone_id, json{{"purge_everything", true}}); }
+
+/// Parses any purge response: the purge id on success.
+inline Result<std::string> parse(const Response& r) {
+  auto env = read_envelope(r);
+  if (!env) return std::move(env).error();
+  return api::detail::string_field(env->result, "id").value_or("");
+}
+
+}  // namespace ckp::api::purge

@@ -1,0 +1,43 @@
+#include <doctest/doctest.h>
+
+#include "ckp/api/rate_headers.hpp"
+
+using namespace ckp;
+using namespace ckp::api;
+
+TEST_CASE("Ratelimit and Ratelimit-Policy") {
+  auto s = parse_ratelimit(R"("default";r=50;t=30)");
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].policy == "default");
+  CHECK(s[0].remaining == 50);
+  CHECK(s[0].reset_seconds == 30);
+
+  auto p = parse_ratelimit_policy(R"("burst";q=100;w=60, "daily";q=1000;w=86400)");
+  REQUIRE(p.size() == 2);
+  CHECK(p[0].quota == 100);
+  CHECK(p[0].window_seconds == 60);
+  CHECK(p[1].policy == "daily");
+  CHECK(p[1].window_seconds == 86400);
+}
+
+TEST_CASE("malformed rate headers are skipped, not fatal") {
+  CHECK(parse_ratelimit("").empty());
+  auto s = parse_ratelimit(R"(garbage;r=abc;t=;;=5, "x";r=-1)");
+  REQUIRE(s.size() == 2);
+  CHECK_FALSE(s[0].remaining);
+  CHECK_FALSE(s[0].reset_seconds);
+  CHECK(s[1].remaining == -1);
+}
+
+TEST_CASE("Retry-After as seconds or HTTP date") {
+  Instant now = from_unix_seconds(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+  CHECK(parse_retry_after("120", now) == std::chrono::seconds(120));
+  CHECK(parse_retry_after(" 0 ", now) == Duration{0});
+  CHECK(parse_retry_after("Sun, 06 Nov 1994 08:51:37 GMT", now) == std::chrono::seconds(120));
+  CHECK(parse_retry_after("Sun, 06 Nov 1994 08:40:00 GMT", now) == Duration{0});
+  CHECK_FALSE(parse_retry_after("-5", now));
+  CHECK_FALSE(parse_retry_after("soon", now));
+  CHECK_FALSE(parse_retry_after("Sun, 06 Xyz 1994 08:51:37 GMT", now));
+  CHECK(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT") == 0);
+  CHECK(parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT") == 1835438400);
+}
