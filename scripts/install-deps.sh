@@ -4,7 +4,7 @@
 set -euo pipefail
 
 declare -A groups=(
-  [core]="g++ cmake make pkg-config ccache nlohmann-json3-dev libfmt-dev doctest-dev libcpp-httplib-dev libcli11-dev libssl-dev zlib1g-dev libbrotli-dev ca-certificates"
+  [core]="g++ cmake make pkg-config ccache nlohmann-json3-dev libfmt-dev doctest-dev libcpp-httplib-dev libcli11-dev libssl-dev zlib1g-dev libbrotli-dev ca-certificates python3-jsonschema"
 )
 
 wanted=()

@@ -14,24 +14,25 @@
 namespace ckp::api {
 
 /// One list member of `Ratelimit`: the policy name, remaining quota `r`, seconds until the window resets `t`.
+/// Cloudflare sends whole seconds; a time-scaled emulator may send decimals (`t=0.25`), which are accepted.
 struct RateLimitState {
   std::string policy;
-  std::optional<std::int64_t> remaining;
-  std::optional<std::int64_t> reset_seconds;
+  std::optional<double> remaining;
+  std::optional<double> reset_seconds;
 };
 
 /// One list member of `Ratelimit-Policy`: the policy name, quota `q` per window of `w` seconds.
 struct RateLimitPolicyHeader {
   std::string policy;
-  std::optional<std::int64_t> quota;
-  std::optional<std::int64_t> window_seconds;
+  std::optional<double> quota;
+  std::optional<double> window_seconds;
 };
 
 namespace detail {
 
 struct SfItem {
   std::string name;
-  std::vector<std::pair<std::string, std::int64_t>> params;  // integer parameters only; others are skipped
+  std::vector<std::pair<std::string, double>> params;  // numeric parameters only; others are skipped
 };
 
 inline std::string_view trim(std::string_view s) {
@@ -54,6 +55,24 @@ inline std::optional<std::int64_t> parse_int(std::string_view s) {
   return negative ? -v : v;
 }
 
+/// Parses a structured-field number: an integer or a decimal with up to three fraction digits.
+inline std::optional<double> parse_number(std::string_view s) {
+  s = trim(s);
+  auto dot = s.find('.');
+  if (dot == std::string_view::npos) {
+    auto i = parse_int(s);
+    return i ? std::optional<double>(static_cast<double>(*i)) : std::nullopt;
+  }
+  std::string_view frac = s.substr(dot + 1);
+  if (frac.empty() || frac.size() > 3) return std::nullopt;
+  auto whole = parse_int(s.substr(0, dot));
+  auto part = parse_int(frac);
+  if (!whole || !part || frac.front() == '-') return std::nullopt;
+  double scale = frac.size() == 1 ? 10.0 : frac.size() == 2 ? 100.0 : 1000.0;
+  double magnitude = static_cast<double>(*whole < 0 ? -*whole : *whole) + static_cast<double>(*part) / scale;
+  return s.front() == '-' ? -magnitude : magnitude;
+}
+
 /// A forgiving parser for a structured-field list whose members are a name with integer parameters.
 /// Malformed members are skipped, never fatal: a header must never break a request.
 inline std::vector<SfItem> parse_sf_list(std::string_view header) {
@@ -74,14 +93,14 @@ inline std::vector<SfItem> parse_sf_list(std::string_view header) {
       std::string_view param = trim(member.substr(0, semi));
       auto eq = param.find('=');
       if (eq == std::string_view::npos) continue;
-      if (auto v = parse_int(param.substr(eq + 1))) item.params.emplace_back(std::string(trim(param.substr(0, eq))), *v);
+      if (auto v = parse_number(param.substr(eq + 1))) item.params.emplace_back(std::string(trim(param.substr(0, eq))), *v);
     }
     items.push_back(std::move(item));
   }
   return items;
 }
 
-inline std::optional<std::int64_t> param(const SfItem& item, std::string_view key) {
+inline std::optional<double> param(const SfItem& item, std::string_view key) {
   for (const auto& [k, v] : item.params)
     if (k == key) return v;
   return std::nullopt;

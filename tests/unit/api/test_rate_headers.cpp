@@ -20,6 +20,16 @@ TEST_CASE("Ratelimit and Ratelimit-Policy") {
   CHECK(p[1].window_seconds == 86400);
 }
 
+TEST_CASE("decimal windows from a time-scaled emulator") {
+  auto p = parse_ratelimit_policy(R"("default";q=1200;w=0.3)");
+  REQUIRE(p.size() == 1);
+  CHECK(*p[0].window_seconds == doctest::Approx(0.3));
+  auto s = parse_ratelimit(R"("default";r=10;t=1.25, "x";t=1.2345, "y";t=-0.5)");
+  CHECK(*s[0].reset_seconds == doctest::Approx(1.25));
+  CHECK_FALSE(s[1].reset_seconds);
+  CHECK(*s[2].reset_seconds == doctest::Approx(-0.5));
+}
+
 TEST_CASE("malformed rate headers are skipped, not fatal") {
   CHECK(parse_ratelimit("").empty());
   auto s = parse_ratelimit(R"(garbage;r=abc;t=;;=5, "x";r=-1)");

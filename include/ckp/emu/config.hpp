@@ -1,0 +1,72 @@
+#pragma once
+/// @file
+/// Configuration of the emulated Cloudflare server: tokens, zones, plan, the global rate limit, time scale,
+/// latency and injected faults. Plain aggregates with defaulted members; the server model copies them.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ckp/api/limits.hpp"
+#include "ckp/api/time.hpp"
+
+namespace ckp::emu {
+
+/// How long the server takes to answer: base + U[0, jitter) + per_item × items in a bulk/purge request.
+/// Latency is real time the front waits; it is NOT divided by Config::time_scale.
+struct LatencyModel {
+  Duration base{0};
+  Duration jitter{0};
+  Duration per_item{0};
+};
+
+/// Injected faults. Every rate is a probability per request in [0, 1]; draws come from a generator seeded with
+/// Config::fault_seed, so a run repeats exactly. At most one request-level fault is drawn per request (the rates
+/// are stacked in the order below, so their sum should stay ≤ 1). Faults are drawn only for requests that passed
+/// authentication and the global rate limit.
+struct FaultRates {
+  double error_500 = 0;    ///< 500 envelope; the request is NOT applied
+  double error_502 = 0;    ///< 502 HTML page from a "proxy"; NOT applied
+  double error_503 = 0;    ///< 503 envelope; NOT applied
+  double slow = 0;         ///< applied normally, answered `slow_delay` later
+  Duration slow_delay = std::chrono::seconds(2);
+  double disconnect = 0;   ///< applied, then the connection is closed before the response is complete
+  double truncate = 0;     ///< applied, then a 200 whose JSON body is cut short (only JSON responses are cut)
+  double html = 0;         ///< NOT applied; a 502 with an HTML body (same as error_502, separate knob)
+  double partial_bulk = 0; ///< per KEY of a bulk write/delete: reported in unsuccessful_keys and NOT applied
+  /// Keys starting with this prefix always fail in bulk writes/deletes (listed in unsuccessful_keys, not applied)
+  /// and single-key writes/deletes of them get 500. Empty = none. Lets tests know exactly which keys truly fail.
+  std::string poison_prefix;
+};
+
+/// One API token and the account it may act on.
+struct TokenGrant {
+  std::string token;
+  std::string account_id;
+};
+
+/// A zone the emulator knows.
+struct ZoneSpec {
+  std::string name;
+  std::string id;          ///< 32 hex chars
+  std::string account_id;
+};
+
+/// Everything that configures the server model.
+struct Config {
+  std::vector<TokenGrant> tokens;      ///< at least one; requests with any other token get 403 code 10000
+  std::string account_name = "Emulated Account";
+  std::vector<ZoneSpec> zones;
+  api::PlanProfile plan = api::PlanProfile::enterprise();
+  api::GlobalRateLimit rate_limit;     ///< per token: quota per window, lockout on exceed; quota ≤ 0 disables it
+  double time_scale = 1.0;             ///< every window, lockout, bucket refill and Retry-After shrinks by this factor
+  LatencyModel latency;
+  FaultRates faults;
+  std::uint64_t fault_seed = 1;
+  /// The purge log keeps at most this many entries (older ones are dropped and counted), so a long benchmark
+  /// cannot grow memory without bound.
+  std::size_t purge_log_limit = 100'000;
+};
+
+}  // namespace ckp::emu

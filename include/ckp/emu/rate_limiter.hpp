@@ -1,0 +1,149 @@
+#pragma once
+/// @file
+/// Cloudflare's global API rate limit as the emulator enforces it: a sliding window per token (default 1200 requests
+/// in 300 s), a lockout after going over (every request refused for 300 s), and the `Ratelimit` /
+/// `Ratelimit-Policy` / `Retry-After` headers that describe it. Time is passed in; durations shrink by time_scale.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "ckp/api/http.hpp"
+#include "ckp/api/limits.hpp"
+#include "ckp/api/time.hpp"
+
+namespace ckp::emu {
+
+/// The limiter's verdict on one request.
+struct Admission {
+  bool admitted = true;
+  bool started_lockout = false;  ///< this request went over the quota and started a lockout
+  std::int64_t quota = 0;
+  std::int64_t remaining = 0;    ///< requests left in the window after this one
+  Duration window{0};            ///< scaled window length
+  Duration reset{0};             ///< until a slot frees (admitted) or the lockout ends (refused)
+  bool limited = true;           ///< false when the limit is disabled (quota ≤ 0): no headers then
+};
+
+/// Formats seconds for a structured-field header: an integer when whole, else up to 3 decimals (rounded up when
+/// @p round_up, so a client never comes back early).
+inline std::string format_header_seconds(double seconds, bool round_up) {
+  if (seconds < 0) seconds = 0;
+  double ms = round_up ? std::ceil(seconds * 1000.0 - 1e-6) : std::round(seconds * 1000.0);
+  auto whole = static_cast<std::int64_t>(ms) / 1000;
+  auto frac = static_cast<std::int64_t>(ms) % 1000;
+  if (frac == 0) return std::to_string(whole);
+  std::string s = fmt::format("{}.{:03}", whole, frac);
+  while (s.back() == '0') s.pop_back();
+  return s;
+}
+
+/// `Retry-After` in whole seconds: rounded up, at least 1 (the header allows no decimals).
+inline std::string retry_after_value(Duration d) {
+  auto seconds = static_cast<std::int64_t>(std::ceil(to_seconds(d) - 1e-9));
+  return std::to_string(std::max<std::int64_t>(1, seconds));
+}
+
+/// Adds `Ratelimit` and `Ratelimit-Policy` for @p a to @p headers (and `Retry-After` when refused).
+inline void add_rate_limit_headers(api::Headers& headers, const Admission& a) {
+  if (!a.limited) return;
+  headers.set("Ratelimit", fmt::format("\"default\";r={};t={}", a.remaining, format_header_seconds(to_seconds(a.reset), true)));
+  headers.set("Ratelimit-Policy",
+              fmt::format("\"default\";q={};w={}", a.quota, format_header_seconds(to_seconds(a.window), false)));
+  if (!a.admitted) headers.set("Retry-After", retry_after_value(a.reset));
+}
+
+/// A sliding-window limiter with lockout, one window per key (token).
+///
+/// The window counts the requests admitted in the last `window` seconds. To bound memory at any quota, requests
+/// that arrive within window/1024 of each other share one slot, which leaves the window when its first request
+/// does: the limiter may free a slot up to 0.1% of the window early, never late.
+class SlidingWindowLimiter {
+ public:
+  SlidingWindowLimiter() = default;
+  SlidingWindowLimiter(api::GlobalRateLimit limit, double time_scale) { configure(limit, time_scale); }
+
+  /// Changes the limit; windows and lockouts in progress are kept.
+  void configure(api::GlobalRateLimit limit, double time_scale) {
+    if (!(time_scale > 0)) time_scale = 1;
+    limit_ = limit;
+    window_ = from_seconds(static_cast<double>(std::max<std::int64_t>(limit.window_seconds, 0)) / time_scale);
+    lockout_ = from_seconds(static_cast<double>(std::max<std::int64_t>(limit.lockout_seconds, 0)) / time_scale);
+    if (window_ < Duration{1}) window_ = Duration{1};
+    granularity_ = std::max(Duration{1}, window_ / 1024);
+  }
+
+  /// Admits or refuses one request of @p key at @p now, and says what the headers should report.
+  Admission admit(const std::string& key, Instant now) {
+    Admission a;
+    a.quota = limit_.quota;
+    a.window = window_;
+    if (limit_.quota <= 0) {
+      a.limited = false;
+      return a;
+    }
+    Window& w = windows_[key];
+    expire(w, now);
+    if (now < w.locked_until) {
+      a.admitted = false;
+      a.remaining = 0;
+      a.reset = w.locked_until - now;
+      return a;
+    }
+    if (w.count >= limit_.quota) {
+      a.admitted = false;
+      a.remaining = 0;
+      if (lockout_ > Duration{0}) {
+        w.locked_until = now + lockout_;
+        a.started_lockout = true;
+        a.reset = lockout_;
+      } else {
+        a.reset = w.slots.front().first + window_ - now;  // no lockout: refused until a slot frees
+      }
+      return a;
+    }
+    if (!w.slots.empty() && now - w.slots.back().first < granularity_) {
+      ++w.slots.back().count;
+    } else {
+      w.slots.push_back({now, 1});
+    }
+    ++w.count;
+    a.remaining = limit_.quota - w.count;
+    a.reset = w.slots.front().first + window_ - now;
+    return a;
+  }
+
+  /// Forgets every window and lockout.
+  void reset() { windows_.clear(); }
+
+ private:
+  struct Slot {
+    Instant first;
+    std::int64_t count;
+  };
+  struct Window {
+    std::deque<Slot> slots;
+    std::int64_t count = 0;
+    Instant locked_until{};
+  };
+
+  void expire(Window& w, Instant now) const {
+    while (!w.slots.empty() && w.slots.front().first + window_ <= now) {
+      w.count -= w.slots.front().count;
+      w.slots.pop_front();
+    }
+  }
+
+  api::GlobalRateLimit limit_;
+  Duration window_{std::chrono::seconds(300)};
+  Duration lockout_{std::chrono::seconds(300)};
+  Duration granularity_{1};
+  std::unordered_map<std::string, Window> windows_;
+};
+
+}  // namespace ckp::emu

@@ -1,0 +1,363 @@
+#pragma once
+/// @file
+/// The in-process Cloudflare server model shared by the HTTP emulator (`cache-kv-purger emulator`) and the
+/// engine's virtual-time simulator (transport/sim.hpp): Workers KV, Zones and cache purge with Cloudflare's
+/// envelopes, limits, rate limits and injectable faults.
+///
+/// The model does no I/O and reads no clock: each call gets the current time. It is not thread-safe; the HTTP front
+/// serializes calls with a mutex. Given the same Config (and fault_seed) and the same calls, it answers the same.
+///
+/// Order of checks for one request: route (404 7000 / 405 7001 / 400 7003 / 400 10011), authentication (403 10000,
+/// or 400 6003 for a malformed Authorization header), the token's global rate limit (429 971, lockout), the account
+/// in the path (403 10000 for another account's id), request-level faults, then the endpoint itself. Responses to
+/// authenticated requests carry `Ratelimit` and `Ratelimit-Policy`; routing and authentication failures do not (they
+/// are not charged to any token).
+///
+/// Example:
+/// ```
+/// ckp::emu::Config config;
+/// config.tokens.push_back({"secret", "0123456789abcdef0123456789abcdef"});
+/// ckp::emu::Server server(config);
+/// std::string ns = server.create_namespace("0123456789abcdef0123456789abcdef", "sessions");
+/// auto request = ckp::api::kv::list_keys("0123456789abcdef0123456789abcdef", ns, {});
+/// request.headers.set("Authorization", "Bearer secret");
+/// ckp::emu::Reply reply = server.handle(request, ckp::from_unix_seconds(1'767'225'600));
+/// ```
+
+#include <cstdint>
+#include <deque>
+#include <istream>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ckp/api/http.hpp"
+#include "ckp/api/limits.hpp"
+#include "ckp/api/time.hpp"
+#include "ckp/emu/config.hpp"
+#include "ckp/emu/faults.hpp"
+#include "ckp/emu/kv_api.hpp"
+#include "ckp/emu/purge_api.hpp"
+#include "ckp/emu/random.hpp"
+#include "ckp/emu/rate_limiter.hpp"
+#include "ckp/emu/respond.hpp"
+#include "ckp/emu/routes.hpp"
+#include "ckp/emu/state.hpp"
+#include "ckp/emu/store.hpp"
+#include "ckp/emu/zones_api.hpp"
+
+namespace ckp::emu {
+
+/// What the front must do with a reply.
+enum class Delivery {
+  normal,      ///< send the response
+  disconnect,  ///< close the connection without a complete response (the sim reports TransportFailure::reset)
+};
+
+/// The model's answer to one request.
+struct Reply {
+  api::Response response;
+  Duration delay{0};              ///< answer this long after the request arrived (latency + slow fault)
+  Delivery delivery = Delivery::normal;
+};
+
+/// Counters served at GET /__emulator/stats.
+struct Stats {
+  std::uint64_t requests = 0;
+  std::map<int, std::uint64_t> by_status;
+  std::uint64_t rate_limited = 0;                    ///< 429 responses
+  std::uint64_t lockouts = 0;                        ///< times a token entered a lockout
+  std::map<std::string, std::uint64_t> by_endpoint;  ///< e.g. "kv.keys.list", "kv.bulk.delete", "purge"
+  std::uint64_t faults_injected = 0;                 ///< request faults plus keys failed on purpose in bulk requests
+  std::uint64_t writes = 0;                          ///< requests that changed state (dry-run checks use this)
+};
+
+/// The server model. Routes are relative to /client/v4 (Request::path starts with "/accounts/…" or "/zones…"),
+/// with key names percent-encoded in the path and query values already decoded.
+class Server {
+ public:
+  explicit Server(Config config) : config_(std::move(config)) { reset(); }
+
+  /// Handles one request arriving at @p now. Authentication comes from the request's own headers
+  /// (`Authorization: Bearer …`, or `X-Auth-Email` + `X-Auth-Key`, where the key is one of the tokens).
+  /// Never throws for any request content.
+  Reply handle(const api::Request& request, Instant now) {
+    ++stats_.requests;
+    Reply reply;
+    Route route = match_route(request.method, request.path);
+    ++stats_.by_endpoint[std::string(endpoint_name(route.endpoint))];
+    Handled h;
+    std::optional<Admission> admission;
+    Auth auth = route.problem == RouteProblem::none ? authenticate(request.headers) : Auth{};
+    if (route.problem != RouteProblem::none) {
+      h.response = route_error(route, request.path);
+    } else if (!auth.account) {
+      h.response = std::move(auth.error);
+    } else {
+      admission = limiter_.admit(auth.token, now);
+      if (admission->started_lockout) ++stats_.lockouts;
+      if (!admission->admitted) {
+        h.response = failure(429, code::rate_limited, "Please wait and consider throttling your request speed");
+      } else if (!route.account_id.empty() && route.account_id != *auth.account) {
+        h.response = authentication_error();
+      } else {
+        Fault fault = faults_.draw(config_.faults);
+        if (!fault_applies_request(fault)) {
+          h.response = fault_response(fault);
+          ++stats_.faults_injected;
+        } else {
+          h = dispatch(route, request, now, *auth.account);
+          stats_.faults_injected += h.key_faults;
+          if (fault == Fault::slow) {
+            reply.delay += config_.faults.slow_delay;
+            ++stats_.faults_injected;
+          } else if (fault == Fault::disconnect) {
+            reply.delivery = Delivery::disconnect;
+            ++stats_.faults_injected;
+          } else if (fault == Fault::truncate && truncate_json(h.response)) {
+            ++stats_.faults_injected;
+          }
+        }
+      }
+    }
+    if (admission) add_rate_limit_headers(h.response.headers, *admission);
+    if (admission && route.endpoint == Endpoint::purge) add_purge_policies(h.response.headers);
+    if (h.wrote) ++stats_.writes;
+    reply.delay += latency(h.items);
+    ++stats_.by_status[h.response.status];
+    if (h.response.status == 429) ++stats_.rate_limited;
+    reply.response = std::move(h.response);
+    return reply;
+  }
+
+  /// Describes the purge buckets next to the global policy, as `Ratelimit-Policy` members `purge-flex` and
+  /// `purge-urls` (q tokens refilled over w seconds). Cloudflare does not document headers for its purge limits;
+  /// the emulator states them so that a client learns a time-scaled emulator's rates the way it learns the window.
+  /// Windows are rounded up, so a client that trusts them is never faster than the bucket.
+  void add_purge_policies(api::Headers& headers) const {
+    const auto& p = config_.plan;
+    const double scale = config_.time_scale > 0 ? config_.time_scale : 1;
+    std::string policy = headers.get("Ratelimit-Policy").value_or("");
+    if (!policy.empty()) policy += ", ";
+    policy += fmt::format("\"purge-flex\";q={};w={}, \"purge-urls\";q={};w={}", p.flex_bucket,
+                          format_header_seconds(static_cast<double>(p.flex_bucket) / (p.flex_requests_per_second * scale), true),
+                          static_cast<std::int64_t>(p.urls_per_second), format_header_seconds(1.0 / scale, true));
+    headers.set("Ratelimit-Policy", policy);
+  }
+
+  // Direct access for seeding, tests and the admin endpoints (no auth, no rate limit, no faults):
+
+  /// Creates a namespace in @p account_id and returns its id. When the account already has a namespace with this
+  /// title, returns that one's id instead.
+  std::string create_namespace(const std::string& account_id, const std::string& title) {
+    if (Namespace* ns = store_.find_title(account_id, title)) return ns->id;
+    std::string id = hex_id(ids_);
+    while (store_.find(id)) id = hex_id(ids_);
+    return store_.create(id, account_id, title).id;
+  }
+
+  /// Creates a namespace with a given @p id (32 hex characters), e.g. to restore one a client already knows.
+  /// Returns false, changing nothing, when the id or the title is taken.
+  bool create_namespace(const std::string& account_id, const std::string& title, const std::string& id) {
+    if (store_.find(id) || store_.find_title(account_id, title)) return false;
+    store_.create(id, account_id, title);
+    return true;
+  }
+
+  /// The id of @p account_id's namespace titled @p title.
+  std::optional<std::string> namespace_id(const std::string& account_id, const std::string& title) const {
+    for (const Namespace* ns : store_.in_account(account_id))
+      if (ns->title == title) return ns->id;
+    return std::nullopt;
+  }
+
+  /// @p account_id's namespaces: title → id.
+  std::map<std::string, std::string> namespace_titles(const std::string& account_id) const {
+    std::map<std::string, std::string> out;
+    for (const Namespace* ns : store_.in_account(account_id)) out[ns->title] = ns->id;
+    return out;
+  }
+
+  /// Inserts @p count keys named prefix + zero-padded index (e.g. "user/0000042") with small values. Fast: 1M < 5 s.
+  /// Does nothing for an unknown namespace.
+  void seed_keys(const std::string& namespace_id, const std::string& prefix, std::uint64_t count) {
+    if (Namespace* ns = store_.find(namespace_id)) ns->seed(prefix, count);
+  }
+
+  /// Writes one key directly. @p expiration is Unix seconds (0 = never); @p metadata null = none.
+  /// Returns false for an unknown namespace.
+  bool put_key(const std::string& namespace_id, const std::string& key, std::string value, std::int64_t expiration = 0,
+               const nlohmann::json& metadata = nullptr) {
+    Namespace* ns = store_.find(namespace_id);
+    if (!ns) return false;
+    ns->put(key, Entry{std::move(value), metadata.is_null() ? std::string() : dump_json(metadata), expiration});
+    return true;
+  }
+
+  /// Number of live (unexpired at @p now) keys in a namespace.
+  std::uint64_t key_count(const std::string& namespace_id, Instant now) const {
+    const Namespace* ns = store_.find(namespace_id);
+    return ns ? ns->live_count(now) : 0;
+  }
+
+  /// Whether a key exists (unexpired) and its value.
+  std::optional<std::string> value_of(const std::string& namespace_id, const std::string& key, Instant now) const {
+    const Namespace* ns = store_.find(namespace_id);
+    const Entry* e = ns ? ns->find(key, now) : nullptr;
+    if (!e) return std::nullopt;
+    return e->value;
+  }
+
+  /// All live key names with @p prefix, in order (for test assertions).
+  std::vector<std::string> keys_with_prefix(const std::string& namespace_id, const std::string& prefix, Instant now) const {
+    std::vector<std::string> out;
+    const Namespace* ns = store_.find(namespace_id);
+    if (!ns) return out;
+    for (const auto& k : ns->list(prefix, std::nullopt, SIZE_MAX, now).keys) out.push_back(*k.name);
+    return out;
+  }
+
+  /// Changes the latency model for the following requests.
+  void set_latency(LatencyModel latency) { config_.latency = latency; }
+  /// Changes the global limit; windows and lockouts in progress are kept.
+  void set_rate_limit(api::GlobalRateLimit limit) {
+    config_.rate_limit = limit;
+    limiter_.configure(limit, config_.time_scale);
+  }
+  /// Changes the fault rates for the following requests (the generator continues its sequence).
+  void set_faults(FaultRates faults) { config_.faults = std::move(faults); }
+  /// The configuration in force.
+  const Config& config() const { return config_; }
+
+  /// A copy of the counters.
+  Stats stats() const { return stats_; }
+
+  /// The statistics as served at GET /__emulator/stats.
+  nlohmann::json stats_json() const {
+    nlohmann::json by_status = nlohmann::json::object(), by_endpoint = nlohmann::json::object();
+    for (const auto& [s, n] : stats_.by_status) by_status[std::to_string(s)] = n;
+    for (const auto& [e, n] : stats_.by_endpoint) by_endpoint[e] = n;
+    return {{"requests", stats_.requests},
+            {"by_status", by_status},
+            {"rate_limited", stats_.rate_limited},
+            {"lockouts", stats_.lockouts},
+            {"by_endpoint", by_endpoint},
+            {"faults_injected", stats_.faults_injected},
+            {"writes", stats_.writes},
+            {"namespaces", store_.all().size()},
+            {"stored_keys", store_.stored_keys()},
+            {"purges", purge_.log().size()},
+            {"purges_dropped", purge_.dropped()}};
+  }
+
+  nlohmann::json purge_log_json() const { return purge_.log_json(); }  ///< every accepted purge: zone, type, items, time
+  /// Every accepted purge still in the log, oldest first.
+  const std::deque<PurgeRecord>& purges() const noexcept { return purge_.log(); }
+
+  /// Empties store, stats, logs and rate-limit state, and restarts the seeded generators; keeps config.
+  void reset() {
+    store_.clear();
+    stats_ = Stats{};
+    purge_.reset();
+    limiter_.reset();
+    limiter_.configure(config_.rate_limit, config_.time_scale);
+    faults_ = FaultInjector(config_.fault_seed);
+    ids_ = Rng(config_.fault_seed ^ 0x6964735f72616e64ull);      // separate streams, so that enabling latency
+    latency_rng_ = Rng(config_.fault_seed ^ 0x6c6174656e6379ull);  // or ids never shifts the fault sequence
+    accounts_.clear();
+    for (const auto& t : config_.tokens) accounts_[t.token] = t.account_id;
+  }
+
+  /// Writes the KV store as JSON Lines (see state.hpp).
+  void save_state(std::ostream& out) const { emu::save_state(store_, out); }
+  /// Replaces the KV store with one read from @p in; on error returns the message and keeps the store as it was.
+  std::optional<std::string> load_state(std::istream& in) { return emu::load_state(store_, in); }
+
+ private:
+  struct Auth {
+    std::string token;
+    const std::string* account = nullptr;
+    api::Response error;
+  };
+
+  Auth authenticate(const api::Headers& headers) const {
+    Auth a;
+    std::optional<std::string> token;
+    if (auto authz = headers.get("Authorization")) {
+      std::string_view v = *authz;
+      if (v.size() < 8 || !api::iequals(v.substr(0, 7), "Bearer ")) {
+        a.error = invalid_header(code::invalid_authorization, "Invalid format for Authorization header");
+        return a;
+      }
+      v.remove_prefix(7);
+      while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+      while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+      token = std::string(v);
+    } else if (auto key = headers.get("X-Auth-Key"); key && !headers.get("X-Auth-Email").value_or("").empty()) {
+      token = *key;
+    }
+    if (token) {
+      if (auto it = accounts_.find(*token); it != accounts_.end()) {
+        a.token = *token;
+        a.account = &it->second;
+        return a;
+      }
+    }
+    a.error = authentication_error();
+    return a;
+  }
+
+  static api::Response route_error(const Route& route, const std::string& path) {
+    switch (route.problem) {
+      case RouteProblem::method_not_allowed: {
+        api::Response r = failure(405, code::method_not_allowed, "Method not allowed for this route");
+        r.headers.set("Allow", route.allow);
+        return r;
+      }
+      case RouteProblem::bad_identifier: return bad_identifier(400, path);
+      case RouteProblem::bad_key_encoding: return failure(400, code::invalid_key, "Could not URL-decode key name");
+      default: return no_route();
+    }
+  }
+
+  Handled dispatch(const Route& route, const api::Request& req, Instant now, const std::string& account) {
+    switch (route.endpoint) {
+      case Endpoint::zones_list: return list_zones(config_, account, req);
+      case Endpoint::zone_get: return get_zone(config_, account, route, req.path);
+      case Endpoint::purge: {
+        const ZoneSpec* zone = visible_zone(config_, account, route.zone_id);
+        if (!zone) return {bad_identifier(404, req.path)};
+        return purge_.purge(*zone, req, now, config_, ids_);
+      }
+      default: {
+        KvContext ctx{store_, ids_, faults_, config_.faults};
+        return handle_kv(ctx, route, req, now);
+      }
+    }
+  }
+
+  Duration latency(std::size_t items) {
+    const LatencyModel& m = config_.latency;
+    Duration d = m.base + m.per_item * static_cast<Duration::rep>(items);
+    if (m.jitter > Duration{0})
+      d += Duration{static_cast<Duration::rep>(latency_rng_.uniform() * static_cast<double>(m.jitter.count()))};
+    return d;
+  }
+
+  Config config_;
+  Store store_;
+  SlidingWindowLimiter limiter_;
+  PurgeService purge_;
+  FaultInjector faults_;
+  Rng ids_;
+  Rng latency_rng_;
+  Stats stats_;
+  std::unordered_map<std::string, std::string> accounts_;  // token → account id
+};
+
+}  // namespace ckp::emu

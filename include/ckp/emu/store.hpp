@@ -1,0 +1,206 @@
+#pragma once
+/// @file
+/// The Workers KV store of the emulator: namespaces, and in each one its keys in byte-lexicographic order with value,
+/// metadata and expiration. Expired keys are invisible (and removed lazily). Pure data structure; time is passed in.
+///
+/// Memory: one std::map node per key (about 150 bytes for short keys and values), so 1M keys stay well under 400 MB.
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ckp/api/time.hpp"
+
+namespace ckp::emu {
+
+/// One stored value.
+struct Entry {
+  std::string value;            ///< raw bytes
+  std::string metadata;         ///< serialized JSON; empty when the key has none
+  std::int64_t expiration = 0;  ///< Unix seconds; 0 = never expires
+
+  /// True when the key has expired at @p now (a key is gone from its expiration second on).
+  bool expired(Instant now) const noexcept { return expiration != 0 && from_unix_seconds(expiration) <= now; }
+};
+
+/// A KV namespace: identity plus its keys.
+class Namespace {
+ public:
+  using Map = std::map<std::string, Entry, std::less<>>;  ///< std::less<> lets string_views look keys up
+
+  std::string id;
+  std::string title;
+  std::string account_id;
+
+  /// One listed key.
+  struct Listed {
+    const std::string* name;
+    const Entry* entry;
+  };
+  /// A page of keys; `more` is true when live keys follow the last one returned.
+  struct Page {
+    std::vector<Listed> keys;
+    bool more = false;
+  };
+
+  /// The live entry of @p key at @p now, or nullptr.
+  const Entry* find(std::string_view key, Instant now) const {
+    auto it = keys_.find(key);
+    if (it == keys_.end() || it->second.expired(now)) return nullptr;
+    return &it->second;
+  }
+
+  /// Inserts or replaces @p key.
+  void put(std::string_view key, Entry entry) {
+    auto it = keys_.find(key);
+    if (it == keys_.end()) it = keys_.emplace(std::string(key), Entry{}).first;
+    if (it->second.expiration != 0) --expiring_;
+    if (entry.expiration != 0) ++expiring_;
+    it->second = std::move(entry);
+  }
+
+  /// Removes @p key (live or expired). Returns whether it was there.
+  bool erase(std::string_view key) {
+    auto it = keys_.find(key);
+    if (it == keys_.end()) return false;
+    if (it->second.expiration != 0) --expiring_;
+    keys_.erase(it);
+    return true;
+  }
+
+  /// Number of live keys at @p now. O(1) unless some keys carry an expiration.
+  std::size_t live_count(Instant now) const {
+    if (expiring_ == 0) return keys_.size();
+    std::size_t n = 0;
+    for (const auto& [k, e] : keys_) n += e.expired(now) ? 0 : 1;
+    return n;
+  }
+
+  /// Up to @p limit live keys starting with @p prefix, strictly after @p after when given, in byte order.
+  Page list(std::string_view prefix, std::optional<std::string_view> after, std::size_t limit, Instant now) const {
+    Page page;
+    auto it = keys_.lower_bound(prefix);
+    // A cursor names the last key returned; continuing from it stays valid when that key has since been deleted.
+    if (after && *after >= prefix) it = keys_.upper_bound(*after);
+    for (; it != keys_.end() && std::string_view(it->first).substr(0, prefix.size()) == prefix; ++it) {
+      if (it->second.expired(now)) continue;
+      if (page.keys.size() == limit) {
+        page.more = true;
+        break;
+      }
+      page.keys.push_back({&it->first, &it->second});
+    }
+    return page;
+  }
+
+  /// Inserts @p count keys named @p prefix + zero-padded index (at least 7 digits) with small values, replacing
+  /// existing ones. Keys are generated in order and inserted with a hint, so 1M keys take a fraction of a second.
+  void seed(std::string_view prefix, std::uint64_t count) {
+    int width = 0;
+    for (std::uint64_t n = count > 0 ? count - 1 : 0; n > 0; n /= 10) ++width;  // digits of the largest index
+    width = std::max(width, 7);
+    std::string key(prefix);
+    key.append(static_cast<std::size_t>(width), '0');
+    char* digits = key.data() + prefix.size();
+    auto hint = keys_.lower_bound(key);
+    for (std::uint64_t i = 0; i < count; ++i) {
+      std::uint64_t v = i;
+      for (int d = width - 1; d >= 0; --d, v /= 10) digits[d] = static_cast<char>('0' + v % 10);
+      std::size_t before = keys_.size();
+      auto it = keys_.try_emplace(hint, key);
+      if (keys_.size() == before && it->second.expiration != 0) --expiring_;
+      it->second = Entry{"value-" + std::string(digits, static_cast<std::size_t>(width)), {}, 0};
+      hint = std::next(it);
+    }
+  }
+
+  /// Every stored entry, including expired ones not yet removed (for saving state).
+  const Map& entries() const noexcept { return keys_; }
+
+  /// Removes keys that have expired at @p now.
+  void sweep(Instant now) {
+    if (expiring_ == 0) return;
+    for (auto it = keys_.begin(); it != keys_.end();) {
+      if (it->second.expired(now)) {
+        --expiring_;
+        it = keys_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+ private:
+  Map keys_;
+  std::size_t expiring_ = 0;  // entries with an expiration; lets live_count skip the scan
+};
+
+/// All namespaces of all accounts, by id.
+class Store {
+ public:
+  using Map = std::map<std::string, Namespace, std::less<>>;
+
+  /// The namespace with id @p id, or nullptr.
+  Namespace* find(std::string_view id) {
+    auto it = namespaces_.find(id);
+    return it == namespaces_.end() ? nullptr : &it->second;
+  }
+  const Namespace* find(std::string_view id) const {
+    auto it = namespaces_.find(id);
+    return it == namespaces_.end() ? nullptr : &it->second;
+  }
+
+  /// The namespace of @p account titled @p title, or nullptr.
+  Namespace* find_title(std::string_view account, std::string_view title) {
+    for (auto& [id, ns] : namespaces_)
+      if (ns.account_id == account && ns.title == title) return &ns;
+    return nullptr;
+  }
+
+  /// Creates a namespace (the id must be new).
+  Namespace& create(std::string id, std::string account, std::string title) {
+    Namespace& ns = namespaces_[id];
+    ns.id = std::move(id);
+    ns.account_id = std::move(account);
+    ns.title = std::move(title);
+    return ns;
+  }
+
+  /// Deletes a namespace and its keys. Returns whether it existed.
+  bool erase(std::string_view id) {
+    auto it = namespaces_.find(id);
+    if (it == namespaces_.end()) return false;
+    namespaces_.erase(it);
+    return true;
+  }
+
+  /// The namespaces of @p account, by id.
+  std::vector<const Namespace*> in_account(std::string_view account) const {
+    std::vector<const Namespace*> out;
+    for (const auto& [id, ns] : namespaces_)
+      if (ns.account_id == account) out.push_back(&ns);
+    return out;
+  }
+
+  /// Stored keys in all namespaces (expired ones not yet removed included).
+  std::size_t stored_keys() const {
+    std::size_t n = 0;
+    for (const auto& [id, ns] : namespaces_) n += ns.entries().size();
+    return n;
+  }
+
+  /// Every namespace, by id.
+  const Map& all() const noexcept { return namespaces_; }
+  /// Removes every namespace and key.
+  void clear() { namespaces_.clear(); }
+
+ private:
+  Map namespaces_;
+};
+
+}  // namespace ckp::emu

@@ -1,0 +1,69 @@
+#pragma once
+/// @file
+/// The HTTP front of the emulator: serves the emu::Server model on 127.0.0.1 with cpp-httplib under /client/v4,
+/// plus admin endpoints under /__emulator. One mutex serializes the model; latency is slept outside it, so slow
+/// answers never block other requests.
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ckp/emu/server.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace ckp::native {
+
+/// How the front behaves.
+struct FrontOptions {
+  bool cors = false;            ///< add CORS headers and answer preflights (for the browser console)
+  std::size_t threads = 128;    ///< worker threads: each serves one connection at a time
+  std::size_t max_body = 128u * 1024 * 1024;  ///< larger bodies get 413 before reaching the model
+};
+
+/// Serves a model over HTTP. Admin endpoints (outside /client/v4):
+/// - `GET /__emulator/stats`: counters (Server::stats_json)
+/// - `GET /__emulator/purges`: the purge log
+/// - `POST /__emulator/reset`: empties the model, then runs the reseed hook (the start state comes back)
+/// - `GET /__emulator/info`: the start information
+/// - `POST /__emulator/clock?advance=SECONDS`: moves the emulator's clock forward (key expiry, windows)
+class HttpFront {
+ public:
+  /// @p reseed runs (under the model lock) after every reset. @p info is what /__emulator/info returns.
+  HttpFront(emu::Server& model, FrontOptions options, std::function<void(emu::Server&)> reseed, nlohmann::json info);
+  ~HttpFront();
+  HttpFront(const HttpFront&) = delete;
+  HttpFront& operator=(const HttpFront&) = delete;
+
+  /// Binds 127.0.0.1:@p port (0 = any free port). Returns the bound port, or -1.
+  int bind(int port);
+  /// Serves until stop(). Returns false when the server failed.
+  bool listen();
+  /// Stops listen() (safe from another thread).
+  void stop();
+  /// Replaces the info document.
+  void set_info(nlohmann::json info);
+  /// The model's current time: the wall clock plus any admin clock advance.
+  Instant now() const;
+
+ private:
+  void install_routes();
+
+  emu::Server& model_;
+  FrontOptions options_;
+  std::function<void(emu::Server&)> reseed_;
+  nlohmann::json info_;
+  std::mutex mutex_;  // guards model_ and info_
+  std::atomic<std::int64_t> clock_offset_us_{0};
+  std::unique_ptr<httplib::Server> http_;
+};
+
+}  // namespace ckp::native
