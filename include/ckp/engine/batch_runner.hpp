@@ -1,0 +1,218 @@
+#pragma once
+/// @file
+/// Batching with graduated fallback: items go in one by one, leave in batches (by count and bytes), and every item
+/// ends in exactly one of two places — confirmed by the API, or in the failure report with its reason.
+///
+/// - A batch the API accepts confirms its items, except those it names in `unsuccessful_keys`: those are put back
+///   into the next batch, and after `max_rejections` rounds reported as failed.
+/// - A batch the API rejects as a whole for a reason that could lie in its content (400, 413, …) is cut in half and
+///   each half is sent again (bisection), down to single items; a single item that is still rejected is reported
+///   with the API's error.
+/// - An error that no smaller batch can fix (authentication, a missing namespace, the API unreachable after every
+///   retry, cancellation) is fatal: the operation stops, and the batch's items stay *unsettled* — never counted as
+///   done, never reported as failed — so that resuming does them.
+///
+/// Backpressure: `can_accept()` says whether the producer may push more (batches and bytes pending are bounded), so
+/// memory does not grow with the input.
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ckp/api/error.hpp"
+
+namespace ckp::engine {
+
+/// What the API said about one batch call.
+struct BatchOutcome {
+  std::optional<Error> error;             ///< the call failed as a whole (after the scheduler's retries)
+  std::vector<std::string> unsuccessful;  ///< ids the API reported as not applied (the call itself succeeded)
+};
+
+/// True when no smaller batch could fix @p e: the operation must stop (and can be resumed later).
+inline bool is_fatal(const Error& e) {
+  switch (e.kind) {
+    case ErrorKind::bad_request:
+    case ErrorKind::too_large:
+    case ErrorKind::conflict:
+    case ErrorKind::invalid_input: return false;
+    default: return true;  // authentication, not_found (namespace/zone), exhausted retries, cancelled, …
+  }
+}
+
+template <class Payload>
+class BatchRunner {
+ public:
+  struct Config {
+    std::size_t max_items = 10'000;
+    std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
+    std::size_t max_pending_batches = 16;          ///< queued, in flight, or filling
+    std::size_t max_pending_bytes = 64u << 20;     ///< bytes of items not yet settled
+    int max_rejections = 8;                        ///< rounds in unsuccessful_keys before an item is reported
+  };
+
+  struct Hooks {
+    /// The item's name: what `unsuccessful_keys` and failure reports call it.
+    std::function<std::string(const Payload&)> id;
+    /// The item's size toward Config::max_bytes (null: zero).
+    std::function<std::size_t(const Payload&)> bytes;
+    /// Sends one batch; must call `done` exactly once.
+    std::function<void(const std::vector<Payload>&, std::function<void(BatchOutcome)> done)> send;
+    std::function<void(const Payload&, std::uint64_t segment)> confirmed;
+    std::function<void(const Payload&, std::uint64_t segment, const Error&)> failed;
+    std::function<void(const Error&)> fatal;
+    /// Called after each outcome is fully processed (the runner may just have become idle).
+    std::function<void()> after_outcome;
+  };
+
+  BatchRunner(Config config, Hooks hooks) : config_(config), hooks_(std::move(hooks)) {}
+  BatchRunner(const BatchRunner&) = delete;
+  BatchRunner& operator=(const BatchRunner&) = delete;
+
+  /// Adds an item from input segment @p segment.
+  void push(Payload payload, std::uint64_t segment) {
+    Item item{std::move(payload), segment, 0, 0};
+    item.bytes = hooks_.bytes ? hooks_.bytes(item.payload) : 0;
+    pending_bytes_ += item.bytes;
+    add_to_open(std::move(item));
+    dispatch();
+  }
+
+  /// The input is exhausted: send what is left, including partial batches, as soon as possible.
+  void finish_input() {
+    input_done_ = true;
+    seal_open();
+    dispatch();
+  }
+
+  /// Whether the producer may push more without exceeding the pending bounds.
+  bool can_accept() const {
+    const std::size_t batches = ready_.size() + in_flight_ + (open_.empty() ? 0 : 1);
+    return !aborted_ && batches < config_.max_pending_batches && pending_bytes_ < config_.max_pending_bytes;
+  }
+
+  /// Nothing filling, queued or in flight (and no outcome half-processed: the hooks it calls may ask).
+  bool idle() const { return open_.empty() && ready_.empty() && in_flight_ == 0 && !in_outcome_; }
+  /// A fatal error occurred; no new batches are sent.
+  bool aborted() const { return aborted_; }
+  std::size_t in_flight() const { return in_flight_; }
+  std::uint64_t batches_sent() const { return batches_sent_; }
+
+ private:
+  struct Item {
+    Payload payload;
+    std::uint64_t segment;
+    int rejections;
+    std::size_t bytes;
+  };
+  using Batch = std::vector<Item>;
+
+  void add_to_open(Item item) {
+    if (!open_.empty() && (open_.size() >= config_.max_items || open_bytes_ + item.bytes > config_.max_bytes)) seal_open();
+    open_bytes_ += item.bytes;
+    open_.push_back(std::move(item));
+    if (open_.size() >= config_.max_items || open_bytes_ >= config_.max_bytes || input_done_) seal_open();
+  }
+
+  void seal_open() {
+    if (open_.empty()) return;
+    ready_.push_back(std::move(open_));
+    open_.clear();
+    open_bytes_ = 0;
+  }
+
+  void dispatch() {
+    while (!ready_.empty() && !aborted_) {
+      Batch batch = std::move(ready_.front());
+      ready_.pop_front();
+      send(std::move(batch));
+    }
+  }
+
+  void send(Batch batch) {
+    ++in_flight_;
+    ++batches_sent_;
+    std::vector<Payload> payloads;
+    payloads.reserve(batch.size());
+    for (const auto& item : batch) payloads.push_back(item.payload);
+    auto shared = std::make_shared<Batch>(std::move(batch));
+    hooks_.send(payloads, [this, shared](BatchOutcome outcome) { on_outcome(std::move(*shared), std::move(outcome)); });
+  }
+
+  void on_outcome(Batch batch, BatchOutcome outcome) {
+    --in_flight_;
+    // Hooks called while the outcome is processed may check idle() (to finish the operation) before re-queued items
+    // are back in a batch; the runner counts as busy until it is done, then says so.
+    in_outcome_ = true;
+    process(std::move(batch), std::move(outcome));
+    in_outcome_ = false;
+    if (hooks_.after_outcome) hooks_.after_outcome();
+  }
+
+  void process(Batch batch, BatchOutcome outcome) {
+    if (outcome.error) {
+      const Error& e = *outcome.error;
+      if (is_fatal(e)) {
+        // The items stay unsettled: not done, not failed. Resume does them.
+        for (const auto& item : batch) pending_bytes_ -= item.bytes;
+        if (!aborted_) {
+          aborted_ = true;
+          hooks_.fatal(e);
+        }
+        return;
+      }
+      if (batch.size() > 1) {
+        // Bisect: the halves go first, ahead of new batches.
+        auto middle = batch.begin() + static_cast<std::ptrdiff_t>(batch.size() / 2);
+        Batch second(std::make_move_iterator(middle), std::make_move_iterator(batch.end()));
+        batch.erase(middle, batch.end());
+        ready_.push_front(std::move(second));
+        ready_.push_front(std::move(batch));
+      } else {
+        settle_failed(batch.front(), e);
+      }
+    } else {
+      std::unordered_set<std::string> rejected(outcome.unsuccessful.begin(), outcome.unsuccessful.end());
+      for (auto& item : batch) {
+        if (rejected.empty() || !rejected.count(hooks_.id(item.payload))) {
+          pending_bytes_ -= item.bytes;
+          hooks_.confirmed(item.payload, item.segment);
+        } else if (++item.rejections >= config_.max_rejections) {
+          settle_failed(item, Error::make(ErrorKind::bad_request,
+                                          fmt::format("the API reported it unsuccessful {} times", item.rejections)));
+        } else {
+          add_to_open(std::move(item));  // rides along with the next batch
+        }
+      }
+    }
+    if (input_done_) seal_open();
+    dispatch();
+  }
+
+  void settle_failed(const Item& item, const Error& e) {
+    pending_bytes_ -= item.bytes;
+    hooks_.failed(item.payload, item.segment, e);
+  }
+
+  Config config_;
+  Hooks hooks_;
+  Batch open_;
+  std::size_t open_bytes_ = 0;
+  std::deque<Batch> ready_;
+  std::size_t in_flight_ = 0;
+  std::size_t pending_bytes_ = 0;
+  std::uint64_t batches_sent_ = 0;
+  bool input_done_ = false;
+  bool aborted_ = false;
+  bool in_outcome_ = false;
+};
+
+}  // namespace ckp::engine

@@ -1,0 +1,166 @@
+#pragma once
+/// @file
+/// The journal of a long operation, for resume after a crash, a kill or Ctrl-C.
+///
+/// It is append-only, one JSON object per line:
+/// ```
+/// {"t":"spec","v":1,"op":"kv.delete","spec":{...}}             what the operation is (never a credential)
+/// {"t":"ckpt","resume":{...},"done":N,"failed":M}              a durable watermark: all work before it is settled
+/// {"t":"settled","range":[a,b]}                                a piece finished out of order (skipped on resume)
+/// {"t":"fail","item":"…","kind":"…","reason":"…"}              an item that failed for good
+/// {"t":"note","data":{...}}                                    operation-specific data (e.g. collected cache tags)
+/// {"t":"end","status":"completed","done":N,"failed":M}
+/// ```
+/// A watermark is only written once everything before it is confirmed, so resuming from it never skips work.
+/// The last line may be torn by a crash; load() ignores a torn last line and rejects corruption anywhere else.
+/// Storage is a small interface: a file natively (io/file_journal.hpp), browser storage in the console, memory in
+/// tests and the simulator.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ckp/api/error.hpp"
+
+namespace ckp::engine {
+
+using json = nlohmann::json;
+
+/// Where a journal's lines live.
+class JournalStore {
+ public:
+  virtual ~JournalStore() = default;
+  /// Appends one line (without its newline).
+  virtual void append(std::string_view line) = 0;
+  /// Makes every appended line durable (fsync for a file).
+  virtual void sync() = 0;
+  /// Every line stored so far, in order.
+  virtual std::vector<std::string> lines() const = 0;
+};
+
+/// A journal in memory. `crash()` forgets lines appended since the last sync(), like a killed process would.
+class MemoryJournalStore final : public JournalStore {
+ public:
+  void append(std::string_view line) override { lines_.emplace_back(line); }
+  void sync() override { synced_ = lines_.size(); }
+  std::vector<std::string> lines() const override { return lines_; }
+  void crash() { lines_.resize(synced_); }
+
+ private:
+  std::vector<std::string> lines_;
+  std::size_t synced_ = 0;
+};
+
+/// Counters carried through checkpoints so that progress continues where it stopped.
+struct JournalCounters {
+  std::uint64_t done = 0;
+  std::uint64_t failed = 0;
+};
+
+/// One failure as journaled.
+struct JournalFailure {
+  std::string item;
+  std::string kind;
+  std::string reason;
+};
+
+/// What load() recovers.
+struct JournalState {
+  std::string op;
+  json spec;
+  std::optional<json> resume;           ///< the last durable watermark, if any
+  JournalCounters counters;
+  std::vector<json> settled;            ///< ranges finished out of order, after the watermark
+  std::vector<JournalFailure> failures;
+  std::vector<json> notes;                ///< every note(), in order
+  std::optional<std::string> end_status;  ///< set when the operation ended ("completed", "failed", …)
+};
+
+/// Writes journal lines. Every checkpoint is synced.
+class Journal {
+ public:
+  explicit Journal(JournalStore& store) : store_(store) {}
+
+  /// Starts a new journal with the operation's name and spec.
+  void begin(std::string_view op, const json& spec) {
+    write(json{{"t", "spec"}, {"v", 1}, {"op", op}, {"spec", spec}});
+    store_.sync();
+  }
+  /// Records a durable watermark: everything before @p resume is settled.
+  void checkpoint(const json& resume, const JournalCounters& c) {
+    write(json{{"t", "ckpt"}, {"resume", resume}, {"done", c.done}, {"failed", c.failed}});
+    store_.sync();
+  }
+  /// Records a piece of input finished ahead of the watermark.
+  void settled(const json& range) { write(json{{"t", "settled"}, {"range", range}}); }
+  /// Records an item that failed for good.
+  void failure(std::string_view item, const Error& e) {
+    write(json{{"t", "fail"}, {"item", item}, {"kind", to_string(e.kind)}, {"reason", e.message}});
+  }
+  /// Records operation-specific data that must survive a crash (e.g. cache tags collected before keys go).
+  void note(const json& data) {
+    write(json{{"t", "note"}, {"data", data}});
+    store_.sync();
+  }
+  /// Records the end of the operation.
+  void finish(std::string_view status, const JournalCounters& c) {
+    write(json{{"t", "end"}, {"status", status}, {"done", c.done}, {"failed", c.failed}});
+    store_.sync();
+  }
+  void sync() { store_.sync(); }
+
+  /// Reads a journal back. Errors (ErrorKind::journal) name the line that is corrupt.
+  static Result<JournalState> load(const JournalStore& store) {
+    auto lines = store.lines();
+    JournalState st;
+    bool have_spec = false;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      json j = json::parse(lines[i], nullptr, false);
+      if (j.is_discarded() || !j.is_object() || !j.contains("t") || !j["t"].is_string()) {
+        if (i + 1 == lines.size() && have_spec) break;  // a torn last line: the write the crash interrupted
+        return Error::make(ErrorKind::journal, fmt::format("journal line {} is corrupt", i + 1));
+      }
+      const std::string t = j["t"].get<std::string>();
+      try {
+        if (t == "spec") {
+          if (j.value("v", 0) != 1)
+            return Error::make(ErrorKind::journal, "journal was written by an incompatible version");
+          st.op = j.at("op").get<std::string>();
+          st.spec = j.at("spec");
+          have_spec = true;
+        } else if (!have_spec) {
+          return Error::make(ErrorKind::journal, "journal does not start with the operation's spec");
+        } else if (t == "ckpt") {
+          st.resume = j.at("resume");
+          st.counters = {j.at("done").get<std::uint64_t>(), j.at("failed").get<std::uint64_t>()};
+          st.settled.clear();  // a watermark supersedes the pieces before it
+        } else if (t == "settled") {
+          st.settled.push_back(j.at("range"));
+        } else if (t == "fail") {
+          st.failures.push_back({j.at("item").get<std::string>(), j.value("kind", ""), j.value("reason", "")});
+        } else if (t == "note") {
+          st.notes.push_back(j.at("data"));
+        } else if (t == "end") {
+          st.end_status = j.at("status").get<std::string>();
+          st.counters = {j.value("done", st.counters.done), j.value("failed", st.counters.failed)};
+        }
+      } catch (const json::exception&) {
+        return Error::make(ErrorKind::journal, fmt::format("journal line {} has a bad field", i + 1));
+      }
+    }
+    if (!have_spec) return Error::make(ErrorKind::journal, "journal is empty");
+    return st;
+  }
+
+ private:
+  void write(const json& j) { store_.append(j.dump()); }
+  JournalStore& store_;
+};
+
+}  // namespace ckp::engine

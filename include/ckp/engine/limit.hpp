@@ -1,0 +1,32 @@
+#pragma once
+/// @file
+/// The adaptive-concurrency interface, after Netflix's concurrency-limits: a Limit takes samples of completed calls
+/// and says how many calls may be in flight. The Scheduler hands out permits; the Limit only computes the number.
+
+#include <string_view>
+
+#include "ckp/api/time.hpp"
+
+namespace ckp::engine {
+
+/// One completed call, as seen by a Limit.
+struct Sample {
+  Instant start{};    ///< when the call was sent
+  Duration rtt{};     ///< how long it took
+  int inflight = 0;   ///< calls in flight when it was sent (including itself)
+  bool dropped = false;  ///< 429, 5xx, timeout or connection failure: the server pushed back
+};
+
+/// A concurrency-limit algorithm. Implementations are small, deterministic, and take time only from samples.
+class Limit {
+ public:
+  virtual ~Limit() = default;
+  /// The number of calls that may be in flight now (≥ 1).
+  virtual int current() const = 0;
+  /// Feeds one completed call.
+  virtual void on_sample(const Sample& sample) = 0;
+  /// The algorithm's name as users select it (`fixed`, `aimd`, `gradient2`, `vegas`).
+  virtual std::string_view name() const = 0;
+};
+
+}  // namespace ckp::engine

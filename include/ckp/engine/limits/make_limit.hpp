@@ -1,0 +1,52 @@
+#pragma once
+/// @file
+/// Builds a Limit from a user's choice (`--concurrency N` or `--concurrency auto`, `--limit-algorithm NAME`).
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "ckp/engine/limits/aimd.hpp"
+#include "ckp/engine/limits/fixed.hpp"
+#include "ckp/engine/limits/gradient2.hpp"
+#include "ckp/engine/limits/vegas.hpp"
+
+namespace ckp::engine {
+
+/// Which concurrency algorithm to use, and its bounds.
+struct LimitConfig {
+  std::string algorithm = "gradient2";  ///< fixed | aimd | gradient2 | vegas
+  int initial = 4;                      ///< the fixed value for `fixed`
+  int min_limit = 1;
+  int max_limit = 64;
+  std::uint64_t seed = 1;
+
+  /// A fixed limit of @p n.
+  static LimitConfig fixed(int n) { return {"fixed", n, n, n, 1}; }
+};
+
+/// The Limit described by @p c. Throws std::invalid_argument on an unknown algorithm or bad bounds.
+inline std::unique_ptr<Limit> make_limit(const LimitConfig& c) {
+  if (c.algorithm == "fixed") return std::make_unique<FixedLimit>(c.initial);
+  if (c.algorithm == "aimd") return std::make_unique<AimdLimit>(AimdLimit::Config{c.initial, c.min_limit, c.max_limit});
+  if (c.algorithm == "gradient2") {
+    Gradient2Limit::Config g;
+    g.initial = c.initial;
+    g.min_limit = c.min_limit;
+    g.max_limit = c.max_limit;
+    return std::make_unique<Gradient2Limit>(g);
+  }
+  if (c.algorithm == "vegas") {
+    VegasLimit::Config v;
+    v.initial = c.initial;
+    v.min_limit = c.min_limit;
+    v.max_limit = c.max_limit;
+    v.seed = c.seed;
+    return std::make_unique<VegasLimit>(v);
+  }
+  throw std::invalid_argument("unknown concurrency algorithm '" + c.algorithm +
+                              "' (choose fixed, aimd, gradient2 or vegas)");
+}
+
+}  // namespace ckp::engine

@@ -1,0 +1,169 @@
+#pragma once
+/// @file
+/// The rate governor: paces calls so that Cloudflare never has a reason to send a 429.
+///
+/// Three limits apply (reference/cloudflare-api.md §1, §4):
+/// - the global client API limit, 1200 requests per 5 minutes per token, with a 5-minute lockout when exceeded —
+///   mirrored by a SlidingWindow that keeps `headroom` of the quota unused for other clients of the token;
+/// - flex purge (tags, hosts, prefixes, everything): a token bucket per plan;
+/// - single-file purge: URLs per second, a token bucket whose cost is the number of URLs.
+///
+/// What the server says overrides what we assumed: `Ratelimit-Policy` members named `default` (global window),
+/// `purge-flex` and `purge-urls` (buckets: q tokens, refilled over w seconds) reconfigure the limits; `Ratelimit`'s
+/// remaining count reveals other clients' use of the token; a 429 stops everything until `Retry-After`.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "ckp/api/envelope.hpp"
+#include "ckp/api/http.hpp"
+#include "ckp/api/limits.hpp"
+#include "ckp/api/rate_headers.hpp"
+#include "ckp/engine/sliding_window.hpp"
+#include "ckp/engine/token_bucket.hpp"
+
+namespace ckp::engine {
+
+/// What one call costs against the limits.
+struct Cost {
+  enum class Kind {
+    api,         ///< any call: one slot of the global window
+    flex_purge,  ///< also one token of the flex purge bucket
+    url_purge,   ///< also `units` tokens (URLs) of the URL bucket
+  };
+  Kind kind = Kind::api;
+  double units = 1;
+
+  static Cost api_call() { return {}; }
+  static Cost flex_purge() { return {Kind::flex_purge, 1}; }
+  static Cost url_purge(std::size_t urls) { return {Kind::url_purge, static_cast<double>(urls)}; }
+};
+
+/// How the governor starts out; headers refine it.
+struct GovernorConfig {
+  api::GlobalRateLimit global;
+  api::PlanProfile plan = api::PlanProfile::enterprise();
+  /// Fraction of the global quota left unused, for other clients of the same token (when > 0, at least one
+  /// request).
+  double headroom = 0.01;
+  /// Learn limits from `Ratelimit` / `Ratelimit-Policy` headers.
+  bool learn_from_headers = true;
+};
+
+/// Counters for progress and benchmarks.
+struct GovernorStats {
+  std::uint64_t rate_limited = 0;    ///< 429 responses seen
+  std::uint64_t lockouts = 0;        ///< 429s with code 971 (the global lockout)
+  Duration paused{0};                ///< total time admission was blocked by a 429
+};
+
+class RateGovernor {
+ public:
+  explicit RateGovernor(GovernorConfig config = {})
+      : config_(config),
+        window_(effective_quota(config.global.quota), std::chrono::seconds(config.global.window_seconds)),
+        flex_(config.plan.flex_requests_per_second, static_cast<double>(config.plan.flex_bucket)),
+        urls_(config.plan.urls_per_second, config.plan.urls_per_second) {}
+
+  /// How long a call of @p cost must wait before it may be sent; zero means now. SlidingWindow::until_completion
+  /// means "when a call in flight completes".
+  Duration wait(const Cost& cost, Instant now) {
+    Duration w{0};
+    if (blocked_until_ > now) w = blocked_until_ - now;
+    w = std::max(w, window_.wait(now));
+    if (cost.kind == Cost::Kind::flex_purge) w = std::max(w, flex_.wait(1, now));
+    if (cost.kind == Cost::Kind::url_purge) w = std::max(w, urls_.wait(cost.units, now));
+    return w;
+  }
+
+  /// Records that a call of @p cost is being sent at @p now (call only when wait() is zero).
+  void on_send(const Cost& cost, Instant now) {
+    window_.on_send();
+    if (cost.kind == Cost::Kind::flex_purge) flex_.take(1, now);
+    if (cost.kind == Cost::Kind::url_purge) urls_.take(cost.units, now);
+  }
+
+  /// Records the response to a call sent earlier (or its transport failure) at @p now.
+  void on_response(const Cost& cost, const api::Response& r, Instant now) {
+    window_.on_complete(now);
+    if (r.transport_failed()) return;
+    if (config_.learn_from_headers) learn(r, now);
+    if (r.status == 429) on_rate_limited(cost, r, now);
+  }
+
+  /// Admission is blocked until this time (after a 429); the past when not blocked.
+  Instant blocked_until() const { return blocked_until_; }
+  const GovernorStats& stats() const { return stats_; }
+  /// The global window as currently believed.
+  const SlidingWindow& window() const { return window_; }
+  double flex_rate() const { return flex_.rate(); }
+  double url_rate() const { return urls_.rate(); }
+
+ private:
+  std::int64_t effective_quota(std::int64_t quota) const {
+    const std::int64_t keep =
+        config_.headroom > 0
+            ? std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(static_cast<double>(quota) * config_.headroom)))
+            : 0;
+    return std::max<std::int64_t>(1, quota - keep);
+  }
+
+  void learn(const api::Response& r, Instant now) {
+    if (auto header = r.headers.get("Ratelimit-Policy")) {
+      for (const auto& p : api::parse_ratelimit_policy(*header)) {
+        if (!p.quota || !p.window_seconds || *p.quota <= 0 || *p.window_seconds <= 0) continue;
+        const double q = *p.quota, w = *p.window_seconds;
+        if (p.policy == "default") {
+          server_quota_ = static_cast<std::int64_t>(q);
+          window_.configure(effective_quota(server_quota_), from_seconds(w));
+        } else if (p.policy == "purge-flex") {
+          flex_.configure(q / w, q);
+        } else if (p.policy == "purge-urls") {
+          urls_.configure(q / w, q);
+        }
+      }
+    }
+    if (auto header = r.headers.get("Ratelimit")) {
+      for (const auto& s : api::parse_ratelimit(*header)) {
+        if (s.policy != "default" || !s.remaining) continue;
+        // The server's count is older than ours (it excludes calls sent since), so ours is normally higher.
+        // When it is not, someone else is using the token: count their calls too.
+        const auto server_used = server_quota_ - static_cast<std::int64_t>(*s.remaining);
+        const auto ours = window_.used(now);
+        if (server_used > ours) window_.add_external(server_used - ours, now + window_.window());
+      }
+    }
+  }
+
+  void on_rate_limited(const Cost& cost, const api::Response& r, Instant now) {
+    ++stats_.rate_limited;
+    Duration pause = window_.window();
+    if (auto ra = r.headers.get("Retry-After"))
+      if (auto parsed = api::parse_retry_after(*ra, now)) pause = *parsed;
+    auto env = api::parse_envelope(r.body, r.status);
+    const bool global_code = env && !env->errors.empty() && env->errors.front().code == 971;
+    const bool global = global_code || cost.kind == Cost::Kind::api;
+    if (global) {
+      ++stats_.lockouts;
+      if (now + pause > blocked_until_) {
+        stats_.paused += (now + pause) - std::max(now, blocked_until_);
+        blocked_until_ = now + pause;
+      }
+    } else if (cost.kind == Cost::Kind::flex_purge) {
+      flex_.drain(now);
+    } else {
+      urls_.drain(now);
+    }
+  }
+
+  GovernorConfig config_;
+  SlidingWindow window_;
+  TokenBucket flex_;
+  TokenBucket urls_;
+  std::int64_t server_quota_ = config_.global.quota;
+  Instant blocked_until_{};
+  GovernorStats stats_;
+};
+
+}  // namespace ckp::engine

@@ -1,0 +1,295 @@
+#pragma once
+/// @file
+/// Streaming input: records (lines, or the elements of a top-level JSON array) read from any byte stream, one at a
+/// time, each with its line number and byte offsets — so a 10-million-line keys file is never loaded whole, errors
+/// name `file:line`, and a journal can resume at an offset.
+///
+/// Byte streams are an interface (ByteReader): a file natively (io/file_reader.hpp), a string in tests and in the
+/// browser.
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "ckp/api/error.hpp"
+
+namespace ckp::engine {
+
+/// A seekable source of bytes.
+class ByteReader {
+ public:
+  virtual ~ByteReader() = default;
+  /// Reads up to @p n bytes into @p buf; returns how many (0 at the end). Sets error() on failure.
+  virtual std::size_t read(char* buf, std::size_t n) = 0;
+  /// Moves to absolute @p offset.
+  virtual bool seek(std::uint64_t offset) = 0;
+  /// Total size, when known.
+  virtual std::optional<std::uint64_t> size() const = 0;
+  /// A name for messages (the file path).
+  virtual std::string name() const = 0;
+  virtual std::optional<Error> error() const { return std::nullopt; }
+};
+
+/// Bytes held in memory.
+class StringReader final : public ByteReader {
+ public:
+  explicit StringReader(std::string data, std::string name = "<input>") : data_(std::move(data)), name_(std::move(name)) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    n = std::min<std::size_t>(n, data_.size() - pos_);
+    std::memcpy(buf, data_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+  bool seek(std::uint64_t offset) override {
+    if (offset > data_.size()) return false;
+    pos_ = static_cast<std::size_t>(offset);
+    return true;
+  }
+  std::optional<std::uint64_t> size() const override { return data_.size(); }
+  std::string name() const override { return name_; }
+
+ private:
+  std::string data_;
+  std::string name_;
+  std::size_t pos_ = 0;
+};
+
+/// One record of input.
+struct Record {
+  std::string text;              ///< the line (without its line break) or the JSON element's text
+  std::uint64_t line = 0;        ///< 1-based line number where it starts
+  std::uint64_t offset = 0;      ///< byte offset where it starts
+  std::uint64_t next_offset = 0; ///< byte offset where the next record may start (resume here)
+  std::uint64_t next_line = 0;   ///< line number at next_offset
+};
+
+/// How records are framed.
+enum class RecordFormat { lines, json_array };
+
+/// A stream of records.
+class RecordSource {
+ public:
+  virtual ~RecordSource() = default;
+  /// The next record, or nullopt at the end of input or on an error (see error()).
+  virtual std::optional<Record> next() = 0;
+  /// Why reading stopped early, if it did. Messages name the input and line.
+  virtual const std::optional<Error>& error() const = 0;
+  /// Continues from a position a previous next() reported (Record::next_offset, and the line number there).
+  virtual bool seek(std::uint64_t offset, std::uint64_t line) = 0;
+  virtual std::string name() const = 0;
+  virtual std::optional<std::uint64_t> size() const = 0;
+  /// Lines hold plain text; JSON array elements hold JSON text.
+  virtual RecordFormat format() const = 0;
+};
+
+namespace detail {
+
+/// Buffered byte access with position and line tracking, shared by the record sources.
+class Cursor {
+ public:
+  explicit Cursor(ByteReader& in) : in_(in) {}
+  /// The next byte without consuming it; nullopt at the end.
+  std::optional<char> peek() {
+    if (pos_ == len_ && !fill()) return std::nullopt;
+    return buf_[pos_];
+  }
+  char take() {
+    char c = buf_[pos_++];
+    ++offset_;
+    if (c == '\n') ++line_;
+    return c;
+  }
+  std::uint64_t offset() const { return offset_; }
+  std::uint64_t line() const { return line_; }
+  bool seek(std::uint64_t offset, std::uint64_t line) {
+    if (!in_.seek(offset)) return false;
+    offset_ = offset;
+    line_ = line;
+    pos_ = len_ = 0;
+    return true;
+  }
+
+ private:
+  bool fill() {
+    pos_ = 0;
+    len_ = in_.read(buf_, sizeof buf_);
+    return len_ > 0;
+  }
+  ByteReader& in_;
+  char buf_[64 * 1024];
+  std::size_t pos_ = 0, len_ = 0;
+  std::uint64_t offset_ = 0, line_ = 1;
+};
+
+}  // namespace detail
+
+/// Records are lines. `\n` or `\r\n` ends a line; the last line needs no break. A line longer than `max_line`
+/// stops reading with an error naming it.
+class LineRecords final : public RecordSource {
+ public:
+  explicit LineRecords(std::unique_ptr<ByteReader> in, std::size_t max_line = 64u << 20)
+      : in_(std::move(in)), cur_(*in_), max_line_(max_line) {}
+
+  std::optional<Record> next() override {
+    if (error_) return std::nullopt;
+    if (!cur_.peek()) {
+      if (auto e = in_->error()) error_ = e;
+      return std::nullopt;
+    }
+    Record r;
+    r.line = cur_.line();
+    r.offset = cur_.offset();
+    while (auto c = cur_.peek()) {
+      char ch = cur_.take();
+      if (ch == '\n') break;
+      if (r.text.size() >= max_line_) {
+        error_ = Error::make(ErrorKind::invalid_input,
+                             fmt::format("{}:{}: line is longer than {} bytes", in_->name(), r.line, max_line_));
+        return std::nullopt;
+      }
+      r.text += ch;
+    }
+    if (!r.text.empty() && r.text.back() == '\r') r.text.pop_back();
+    r.next_offset = cur_.offset();
+    r.next_line = cur_.line();
+    return r;
+  }
+  const std::optional<Error>& error() const override { return error_; }
+  bool seek(std::uint64_t offset, std::uint64_t line) override {
+    error_.reset();
+    return cur_.seek(offset, line);
+  }
+  std::string name() const override { return in_->name(); }
+  std::optional<std::uint64_t> size() const override { return in_->size(); }
+  RecordFormat format() const override { return RecordFormat::lines; }
+
+ private:
+  std::unique_ptr<ByteReader> in_;
+  detail::Cursor cur_;
+  std::size_t max_line_;
+  std::optional<Error> error_;
+};
+
+/// Records are the elements of one top-level JSON array (`[ {...}, {...} ]`), found without parsing the whole
+/// document: the scanner tracks strings, escapes and nesting depth only. Each element's text is then parsed alone.
+class JsonArrayRecords final : public RecordSource {
+ public:
+  explicit JsonArrayRecords(std::unique_ptr<ByteReader> in, std::size_t max_element = 128u << 20)
+      : in_(std::move(in)), cur_(*in_), max_element_(max_element) {}
+
+  std::optional<Record> next() override {
+    if (error_ || done_) return std::nullopt;
+    if (!started_) {
+      skip_space();
+      auto c = cur_.peek();
+      if (!c || *c != '[') return fail("expected a JSON array ('[')");
+      cur_.take();
+      started_ = true;
+      expect_element_ = true;
+      first_ = true;
+    }
+    skip_space();
+    auto c = cur_.peek();
+    if (!c) return fail("the JSON array is not closed (missing ']')");
+    if (*c == ']') {
+      cur_.take();
+      if (!first_ && expect_element_) return fail("a trailing comma before ']'");
+      done_ = true;
+      return std::nullopt;
+    }
+    if (!expect_element_) {
+      if (*c != ',') return fail(fmt::format("expected ',' or ']' but found '{}'", *c));
+      cur_.take();
+      skip_space();
+      expect_element_ = true;
+      c = cur_.peek();
+      if (!c) return fail("the JSON array is not closed (missing ']')");
+      if (*c == ']') return fail("a trailing comma before ']'");
+    }
+    Record r;
+    r.line = cur_.line();
+    r.offset = cur_.offset();
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    while (auto p = cur_.peek()) {
+      char ch = *p;
+      if (!in_string && depth == 0 && (ch == ',' || ch == ']')) break;
+      cur_.take();
+      if (r.text.size() >= max_element_)
+        return fail(fmt::format("element starting at line {} is longer than {} bytes", r.line, max_element_));
+      r.text += ch;
+      if (in_string) {
+        if (escaped) escaped = false;
+        else if (ch == '\\') escaped = true;
+        else if (ch == '"') in_string = false;
+      } else if (ch == '"') {
+        in_string = true;
+      } else if (ch == '{' || ch == '[') {
+        ++depth;
+      } else if (ch == '}' || ch == ']') {
+        if (--depth < 0) return fail("unbalanced brackets");
+      }
+    }
+    while (!r.text.empty() && is_space(r.text.back())) r.text.pop_back();
+    if (r.text.empty()) return fail("an empty element (two commas in a row?)");
+    if (in_string || depth != 0) return fail(fmt::format("element starting at line {} is not complete", r.line));
+    r.next_offset = cur_.offset();
+    r.next_line = cur_.line();
+    first_ = false;
+    expect_element_ = false;
+    return r;
+  }
+  const std::optional<Error>& error() const override { return error_; }
+  bool seek(std::uint64_t offset, std::uint64_t line) override {
+    // Offset 0 starts over; any other resume position is just after an element: inside the array, expecting
+    // ',' or ']'.
+    started_ = offset != 0;
+    first_ = offset == 0;
+    expect_element_ = false;
+    done_ = false;
+    error_.reset();
+    return cur_.seek(offset, line);
+  }
+  std::string name() const override { return in_->name(); }
+  std::optional<std::uint64_t> size() const override { return in_->size(); }
+  RecordFormat format() const override { return RecordFormat::json_array; }
+
+ private:
+  static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+  void skip_space() {
+    while (auto c = cur_.peek()) {
+      if (!is_space(*c)) break;
+      cur_.take();
+    }
+  }
+  std::optional<Record> fail(std::string what) {
+    error_ = Error::make(ErrorKind::invalid_input, fmt::format("{}:{}: {}", in_->name(), cur_.line(), what));
+    return std::nullopt;
+  }
+
+  std::unique_ptr<ByteReader> in_;
+  detail::Cursor cur_;
+  std::size_t max_element_;
+  std::optional<Error> error_;
+  bool started_ = false, expect_element_ = false, first_ = true, done_ = false;
+};
+
+/// A JSON array reader when the input's first non-blank byte is '[', else a line reader.
+inline std::unique_ptr<RecordSource> open_records(std::unique_ptr<ByteReader> in) {
+  char c = 0;
+  while (in->read(&c, 1) == 1) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
+    c = 0;
+  }
+  in->seek(0);
+  if (c == '[') return std::make_unique<JsonArrayRecords>(std::move(in));
+  return std::make_unique<LineRecords>(std::move(in));
+}
+
+}  // namespace ckp::engine

@@ -1,0 +1,253 @@
+#pragma once
+/// @file
+/// The Scheduler admits calls to the API and sees each one through to a final result.
+///
+/// A queued call is sent when (1) fewer calls are in flight than the concurrency Limit allows, (2) the RateGovernor
+/// says it fits, and (3) it is not waiting out a retry backoff. Each response feeds the Limit (RTT, drops) and the
+/// governor (headers, 429s). A response the caller's parser rejects with a retryable error (429, 5xx, transport
+/// failure, cut-off body) is sent again after an exponential backoff with full jitter, within the RetryPolicy's
+/// bounds; anything else — success or a permanent error — goes to the caller's completion exactly once.
+///
+/// Listing calls (RequestClass::list) go first and have a reserved slot: a cursor listing is a chain of sequential
+/// calls, the critical path of every streaming operation, and must not wait behind slow bulk calls.
+///
+/// Single-threaded: all methods and callbacks run on the transport's loop. The Scheduler must outlive its calls
+/// (run the transport until idle() before destroying it).
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <type_traits>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "ckp/api/envelope.hpp"
+#include "ckp/api/error.hpp"
+#include "ckp/api/http.hpp"
+#include "ckp/engine/limits/make_limit.hpp"
+#include "ckp/engine/random.hpp"
+#include "ckp/engine/rate_governor.hpp"
+#include "ckp/engine/retry.hpp"
+#include "ckp/transport/transport.hpp"
+
+namespace ckp::engine {
+
+/// Everything that tunes the scheduler.
+struct SchedulerConfig {
+  LimitConfig limit;
+  GovernorConfig governor;
+  RetryPolicy retry;
+  std::uint64_t seed = 1;          ///< for retry jitter
+  int reserved_list_slots = 1;     ///< extra slots only listing calls may use
+  /// Called after every exchange (for `--verbose` logs). Requests carry no credentials.
+  std::function<void(const api::Request&, const api::Response&, Duration)> on_exchange;
+};
+
+/// Counters, for progress and benchmarks.
+struct SchedulerStats {
+  std::uint64_t submitted = 0;         ///< calls submitted
+  std::uint64_t sent = 0;              ///< requests put on the wire, retries included
+  std::uint64_t retries = 0;
+  std::uint64_t rate_limited = 0;      ///< 429 responses
+  std::uint64_t server_errors = 0;     ///< 5xx responses
+  std::uint64_t transport_errors = 0;  ///< no response at all
+  std::uint64_t failed = 0;            ///< calls whose final result was an error
+  int peak_inflight = 0;
+};
+
+class Scheduler {
+ public:
+  Scheduler(transport::TransportRef transport, SchedulerConfig config = {})
+      : transport_(transport), config_(std::move(config)), limit_(make_limit(config_.limit)),
+        governor_(config_.governor), rng_(config_.seed) {}
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  /// Queues a call. @p parse turns a Response into a Result<T>; @p done receives the final Result<T> exactly once:
+  /// the first parsed success, the first permanent error, or the last retryable error when retries run out (or the
+  /// cancellation error if the scheduler is cancelled first).
+  ///
+  /// Example:
+  /// ```
+  /// scheduler.submit(api::kv::list_keys(acct, ns, {.prefix = "a/"}), Cost::api_call(), api::kv::parse_keys,
+  ///                  [](Result<api::kv::KeyPage> page) { /* ... */ });
+  /// ```
+  template <class Parse, class Done>
+  void submit(api::Request request, Cost cost, Parse parse, Done done) {
+    using R = std::invoke_result_t<Parse&, const api::Response&>;
+    auto shared_done = std::make_shared<Done>(std::move(done));
+    Call call;
+    call.request = std::move(request);
+    call.cost = cost;
+    call.accept = [this, parse = std::move(parse), shared_done](const api::Response& r) mutable -> std::optional<Error> {
+      R result = parse(r);
+      if (!result.ok() && result.error().retryable()) return result.error();
+      stats_.failed += !result.ok();
+      (*shared_done)(std::move(result));
+      return std::nullopt;
+    };
+    call.fail = [shared_done](Error e) { (*shared_done)(R(std::move(e))); };
+    ++stats_.submitted;
+    if (cancelled_) {
+      ++stats_.failed;
+      call.fail(*cancel_reason_);
+      return;
+    }
+    enqueue(std::move(call), false);
+    pump();
+  }
+
+  /// Stops admitting: queued calls and calls waiting to retry end with @p reason; calls in flight finish normally.
+  void cancel(Error reason = Error::make(ErrorKind::cancelled, "cancelled")) {
+    if (cancelled_) return;
+    cancelled_ = true;
+    cancel_reason_ = reason;
+    for (auto* q : {&critical_, &normal_}) {
+      while (!q->empty()) {
+        Call c = std::move(q->front());
+        q->pop_front();
+        ++stats_.failed;
+        c.fail(reason);
+      }
+    }
+  }
+
+  bool cancelled() const { return cancelled_; }
+  /// Nothing queued, in flight, or waiting to retry.
+  bool idle() const { return inflight_ == 0 && waiting_retry_ == 0 && critical_.empty() && normal_.empty(); }
+  int inflight() const { return inflight_; }
+  int concurrency_limit() const { return limit_->current(); }
+  std::string_view limit_algorithm() const { return limit_->name(); }
+  const SchedulerStats& stats() const { return stats_; }
+  RateGovernor& governor() { return governor_; }
+  const RateGovernor& governor() const { return governor_; }
+  transport::TransportRef transport() const { return transport_; }
+  Instant now() const { return transport_.now(); }
+
+ private:
+  struct Call {
+    api::Request request;
+    Cost cost;
+    std::function<std::optional<Error>(const api::Response&)> accept;
+    std::function<void(Error)> fail;
+    int attempts = 0;
+    Instant first_sent{};
+  };
+
+  void enqueue(Call call, bool front) {
+    auto& q = call.request.request_class == api::RequestClass::list ? critical_ : normal_;
+    if (front) q.push_front(std::move(call));
+    else q.push_back(std::move(call));
+  }
+
+  bool has_slot(const Call& c) const {
+    const int extra = c.request.request_class == api::RequestClass::list ? config_.reserved_list_slots : 0;
+    return inflight_ < limit_->current() + extra;
+  }
+
+  /// Sends every queued call that may go now; arms a timer for the earliest one that must wait.
+  void pump() {
+    if (pumping_) return;
+    pumping_ = true;
+    for (auto* q : {&critical_, &normal_}) {
+      while (!q->empty() && !cancelled_) {
+        Call& next = q->front();
+        if (!has_slot(next)) break;
+        const Instant now = transport_.now();
+        const Duration wait = governor_.wait(next.cost, now);
+        if (wait > Duration{0}) {
+          if (wait != SlidingWindow::until_completion) arm_timer(now + wait);
+          break;
+        }
+        Call call = std::move(next);
+        q->pop_front();
+        dispatch(std::move(call), now);
+      }
+    }
+    pumping_ = false;
+  }
+
+  void arm_timer(Instant at) {
+    if (timer_armed_ && timer_at_ <= at) return;
+    timer_armed_ = true;
+    timer_at_ = at;
+    transport_.after(at - transport_.now(), [this, at, alive = std::weak_ptr<int>(alive_)] {
+      if (!alive.lock()) return;  // timers are never cancelled; this one outlived its scheduler
+      if (timer_at_ == at) timer_armed_ = false;
+      pump();
+    });
+  }
+
+  void dispatch(Call call, Instant now) {
+    ++call.attempts;
+    if (call.attempts == 1) call.first_sent = now;
+    ++inflight_;
+    ++stats_.sent;
+    stats_.peak_inflight = std::max(stats_.peak_inflight, inflight_);
+    governor_.on_send(call.cost, now);
+    const int inflight_at_send = inflight_;
+    auto shared = std::make_shared<Call>(std::move(call));
+    transport_.send(shared->request, [this, shared, now, inflight_at_send, alive = std::weak_ptr<int>(alive_)](api::Response r) {
+      if (!alive.lock()) return;
+      on_response(std::move(*shared), std::move(r), now, inflight_at_send);
+    });
+  }
+
+  void on_response(Call call, api::Response r, Instant sent_at, int inflight_at_send) {
+    const Instant now = transport_.now();
+    --inflight_;
+    const bool transport_failed = r.transport_failed();
+    const bool rate_limited = !transport_failed && r.status == 429;
+    const bool server_error = !transport_failed && r.status >= 500;
+    stats_.transport_errors += transport_failed;
+    stats_.rate_limited += rate_limited;
+    stats_.server_errors += server_error;
+    governor_.on_response(call.cost, r, now);
+    limit_->on_sample({sent_at, now - sent_at, inflight_at_send, transport_failed || rate_limited || server_error});
+    if (config_.on_exchange) config_.on_exchange(call.request, r, now - sent_at);
+
+    if (std::optional<Error> retryable = call.accept(r)) {
+      if (!cancelled_ && config_.retry.allows(call.attempts, now - call.first_sent, *retryable)) {
+        ++stats_.retries;
+        ++waiting_retry_;
+        const Duration delay = config_.retry.delay(call.attempts, *retryable, rng_);
+        auto shared = std::make_shared<Call>(std::move(call));
+        transport_.after(delay, [this, shared, alive = std::weak_ptr<int>(alive_)] {
+          if (!alive.lock()) return;
+          --waiting_retry_;
+          if (cancelled_) {
+            ++stats_.failed;
+            shared->fail(*cancel_reason_);
+            return;
+          }
+          enqueue(std::move(*shared), true);
+          pump();
+        });
+      } else {
+        ++stats_.failed;
+        call.fail(std::move(*retryable));
+      }
+    }
+    pump();
+  }
+
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // callbacks check it: they may outlive the scheduler
+  transport::TransportRef transport_;
+  SchedulerConfig config_;
+  std::unique_ptr<Limit> limit_;
+  RateGovernor governor_;
+  Rng rng_;
+  std::deque<Call> critical_;
+  std::deque<Call> normal_;
+  int inflight_ = 0;
+  int waiting_retry_ = 0;
+  bool pumping_ = false;
+  bool timer_armed_ = false;
+  Instant timer_at_{};
+  bool cancelled_ = false;
+  std::optional<Error> cancel_reason_;
+  SchedulerStats stats_;
+};
+
+}  // namespace ckp::engine

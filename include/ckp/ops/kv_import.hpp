@@ -1,0 +1,219 @@
+#pragma once
+/// @file
+/// Importing (bulk writing) KV pairs from NDJSON or a JSON array, streamed: records → validated pairs → batches of
+/// ≤ 10,000 pairs and ≤ 100 MB → bulk writes, with `unsuccessful_keys` re-queued and rejected batches bisected.
+///
+/// A record is an object `{"key": …, "value": …}` (`name` is accepted for `key`, so `kv export` output and `kv list
+/// --json` rows import directly) with optional `base64`, `expiration`, `expiration_ttl` and `metadata`. A value that
+/// is not a string is stored as its JSON text.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "ckp/api/base64.hpp"
+#include "ckp/api/kv.hpp"
+#include "ckp/api/validate.hpp"
+#include "ckp/engine/batch_runner.hpp"
+#include "ckp/engine/watermark.hpp"
+#include "ckp/ops/operation.hpp"
+#include "ckp/ops/record_feeder.hpp"
+
+namespace ckp::ops {
+
+/// What to import. Serialized into the journal.
+struct KvImportSpec {
+  std::string account_id;
+  std::string namespace_id;
+  std::string input;             ///< the input's name (a file path)
+  std::uint64_t input_size = 0;  ///< its size (a resume against another file is refused)
+  std::size_t batch_size = api::kv_limits::max_bulk_items;
+  std::size_t max_batch_bytes = api::kv_limits::max_bulk_request_bytes - 1024;  ///< room for brackets and slack
+  bool dry_run = false;
+
+  static constexpr const char* op_name = "kv.import";
+
+  json to_json() const {
+    return {{"account_id", account_id}, {"namespace_id", namespace_id}, {"input", input}, {"input_size", input_size},
+            {"batch_size", batch_size}, {"max_batch_bytes", max_batch_bytes}, {"dry_run", dry_run}};
+  }
+  static Result<KvImportSpec> from_json(const json& j) {
+    try {
+      KvImportSpec s;
+      s.account_id = j.at("account_id");
+      s.namespace_id = j.at("namespace_id");
+      s.input = j.value("input", "");
+      s.input_size = j.value("input_size", std::uint64_t{0});
+      s.batch_size = j.value("batch_size", api::kv_limits::max_bulk_items);
+      s.max_batch_bytes = j.value("max_batch_bytes", api::kv_limits::max_bulk_request_bytes - 1024);
+      s.dry_run = j.value("dry_run", false);
+      return s;
+    } catch (const json::exception& e) {
+      return Error::make(ErrorKind::journal, std::string("bad kv.import spec in journal: ") + e.what());
+    }
+  }
+};
+
+/// Parses and validates one import record. @p now_unix checks absolute expirations. Errors name `source:line`.
+inline Result<api::kv::BulkPair> parse_import_record(const engine::Record& record, const std::string& source,
+                                                     std::int64_t now_unix) {
+  auto fail = [&](const std::string& what) {
+    return Error::make(ErrorKind::invalid_input, fmt::format("{}:{}: {}", source, record.line, what));
+  };
+  json j = json::parse(record.text, nullptr, false);
+  if (j.is_discarded()) return fail("not valid JSON");
+  if (!j.is_object()) return fail("expected an object with \"key\" and \"value\"");
+  api::kv::BulkPair p;
+  const json* key = j.contains("key") ? &j["key"] : j.contains("name") ? &j["name"] : nullptr;
+  if (!key || !key->is_string()) return fail("missing \"key\" (a string)");
+  p.key = key->get<std::string>();
+  if (auto e = api::validate_key(p.key)) return fail(e->message);
+  auto v = j.find("value");
+  if (v == j.end() || v->is_null()) return fail(fmt::format("key {}: missing \"value\"", api::detail::quote_short(p.key)));
+  p.value = v->is_string() ? v->get<std::string>() : v->dump();
+  if (auto b = j.find("base64"); b != j.end()) {
+    if (!b->is_boolean()) return fail("\"base64\" must be true or false");
+    p.base64 = b->get<bool>();
+  }
+  if (p.base64) {
+    auto decoded = api::base64_decode(p.value);
+    if (!decoded) return fail(fmt::format("key {}: \"value\" is not valid base64", api::detail::quote_short(p.key)));
+    if (auto e = api::validate_value_size(decoded->size(), p.key)) return fail(e->message);
+  } else if (auto e = api::validate_value_size(p.value.size(), p.key)) {
+    return fail(e->message);
+  }
+  auto integer = [&](const char* name) -> Result<std::optional<std::int64_t>> {
+    auto it = j.find(name);
+    if (it == j.end() || it->is_null()) return std::optional<std::int64_t>{};
+    if (!it->is_number_integer()) return fail(fmt::format("\"{}\" must be an integer", name));
+    return std::optional<std::int64_t>{it->get<std::int64_t>()};
+  };
+  auto ttl = integer("expiration_ttl");
+  if (!ttl) return std::move(ttl).error();
+  auto exp = integer("expiration");
+  if (!exp) return std::move(exp).error();
+  p.expiration_ttl = *ttl;
+  p.expiration = *exp;
+  if (p.expiration_ttl) {
+    if (auto e = api::validate_expiration_ttl(*p.expiration_ttl)) return fail(e->message);
+  } else if (p.expiration) {
+    if (auto e = api::validate_expiration(*p.expiration, now_unix)) return fail(e->message);
+  }
+  if (auto m = j.find("metadata"); m != j.end() && !m->is_null()) {
+    if (auto e = api::validate_metadata(*m, p.key)) return fail(e->message);
+    p.metadata = *m;
+  }
+  return p;
+}
+
+/// Reads all of @p source once, validating every record; returns how many pairs it holds.
+inline Result<std::uint64_t> preflight_import(engine::RecordSource& source, std::int64_t now_unix) {
+  std::uint64_t count = 0;
+  while (auto record = source.next()) {
+    if (source.format() == engine::RecordFormat::lines && record->text.find_first_not_of(" \t") == std::string::npos)
+      continue;
+    auto pair = parse_import_record(*record, source.name(), now_unix);
+    if (!pair) return std::move(pair).error();
+    ++count;
+  }
+  if (source.error()) return *source.error();
+  source.seek(0, 1);
+  return count;
+}
+
+class KvImport final : public Operation {
+ public:
+  KvImport(engine::Scheduler& scheduler, KvImportSpec spec, std::unique_ptr<engine::RecordSource> input,
+           OpOptions options = {}, std::optional<std::uint64_t> expected_total = {})
+      : Operation(KvImportSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)),
+        expected_total_(expected_total),
+        runner_({spec_.batch_size, spec_.max_batch_bytes, 8, 256u << 20, 8}, runner_hooks()),
+        feeder_(std::move(input), watermark_, feeder_hooks()) {
+    report_.dry_run = spec_.dry_run;
+  }
+
+ protected:
+  void begin() override {
+    if (spec_.batch_size == 0 || spec_.batch_size > api::kv_limits::max_bulk_items)
+      return stop(Error::make(ErrorKind::invalid_input, "batch size must be 1-10000"));
+    if (options_.resume) {
+      if (auto e = check_same_spec(*options_.resume, KvImportSpec::op_name, spec_.to_json())) return stop(*e);
+      restore_counters(*options_.resume);
+      feeder_.resume_from(*options_.resume);
+    } else if (options_.journal && !spec_.dry_run) {
+      options_.journal->begin(KvImportSpec::op_name, spec_.to_json());
+    }
+    if (feeder_.done()) {
+      input_done_ = true;
+      runner_.finish_input();
+    } else {
+      feeder_.pump();
+    }
+  }
+  bool work_finished() const override { return input_done_ && runner_.idle(); }
+  std::string phase() const override { return "writing"; }
+  std::optional<std::uint64_t> total() const override { return expected_total_; }
+  void on_finalize() override { checkpoint(); }
+
+ private:
+  using Runner = engine::BatchRunner<api::kv::BulkPair>;
+
+  Runner::Hooks runner_hooks() {
+    auto h = settling_hooks<api::kv::BulkPair>([](const api::kv::BulkPair& p) { return p.key; },
+                                               [this](std::uint64_t segment) { settle(segment); });
+    h.bytes = [](const api::kv::BulkPair& p) { return api::kv::encoded_size(p); };
+    h.send = [this](const std::vector<api::kv::BulkPair>& pairs, std::function<void(engine::BatchOutcome)> done) {
+      submit_bulk(scheduler_, api::kv::bulk_write(spec_.account_id, spec_.namespace_id, pairs), pairs.size(),
+                  std::move(done));
+    };
+    return h;
+  }
+
+  RecordFeeder::Hooks feeder_hooks() {
+    RecordFeeder::Hooks h;
+    h.can_accept = [this] { return !stopping() && runner_.can_accept(); };
+    h.record = [this](const engine::Record& record, engine::WatermarkTracker::SegmentId segment) -> std::optional<Error> {
+      auto& src = feeder_.source();
+      if (src.format() == engine::RecordFormat::lines && record.text.find_first_not_of(" \t") == std::string::npos)
+        return std::nullopt;  // blank line
+      ++report_.scanned;
+      auto pair = parse_import_record(record, src.name(), to_unix_seconds(scheduler_.now()));
+      if (!pair) return std::move(pair).error();
+      add_sample(pair->key);
+      if (spec_.dry_run) {
+        add_done();
+        return std::nullopt;
+      }
+      watermark_.add(segment);
+      runner_.push(std::move(*pair), segment);
+      return std::nullopt;
+    };
+    h.end = [this] {
+      input_done_ = true;
+      runner_.finish_input();
+      checkpoint();
+      maybe_finish();
+    };
+    h.error = [this](const Error& e) { stop(e); };
+    return h;
+  }
+
+  void settle(engine::WatermarkTracker::SegmentId segment) {
+    watermark_.settle(segment);
+    checkpoint();
+    feeder_.pump();
+    maybe_finish();
+  }
+  void checkpoint() { journal_progress(spec_.dry_run ? nullptr : options_.journal, watermark_, counters()); }
+
+  KvImportSpec spec_;
+  std::optional<std::uint64_t> expected_total_;
+  engine::WatermarkTracker watermark_;
+  Runner runner_;
+  RecordFeeder feeder_;
+  bool input_done_ = false;
+};
+
+}  // namespace ckp::ops

@@ -1,0 +1,302 @@
+#pragma once
+/// @file
+/// What every long operation shares: its report, progress ticks, cancellation and deadlines, and how it ends.
+///
+/// An operation is a state machine on the transport's loop. start() begins it; it calls the API through the
+/// Scheduler; when it is done — or stopped by a fatal error, Ctrl-C or a deadline — it waits for calls in flight to
+/// land, writes its last watermark, and finishes with a report. `run()` drives one to the end on a blocking
+/// transport (native or simulated).
+///
+/// Example:
+/// ```
+/// ckp::ops::KvDelete op(scheduler, spec, {.on_progress = print_bar});
+/// ckp::ops::OpReport report = ckp::ops::run(transport, op);
+/// return report.exit_code();
+/// ```
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ckp/api/error.hpp"
+#include "ckp/api/kv.hpp"
+#include "ckp/engine/batch_runner.hpp"
+#include "ckp/engine/cancel.hpp"
+#include "ckp/engine/journal.hpp"
+#include "ckp/engine/progress.hpp"
+#include "ckp/engine/scheduler.hpp"
+
+namespace ckp::ops {
+
+using json = nlohmann::json;
+
+/// An item that failed for good, and why.
+struct Failure {
+  std::string item;
+  Error error;
+};
+
+/// How an operation ended.
+enum class OpStatus {
+  completed,  ///< everything done
+  partial,    ///< everything settled, some items failed (see failures)
+  failed,     ///< stopped by an error; resumable from the journal
+  cancelled,  ///< stopped by the user or a deadline; resumable from the journal
+};
+
+constexpr const char* to_string(OpStatus s) noexcept {
+  switch (s) {
+    case OpStatus::completed: return "completed";
+    case OpStatus::partial: return "partial";
+    case OpStatus::failed: return "failed";
+    case OpStatus::cancelled: return "cancelled";
+  }
+  return "failed";
+}
+
+/// The outcome of an operation.
+struct OpReport {
+  std::string operation;
+  OpStatus status = OpStatus::completed;
+  bool dry_run = false;
+  std::uint64_t done = 0;      ///< items confirmed by the API (in a dry run: items that would be acted on)
+  std::uint64_t failed = 0;    ///< items that failed for good
+  std::uint64_t scanned = 0;   ///< items examined
+  std::vector<Failure> failures;      ///< the first OpOptions::max_failures_kept failures
+  std::vector<std::string> samples;   ///< a few of the items acted on (or that would be, in a dry run)
+  std::optional<Error> error;         ///< why it stopped, for failed and cancelled
+  Duration elapsed{0};
+  engine::SchedulerStats requests;
+  json extra = json::object();        ///< operation-specific figures (e.g. purge ids, zones)
+
+  /// The process exit code for this outcome: 0 ok, 1 failure, 3 partial failure, 130 interrupted.
+  int exit_code() const {
+    switch (status) {
+      case OpStatus::completed: return 0;
+      case OpStatus::partial: return 3;
+      case OpStatus::cancelled: return 130;
+      case OpStatus::failed: return 1;
+    }
+    return 1;
+  }
+
+  /// The stable `--json` form.
+  json to_json() const {
+    json f = json::array();
+    for (const auto& x : failures) f.push_back({{"item", x.item}, {"kind", to_string(x.error.kind)}, {"reason", x.error.message}});
+    json j{{"operation", operation}, {"status", to_string(status)}, {"dry_run", dry_run}, {"done", done},
+           {"failed", failed},       {"scanned", scanned},         {"failures", f},      {"samples", samples},
+           {"elapsed_s", to_seconds(elapsed)},
+           {"requests", {{"sent", requests.sent}, {"retries", requests.retries}, {"rate_limited", requests.rate_limited},
+                         {"server_errors", requests.server_errors}, {"transport_errors", requests.transport_errors}}}};
+    j["error"] = error ? json{{"kind", to_string(error->kind)}, {"message", error->message}} : json(nullptr);
+    for (auto& [k, v] : extra.items()) j[k] = v;
+    return j;
+  }
+};
+
+/// Options every operation takes.
+struct OpOptions {
+  /// Where to journal for resume; null = no journal.
+  engine::Journal* journal = nullptr;
+  /// The journal's current state, when resuming (from Journal::load). The operation continues from its watermark.
+  std::optional<engine::JournalState> resume;
+  std::function<void(const engine::Progress&)> on_progress;
+  Duration progress_interval = std::chrono::milliseconds(250);
+  engine::CancelToken cancel;
+  std::optional<Instant> deadline;
+  std::size_t max_failures_kept = 1000;
+  std::size_t samples = 10;
+};
+
+/// The base of every long operation.
+class Operation {
+ public:
+  virtual ~Operation() = default;
+  Operation(const Operation&) = delete;
+  Operation& operator=(const Operation&) = delete;
+
+  /// Begins the operation. Completion is observed with finished() / on_finished.
+  void start() {
+    started_ = true;
+    started_at_ = scheduler_.now();
+    meter_.update(0, started_at_);
+    begin();
+    tick();
+    maybe_finish();
+  }
+  bool finished() const { return finished_; }
+  const OpReport& report() const { return report_; }
+  /// Called once when the operation finishes.
+  std::function<void(const OpReport&)> on_finished;
+
+  /// A progress snapshot now.
+  engine::Progress progress() {
+    engine::Progress p;
+    p.operation = report_.operation;
+    p.phase = finished_ ? "done" : stopping_ ? "stopping" : phase();
+    p.done = report_.done;
+    p.failed = report_.failed;
+    p.scanned = report_.scanned;
+    p.total = total();
+    const Instant now = scheduler_.now();
+    p.elapsed = now - started_at_;
+    p.rate = meter_.update(report_.done + report_.failed, now);
+    if (p.total && *p.total >= p.done + p.failed) p.eta = meter_.eta(*p.total - p.done - p.failed);
+    p.concurrency = scheduler_.concurrency_limit();
+    p.inflight = scheduler_.inflight();
+    p.requests = scheduler_.stats().sent;
+    p.rate_limited = scheduler_.stats().rate_limited;
+    p.retries = scheduler_.stats().retries;
+    p.finished = finished_;
+    return p;
+  }
+
+ protected:
+  Operation(std::string name, engine::Scheduler& scheduler, OpOptions options)
+      : scheduler_(scheduler), options_(std::move(options)) {
+    report_.operation = std::move(name);
+  }
+
+  /// Starts the work (first calls, journal begin or resume).
+  virtual void begin() = 0;
+  /// True when the operation has nothing left to start (its own producers are exhausted and idle).
+  virtual bool work_finished() const = 0;
+  /// Called once before the report is final: write the last watermark, fill report_.extra.
+  virtual void on_finalize() {}
+  virtual std::string phase() const { return "working"; }
+  virtual std::optional<std::uint64_t> total() const { return std::nullopt; }
+
+  /// Items confirmed by the API.
+  void add_done(std::uint64_t n = 1) { report_.done += n; }
+  /// An item failed for good: counted, kept (up to a bound), journaled.
+  void add_failure(std::string item, const Error& e) {
+    ++report_.failed;
+    if (options_.journal) options_.journal->failure(item, e);
+    if (report_.failures.size() < options_.max_failures_kept) report_.failures.push_back({std::move(item), e});
+  }
+  void add_sample(const std::string& item) {
+    if (report_.samples.size() < options_.samples) report_.samples.push_back(item);
+  }
+
+  /// Stops the operation: nothing new is admitted, calls in flight land, then it finishes as failed or cancelled.
+  void stop(Error reason) {
+    if (stopping_ || finished_) return;
+    stopping_ = true;
+    stop_reason_ = reason;
+    scheduler_.cancel(std::move(reason));
+  }
+  bool stopping() const { return stopping_; }
+
+  /// Finishes the operation if it is done (or stopped and quiet). Call after every event.
+  void maybe_finish() {
+    if (finished_ || !started_) return;
+    if (!scheduler_.idle()) return;
+    if (!stopping_ && !work_finished()) return;
+    finished_ = true;
+    on_finalize();
+    report_.elapsed = scheduler_.now() - started_at_;
+    report_.requests = scheduler_.stats();
+    if (stopping_) {
+      report_.status = stop_reason_->kind == ErrorKind::cancelled ? OpStatus::cancelled : OpStatus::failed;
+      report_.error = stop_reason_;
+      if (options_.journal) options_.journal->sync();  // resumable: no end line
+    } else {
+      report_.status = report_.failed ? OpStatus::partial : OpStatus::completed;
+      if (options_.journal) options_.journal->finish(to_string(report_.status), {report_.done, report_.failed});
+    }
+    if (options_.on_progress) options_.on_progress(progress());
+    if (on_finished) on_finished(report_);
+  }
+
+  /// Restores counters from a journal being resumed.
+  void restore_counters(const engine::JournalState& st) {
+    report_.done = st.counters.done;
+    report_.failed = st.counters.failed;
+    for (const auto& f : st.failures) {
+      if (report_.failures.size() >= options_.max_failures_kept) break;
+      ErrorKind kind = ErrorKind::bad_request;
+      report_.failures.push_back({f.item, Error::make(kind, f.reason)});
+    }
+  }
+
+  engine::JournalCounters counters() const { return {report_.done, report_.failed}; }
+
+  /// BatchRunner hooks every operation wants: a confirmed item counts as done, a failed one goes to the report,
+  /// either way its input segment settles (@p settle); a fatal error stops the operation; and after each outcome
+  /// the operation checks whether it is finished. The caller adds `send` (and `bytes`).
+  template <class Payload>
+  typename engine::BatchRunner<Payload>::Hooks settling_hooks(std::function<std::string(const Payload&)> id,
+                                                              std::function<void(std::uint64_t segment)> settle) {
+    typename engine::BatchRunner<Payload>::Hooks h;
+    h.id = id;
+    h.confirmed = [this, settle](const Payload&, std::uint64_t segment) {
+      add_done();
+      settle(segment);
+    };
+    h.failed = [this, settle, id](const Payload& p, std::uint64_t segment, const Error& e) {
+      add_failure(id(p), e);
+      settle(segment);
+    };
+    h.fatal = [this](const Error& e) { stop(e); };
+    h.after_outcome = [this] { maybe_finish(); };
+    return h;
+  }
+
+  engine::Scheduler& scheduler_;
+  OpOptions options_;
+  OpReport report_;
+
+ private:
+  void tick() {
+    if (finished_) return;
+    const Instant now = scheduler_.now();
+    if (!stopping_ && options_.cancel.stop_requested())
+      stop(Error::make(ErrorKind::cancelled, "interrupted; the journal holds the progress so far"));
+    if (!stopping_ && options_.deadline && now >= *options_.deadline)
+      stop(Error::make(ErrorKind::cancelled, "the operation's deadline passed"));
+    if (options_.on_progress) options_.on_progress(progress());
+    maybe_finish();
+    // The timer may outlive the operation (it is never cancelled), so it checks that the operation is alive.
+    if (!finished_)
+      scheduler_.transport().after(options_.progress_interval, [this, alive = std::weak_ptr<int>(alive_)] {
+        if (alive.lock()) tick();
+      });
+  }
+
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  Instant started_at_{};
+  bool started_ = false;
+  bool stopping_ = false;
+  bool finished_ = false;
+  std::optional<Error> stop_reason_;
+  engine::RateMeter meter_;
+};
+
+/// Sends a KV bulk write or bulk delete of @p items items and reports it as a BatchOutcome (the keys the API
+/// reported as unsuccessful, or the error that failed the call).
+inline void submit_bulk(engine::Scheduler& scheduler, api::Request request, std::size_t items,
+                        std::function<void(engine::BatchOutcome)> done) {
+  scheduler.submit(std::move(request), engine::Cost::api_call(),
+                   [items](const api::Response& r) { return api::kv::parse_bulk_result(r, items); },
+                   [done = std::move(done)](Result<api::kv::BulkResult> res) {
+                     if (!res) return done({res.error(), {}});
+                     done({std::nullopt, std::move(res->unsuccessful_keys)});
+                   });
+}
+
+/// Runs @p op to the end on a transport that can drive its own loop (SimTransport, HttplibTransport).
+template <class T>
+OpReport run(T& transport, Operation& op) {
+  op.start();
+  transport.run_until([&] { return op.finished(); });
+  return op.report();
+}
+
+}  // namespace ckp::ops

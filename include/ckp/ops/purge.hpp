@@ -1,0 +1,414 @@
+#pragma once
+/// @file
+/// Cache purge at scale: URLs (with optional cache-key headers), tags, hosts, prefixes or everything, across one
+/// zone or many.
+///
+/// The input is read twice: first to validate and route every item (so a bad line 90,000 stops the purge before
+/// anything is sent), then to purge, streamed. Items go to their zone — given explicitly, or found by host name
+/// among all of the account's zones — and leave in batches of the plan's per-request cap, paced by the rate
+/// governor (flex-purge bucket, URLs per second, global limit). A rejected batch is bisected to the item the API
+/// refuses. `zone_concurrency` bounds how many zones have purges in flight at once.
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ckp/api/purge.hpp"
+#include "ckp/api/validate.hpp"
+#include "ckp/engine/batch_runner.hpp"
+#include "ckp/engine/watermark.hpp"
+#include "ckp/ops/operation.hpp"
+#include "ckp/ops/record_feeder.hpp"
+#include "ckp/ops/text_input.hpp"
+#include "ckp/ops/zone_directory.hpp"
+
+namespace ckp::ops {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+/// What to purge. Serialized into the journal.
+struct PurgeSpec {
+  api::purge::Kind kind = api::purge::Kind::files;
+  std::string account_id;      ///< used to find zones by host when `zones` is empty
+  std::vector<ZoneRef> zones;  ///< explicit zones (tags and everything need them)
+  HeaderList headers;          ///< cache-key headers added to every URL (files)
+  std::string input;           ///< the input's name
+  std::uint64_t input_size = 0;
+  api::PlanProfile plan = api::PlanProfile::enterprise();
+  int zone_concurrency = 3;
+  bool dry_run = false;
+
+  static constexpr const char* op_name = "cache.purge";
+
+  json to_json() const {
+    json zs = json::array();
+    for (const auto& z : zones) zs.push_back({{"id", z.id}, {"name", z.name}});
+    json hs = json::array();
+    for (const auto& [k, v] : headers) hs.push_back({k, v});
+    return {{"kind", api::purge::field_name(kind)},
+            {"account_id", account_id},
+            {"zones", zs},
+            {"headers", hs},
+            {"input", input},
+            {"input_size", input_size},
+            {"plan", {{"name", plan.name}, {"max_urls", plan.max_urls_per_request}, {"max_flex", plan.max_flex_items_per_request}}},
+            {"zone_concurrency", zone_concurrency},
+            {"dry_run", dry_run}};
+  }
+  static Result<PurgeSpec> from_json(const json& j) {
+    try {
+      PurgeSpec s;
+      const std::string kind = j.at("kind");
+      bool known = false;
+      for (auto k : {api::purge::Kind::files, api::purge::Kind::tags, api::purge::Kind::hosts,
+                     api::purge::Kind::prefixes, api::purge::Kind::everything})
+        if (kind == api::purge::field_name(k)) s.kind = k, known = true;
+      if (!known) return Error::make(ErrorKind::journal, "unknown purge kind '" + kind + "' in journal");
+      s.account_id = j.value("account_id", "");
+      for (const auto& z : j.at("zones")) s.zones.push_back({z.at("id"), z.value("name", "")});
+      for (const auto& h : j.at("headers")) s.headers.emplace_back(h.at(0), h.at(1));
+      s.input = j.value("input", "");
+      s.input_size = j.value("input_size", std::uint64_t{0});
+      const json& plan = j.at("plan");
+      s.plan = api::PlanProfile::named(plan.value("name", "enterprise")).value_or(api::PlanProfile::enterprise());
+      s.plan.max_urls_per_request = plan.value("max_urls", s.plan.max_urls_per_request);
+      s.plan.max_flex_items_per_request = plan.value("max_flex", s.plan.max_flex_items_per_request);
+      s.zone_concurrency = j.value("zone_concurrency", 3);
+      s.dry_run = j.value("dry_run", false);
+      return s;
+    } catch (const json::exception& e) {
+      return Error::make(ErrorKind::journal, std::string("bad cache.purge spec in journal: ") + e.what());
+    }
+  }
+};
+
+/// One thing to purge: a URL (with headers), a tag, a host, a prefix — or, for `everything`, the zone itself.
+struct PurgeItem {
+  std::string text;
+  HeaderList headers;
+};
+
+/// Parses one input record for @p kind. Files may be plain URLs or `{"url": …, "headers": {…}}` objects.
+inline Result<std::optional<PurgeItem>> parse_purge_record(const engine::Record& record, engine::RecordFormat format,
+                                                           const std::string& source, api::purge::Kind kind) {
+  using api::purge::Kind;
+  auto fail = [&](const std::string& what) {
+    return Error::make(ErrorKind::invalid_input, fmt::format("{}:{}: {}", source, record.line, what));
+  };
+  if (kind == Kind::files) {
+    std::string_view text = detail::trim(record.text);
+    if (text.starts_with("{")) {
+      json j = json::parse(text, nullptr, false);
+      if (j.is_discarded() || !j.is_object() || !j.contains("url") || !j["url"].is_string())
+        return fail("expected {\"url\": \"…\", \"headers\": {…}}");
+      PurgeItem item{j["url"].get<std::string>(), {}};
+      if (auto e = api::validate_purge_url(item.text)) return fail(e->message);
+      if (auto h = j.find("headers"); h != j.end()) {
+        if (!h->is_object()) return fail("\"headers\" must be an object of strings");
+        for (auto& [k, v] : h->items()) {
+          if (!v.is_string()) return fail("header " + k + " must be a string");
+          item.headers.emplace_back(k, v.get<std::string>());
+        }
+      }
+      return std::optional<PurgeItem>(std::move(item));
+    }
+  }
+  ItemValidator validate;
+  switch (kind) {
+    case Kind::files: validate = [](std::string_view s) { return api::validate_purge_url(s); }; break;
+    case Kind::tags: validate = [](std::string_view s) { return api::validate_cache_tag(s); }; break;
+    case Kind::hosts: validate = [](std::string_view s) { return api::validate_purge_host(s); }; break;
+    case Kind::prefixes: validate = [](std::string_view s) { return api::validate_purge_prefix(s); }; break;
+    case Kind::everything: return fail("purge everything takes no items");
+  }
+  auto text = text_item(record, format, source, true, validate);
+  if (!text) return std::move(text).error();
+  if (!text->has_value()) return std::optional<PurgeItem>{};
+  return std::optional<PurgeItem>(PurgeItem{std::move(**text), {}});
+}
+
+/// The host an item is about (for routing to a zone); empty for tags.
+inline std::string purge_item_host(api::purge::Kind kind, const PurgeItem& item) {
+  using api::purge::Kind;
+  switch (kind) {
+    case Kind::files: {
+      auto url = api::parse_url(item.text);
+      return url ? url->host : std::string{};
+    }
+    case Kind::hosts: return detail::ascii_lower(item.text);
+    case Kind::prefixes: return detail::ascii_lower(item.text.substr(0, item.text.find('/')));
+    default: return {};
+  }
+}
+
+class Purge final : public Operation {
+ public:
+  /// @p items is the input (null for `everything`).
+  Purge(engine::Scheduler& scheduler, PurgeSpec spec, std::unique_ptr<engine::RecordSource> items, OpOptions options = {})
+      : Operation(PurgeSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)) {
+    report_.dry_run = spec_.dry_run;
+    if (items) feeder_.emplace(std::move(items), watermark_, feeder_hooks());
+  }
+
+ protected:
+  void begin() override {
+    using api::purge::Kind;
+    if (spec_.kind != Kind::everything && !feeder_) return stop(Error::make(ErrorKind::invalid_input, "nothing to purge"));
+    if ((spec_.kind == Kind::tags || spec_.kind == Kind::everything) && spec_.zones.empty())
+      return stop(Error::make(ErrorKind::invalid_input, std::string("purging ") +
+                                                            (spec_.kind == Kind::tags ? "tags" : "everything") +
+                                                            " needs at least one zone (--zone, --zones or --all-zones)"));
+    if (options_.resume) {
+      if (auto e = check_same_spec(*options_.resume, PurgeSpec::op_name, spec_.to_json())) return stop(*e);
+      restore_counters(*options_.resume);
+    } else if (options_.journal && !spec_.dry_run) {
+      options_.journal->begin(PurgeSpec::op_name, spec_.to_json());
+    }
+    if (spec_.zones.empty()) {
+      phase_ = "finding zones";
+      ZoneDirectory::fetch(scheduler_, spec_.account_id, [this](Result<ZoneDirectory> dir) {
+        if (!dir) return stop(dir.error());
+        directory_ = std::move(*dir);
+        route_by_directory_ = true;
+        start_purging();
+      });
+    } else {
+      directory_ = ZoneDirectory(spec_.zones);
+      start_purging();
+    }
+  }
+
+  bool work_finished() const override {
+    if (!started_purging_) return false;
+    if (dry_run_done_) return true;
+    if (feeder_ && !feeder_->done()) return false;
+    for (const auto& [zone, runner] : runners_)
+      if (!runner->idle()) return false;
+    return gate_waiting_.empty();
+  }
+  std::string phase() const override { return phase_; }
+  std::optional<std::uint64_t> total() const override { return total_; }
+  void on_finalize() override {
+    checkpoint();
+    json zones = json::array();
+    for (const auto& [id, n] : per_zone_) {
+      auto z = directory_.find(id);
+      zones.push_back({{"id", id}, {"name", z ? z->name : ""}, {"items", n},
+                       {"requests", (n + batch_cap() - 1) / batch_cap()}});
+    }
+    report_.extra["zones"] = zones;
+  }
+
+ private:
+  using Runner = engine::BatchRunner<PurgeItem>;
+
+  std::size_t batch_cap() const { return std::max<std::size_t>(1, api::purge::max_items(spec_.kind, spec_.plan)); }
+
+  /// Which zones an item goes to, or an Error naming the item.
+  Result<std::vector<std::string>> route(const PurgeItem& item) const {
+    using api::purge::Kind;
+    if (spec_.kind == Kind::tags || spec_.kind == Kind::everything) {
+      std::vector<std::string> ids;
+      for (const auto& z : directory_.zones()) ids.push_back(z.id);
+      return ids;
+    }
+    const std::string host = purge_item_host(spec_.kind, item);
+    if (auto z = directory_.zone_for_host(host)) return std::vector<std::string>{z->id};
+    // An explicit single zone whose name we do not know takes everything.
+    if (!route_by_directory_ && directory_.zones().size() == 1 && directory_.zones().front().name.empty())
+      return std::vector<std::string>{directory_.zones().front().id};
+    std::string names;
+    for (const auto& z : directory_.zones()) names += (names.empty() ? "" : ", ") + z.name;
+    return Error::make(ErrorKind::invalid_input,
+                       fmt::format("{} is not in {} ({}); check the URL or pass the right --zone", api::detail::quote_short(item.text, 120),
+                                   route_by_directory_ ? "any zone of this account" : "the given zones",
+                                   names.empty() ? "no zones" : names));
+  }
+
+  /// Validates and routes the whole input before anything is sent.
+  void start_purging() {
+    phase_ = "checking input";
+    if (spec_.kind == api::purge::Kind::everything) {
+      for (const auto& z : directory_.zones()) per_zone_[z.id] = 1;
+      total_ = directory_.zones().size();
+      started_purging_ = true;
+      phase_ = "purging";
+      if (spec_.dry_run) {
+        for (const auto& z : directory_.zones()) add_sample(z.name.empty() ? z.id : z.name), add_done();
+        return maybe_finish();
+      }
+      for (const auto& z : directory_.zones()) {
+        auto& runner = runner_for(z.id);
+        watermark_.add(everything_segment());
+        runner.push(PurgeItem{z.name.empty() ? z.id : z.name, {}}, everything_segment());
+        runner.finish_input();
+      }
+      watermark_.close(everything_segment());
+      return maybe_finish();
+    }
+    auto& src = feeder_->source();
+    std::uint64_t count = 0;
+    while (auto record = src.next()) {
+      auto item = parse_purge_record(*record, src.format(), src.name(), spec_.kind);
+      if (!item) return stop(std::move(item).error());
+      if (!item->has_value()) continue;
+      auto zones = route(**item);
+      if (!zones) {
+        Error e = std::move(zones).error();
+        e.message = fmt::format("{}:{}: {}", src.name(), record->line, e.message);
+        return stop(e);
+      }
+      for (const auto& z : *zones) ++per_zone_[z];
+      count += zones->size();
+    }
+    if (src.error()) return stop(*src.error());
+    src.seek(0, 1);
+    total_ = count;
+    if (options_.resume) feeder_->resume_from(*options_.resume);
+    started_purging_ = true;
+    phase_ = "purging";
+    if (spec_.dry_run) {
+      report_.done = count;
+      while (auto record = src.next()) {
+        auto item = parse_purge_record(*record, src.format(), src.name(), spec_.kind);
+        if (item && item->has_value()) add_sample((*item)->text);
+        if (report_.samples.size() >= options_.samples) break;
+      }
+      report_.scanned = count;
+      // Nothing is read further in a dry run: mark the input as consumed.
+      dry_run_done_ = true;
+      return maybe_finish();
+    }
+    feeder_->pump();
+  }
+
+  engine::WatermarkTracker::SegmentId everything_segment() {
+    if (!everything_segment_) everything_segment_ = watermark_.open(json{{"end", true}});
+    return *everything_segment_;
+  }
+
+  RecordFeeder::Hooks feeder_hooks() {
+    RecordFeeder::Hooks h;
+    h.can_accept = [this] {
+      if (stopping()) return false;
+      for (const auto& [zone, runner] : runners_)
+        if (!runner->can_accept()) return false;
+      return true;
+    };
+    h.record = [this](const engine::Record& record, engine::WatermarkTracker::SegmentId segment) -> std::optional<Error> {
+      auto& src = feeder_->source();
+      auto item = parse_purge_record(record, src.format(), src.name(), spec_.kind);
+      if (!item) return std::move(item).error();
+      if (!item->has_value()) return std::nullopt;
+      ++report_.scanned;
+      for (const auto& [k, v] : spec_.headers) (*item)->headers.emplace_back(k, v);
+      auto zones = route(**item);
+      if (!zones) return std::move(zones).error();
+      add_sample((*item)->text);
+      for (const auto& z : *zones) {
+        watermark_.add(segment);
+        runner_for(z).push(**item, segment);
+      }
+      return std::nullopt;
+    };
+    h.end = [this] {
+      for (auto& [zone, runner] : runners_) runner->finish_input();
+      checkpoint();
+      maybe_finish();
+    };
+    h.error = [this](const Error& e) { stop(e); };
+    return h;
+  }
+
+  Runner& runner_for(const std::string& zone_id) {
+    auto it = runners_.find(zone_id);
+    if (it != runners_.end()) return *it->second;
+    auto h = settling_hooks<PurgeItem>([](const PurgeItem& i) { return i.text; },
+                                       [this](std::uint64_t segment) { settle(segment); });
+    h.send = [this, zone_id](const std::vector<PurgeItem>& items, std::function<void(engine::BatchOutcome)> done) {
+      gate_send(zone_id, [this, zone_id, items, done = std::move(done)]() mutable { send(zone_id, items, std::move(done)); });
+    };
+    auto runner = std::make_unique<Runner>(Runner::Config{batch_cap(), SIZE_MAX, 4, 16u << 20, 1}, std::move(h));
+    auto& ref = *runner;
+    runners_.emplace(zone_id, std::move(runner));
+    return ref;
+  }
+
+  void send(const std::string& zone_id, const std::vector<PurgeItem>& items, std::function<void(engine::BatchOutcome)> done) {
+    using api::purge::Kind;
+    api::Request request;
+    engine::Cost cost = engine::Cost::flex_purge();
+    if (spec_.kind == Kind::files) {
+      std::vector<api::purge::File> files;
+      for (const auto& i : items) files.push_back({i.text, i.headers});
+      request = api::purge::files(zone_id, files);
+      cost = engine::Cost::url_purge(files.size());
+    } else if (spec_.kind == Kind::everything) {
+      request = api::purge::everything(zone_id);
+    } else {
+      std::vector<std::string> texts;
+      for (const auto& i : items) texts.push_back(i.text);
+      request = api::purge::flex(zone_id, spec_.kind, texts);
+    }
+    scheduler_.submit(std::move(request), cost, api::purge::parse,
+                      [this, zone_id, done = std::move(done)](Result<std::string> id) {
+                        gate_done(zone_id);
+                        if (!id) return done({id.error(), {}});
+                        ++purge_requests_;
+                        done({});
+                      });
+  }
+
+  /// Zone concurrency: a zone may send when it already has purges in flight or fewer than the limit do.
+  void gate_send(const std::string& zone, std::function<void()> fn) {
+    if (active_.count(zone) || static_cast<int>(active_.size()) < std::max(1, spec_.zone_concurrency)) {
+      ++active_[zone];
+      fn();
+    } else {
+      gate_waiting_.emplace_back(zone, std::move(fn));
+    }
+  }
+  void gate_done(const std::string& zone) {
+    if (--active_[zone] == 0) active_.erase(zone);
+    while (!gate_waiting_.empty()) {
+      auto& [z, fn] = gate_waiting_.front();
+      if (!active_.count(z) && static_cast<int>(active_.size()) >= std::max(1, spec_.zone_concurrency)) break;
+      ++active_[z];
+      auto run = std::move(fn);
+      gate_waiting_.pop_front();
+      run();
+    }
+  }
+
+  void settle(engine::WatermarkTracker::SegmentId segment) {
+    watermark_.settle(segment);
+    checkpoint();
+    if (feeder_ && started_purging_) feeder_->pump();
+    maybe_finish();
+  }
+  void checkpoint() { journal_progress(spec_.dry_run || !feeder_ ? nullptr : options_.journal, watermark_, counters()); }
+
+  PurgeSpec spec_;
+  engine::WatermarkTracker watermark_;
+  std::optional<RecordFeeder> feeder_;
+  ZoneDirectory directory_;
+  bool route_by_directory_ = false;
+  bool started_purging_ = false;
+  bool dry_run_done_ = false;
+  std::string phase_ = "starting";
+  std::optional<std::uint64_t> total_;
+  std::map<std::string, std::unique_ptr<Runner>> runners_;
+  std::map<std::string, std::uint64_t> per_zone_;
+  std::map<std::string, int> active_;
+  std::deque<std::pair<std::string, std::function<void()>>> gate_waiting_;
+  std::optional<engine::WatermarkTracker::SegmentId> everything_segment_;
+  std::uint64_t purge_requests_ = 0;
+};
+
+}  // namespace ckp::ops

@@ -1,0 +1,86 @@
+#pragma once
+/// @file
+/// The zones of an account, fetched page by page (every page, not just the first), and the lookup that routes a
+/// host name to its zone: the longest zone name that is the host or a parent of it (`a.b.example.com` →
+/// `b.example.com` before `example.com`).
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ckp/api/zones.hpp"
+#include "ckp/engine/scheduler.hpp"
+
+namespace ckp::ops {
+
+/// A zone by id and name.
+struct ZoneRef {
+  std::string id;
+  std::string name;
+  bool operator==(const ZoneRef&) const = default;
+};
+
+class ZoneDirectory {
+ public:
+  ZoneDirectory() = default;
+  explicit ZoneDirectory(std::vector<ZoneRef> zones) : zones_(std::move(zones)) {}
+
+  /// Fetches every zone (optionally of one account), page after page, then calls @p done.
+  static void fetch(engine::Scheduler& scheduler, std::string account_id,
+                    std::function<void(Result<ZoneDirectory>)> done) {
+    auto state = std::make_shared<Fetch>(Fetch{scheduler, std::move(account_id), std::move(done), {}, 1});
+    next_page(state);
+  }
+
+  /// The zone that serves @p host, if any.
+  std::optional<ZoneRef> zone_for_host(std::string_view host) const {
+    const ZoneRef* best = nullptr;
+    for (const auto& z : zones_) {
+      const bool match = host == z.name || (host.size() > z.name.size() && host.ends_with(z.name) &&
+                                            host[host.size() - z.name.size() - 1] == '.');
+      if (match && (!best || z.name.size() > best->name.size())) best = &z;
+    }
+    return best ? std::optional<ZoneRef>(*best) : std::nullopt;
+  }
+
+  /// The zone called @p name, or with id @p name.
+  std::optional<ZoneRef> find(std::string_view name_or_id) const {
+    for (const auto& z : zones_)
+      if (z.name == name_or_id || z.id == name_or_id) return z;
+    return std::nullopt;
+  }
+
+  const std::vector<ZoneRef>& zones() const { return zones_; }
+
+ private:
+  struct Fetch {
+    engine::Scheduler& scheduler;
+    std::string account_id;
+    std::function<void(Result<ZoneDirectory>)> done;
+    std::vector<ZoneRef> zones;
+    int page;
+  };
+
+  static void next_page(std::shared_ptr<Fetch> state) {
+    api::zones::ListQuery q;
+    q.account_id = state->account_id;
+    q.page = state->page;
+    q.per_page = api::zone_limits::max_per_page;
+    state->scheduler.submit(api::zones::list(q), engine::Cost::api_call(), api::zones::parse_list,
+                            [state](Result<api::Page<api::zones::Zone>> page) {
+                              if (!page) return state->done(page.error());
+                              for (auto& z : page->items) state->zones.push_back({z.id, z.name});
+                              if (page->items.empty() || page->last(api::zone_limits::max_per_page))
+                                return state->done(ZoneDirectory(std::move(state->zones)));
+                              ++state->page;
+                              next_page(state);
+                            });
+  }
+
+  std::vector<ZoneRef> zones_;
+};
+
+}  // namespace ckp::ops

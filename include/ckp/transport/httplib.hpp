@@ -1,0 +1,323 @@
+#pragma once
+/// @file
+/// The native transport, on cpp-httplib: worker threads each holding a keep-alive client; completions are posted
+/// back to the engine's loop, which runs in the thread that calls run_until() — so the engine stays single-threaded.
+///
+/// TLS certificates are always verified for https (system CA bundle) unless the caller explicitly turns it off.
+/// `HTTPS_PROXY` / `HTTP_PROXY` (and `NO_PROXY`) are honoured. Credentials are added here, at the edge, so they never
+/// pass through the engine, its journal or its logs.
+///
+/// Needs cpp-httplib (Debian: libcpp-httplib-dev; link with pkg-config `cpp-httplib`).
+///
+/// Example:
+/// ```
+/// ckp::transport::HttplibTransport http({.base_url = "https://api.cloudflare.com/client/v4",
+///                                        .credentials = {.token = getenv("CLOUDFLARE_API_TOKEN")}});
+/// ckp::engine::Scheduler scheduler(http);
+/// ```
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "ckp/api/url.hpp"
+#include "ckp/transport/transport.hpp"
+#include "ckp/version.hpp"
+
+namespace ckp::transport {
+
+/// How to authenticate: an API token, or a legacy global API key with its e-mail.
+struct Credentials {
+  std::string token;
+  std::string api_key;
+  std::string email;
+  bool empty() const { return token.empty() && (api_key.empty() || email.empty()); }
+};
+
+struct HttplibConfig {
+  std::string base_url = "https://api.cloudflare.com/client/v4";
+  Credentials credentials;
+  int workers = 66;  ///< parallel connections: the largest concurrency limit plus the reserved listing slots
+  Duration connect_timeout = std::chrono::seconds(10);
+  Duration read_timeout = std::chrono::seconds(90);
+  bool verify_tls = true;  ///< only an explicit `--insecure` turns this off
+  std::string ca_bundle;   ///< empty: the system bundle
+  /// Proxy URL; empty: read HTTPS_PROXY / HTTP_PROXY (and NO_PROXY) from the environment.
+  std::optional<std::string> proxy;
+  /// Extra headers on every request (e.g. the console proxy's own).
+  std::vector<std::pair<std::string, std::string>> extra_headers;
+};
+
+namespace detail {
+
+inline std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+/// The proxy for @p target from the environment, honouring NO_PROXY (and never for loopback).
+inline std::optional<api::Url> proxy_for(const api::Url& target) {
+  if (target.host == "localhost" || target.host == "127.0.0.1" || target.host == "::1") return std::nullopt;
+  std::string no_proxy = env("NO_PROXY").empty() ? env("no_proxy") : env("NO_PROXY");
+  for (std::size_t start = 0; start <= no_proxy.size();) {
+    auto comma = no_proxy.find(',', start);
+    std::string entry = no_proxy.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!entry.empty() && entry.front() == ' ') entry.erase(entry.begin());
+    while (!entry.empty() && entry.back() == ' ') entry.pop_back();
+    if (!entry.empty() && entry.front() == '.') entry.erase(entry.begin());
+    if (entry == "*" || (!entry.empty() && (target.host == entry || target.host.ends_with("." + entry)))) return std::nullopt;
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  std::string p = target.scheme == "https" ? (env("HTTPS_PROXY").empty() ? env("https_proxy") : env("HTTPS_PROXY"))
+                                           : (env("HTTP_PROXY").empty() ? env("http_proxy") : env("HTTP_PROXY"));
+  if (p.empty()) return std::nullopt;
+  if (p.find("://") == std::string::npos) p = "http://" + p;
+  return api::parse_url(p);
+}
+
+inline api::TransportFailure failure_of(httplib::Error e) {
+  switch (e) {
+    case httplib::Error::Connection:
+    case httplib::Error::BindIPAddress:
+    case httplib::Error::ProxyConnection: return api::TransportFailure::connect;
+    case httplib::Error::SSLConnection:
+    case httplib::Error::SSLLoadingCerts:
+    case httplib::Error::SSLServerVerification: return api::TransportFailure::tls;
+    case httplib::Error::Canceled: return api::TransportFailure::cancelled;
+    case httplib::Error::Read:
+    case httplib::Error::Write:
+    case httplib::Error::ExceedRedirectCount:
+    case httplib::Error::UnsupportedMultipartBoundaryChars:
+    case httplib::Error::Compression: return api::TransportFailure::reset;
+    default: return api::TransportFailure::other;
+  }
+}
+
+}  // namespace detail
+
+class HttplibTransport {
+ public:
+  /// Throws std::invalid_argument when the base URL is not an absolute http(s) URL.
+  explicit HttplibTransport(HttplibConfig config) : config_(std::move(config)) {
+    auto url = api::parse_url(config_.base_url);
+    if (!url) throw std::invalid_argument("API base URL '" + config_.base_url + "' is not an absolute http(s) URL");
+    base_ = *url;
+    base_path_ = base_.path;
+    while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
+    if (config_.proxy) {
+      if (!config_.proxy->empty()) {
+        auto p = api::parse_url(config_.proxy->find("://") == std::string::npos ? "http://" + *config_.proxy : *config_.proxy);
+        if (!p) throw std::invalid_argument("proxy URL '" + *config_.proxy + "' is not valid");
+        proxy_ = *p;
+      }
+    } else {
+      proxy_ = detail::proxy_for(base_);
+    }
+    // Instants count from the Unix epoch but advance with the monotonic clock: a system clock step must not
+    // distort timers.
+    epoch_offset_ = std::chrono::duration_cast<Duration>(std::chrono::system_clock::now().time_since_epoch()) -
+                    std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch());
+    for (int i = 0; i < std::max(1, config_.workers); ++i) workers_.emplace_back([this] { work(); });
+  }
+
+  HttplibTransport(const HttplibTransport&) = delete;
+  HttplibTransport& operator=(const HttplibTransport&) = delete;
+
+  /// Waits for requests in flight to finish (bounded by the timeouts), then stops the workers.
+  ~HttplibTransport() {
+    {
+      std::lock_guard lock(jobs_mutex_);
+      stopping_ = true;
+    }
+    jobs_cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+
+  Instant now() const {
+    return Instant{std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch()) + epoch_offset_};
+  }
+
+  void send(api::Request request, ResponseHandler on_response) {
+    {
+      std::lock_guard lock(jobs_mutex_);
+      jobs_.push_back({std::move(request), std::move(on_response)});
+      ++in_flight_;
+    }
+    jobs_cv_.notify_one();
+  }
+
+  void after(Duration delay, TimerHandler fn) { timers_.push({now() + std::max(delay, Duration{0}), timer_seq_++, std::move(fn)}); }
+
+  /// Runs the loop — completions and timers, in this thread — until @p done() holds. Returns false if nothing is
+  /// left that could ever make it hold (no requests in flight, no timers).
+  bool run_until(const std::function<bool()>& done) {
+    while (!done()) {
+      run_due_timers();
+      if (done()) break;
+      std::unique_lock lock(done_mutex_);
+      if (completions_.empty()) {
+        if (in_flight_.load() == 0 && timers_.empty()) return done();
+        if (timers_.empty()) {
+          done_cv_.wait(lock, [&] { return !completions_.empty(); });
+        } else {
+          const auto wait = timers_.top().at - now();
+          if (wait > Duration{0}) done_cv_.wait_for(lock, wait, [&] { return !completions_.empty(); });
+        }
+      }
+      auto ready = std::move(completions_);
+      completions_.clear();
+      lock.unlock();
+      for (auto& c : ready) {
+        --in_flight_;
+        c.handler(std::move(c.response));
+      }
+    }
+    return true;
+  }
+
+  /// Wakes run_until() so that it re-checks its condition (safe from any thread, e.g. a signal watcher).
+  void wake() {
+    {
+      std::lock_guard lock(done_mutex_);
+      completions_.push_back({[](api::Response) {}, {}});
+      ++in_flight_;
+    }
+    done_cv_.notify_one();
+  }
+
+  const api::Url& base() const { return base_; }
+
+ private:
+  struct Job {
+    api::Request request;
+    ResponseHandler handler;
+  };
+  struct Completion {
+    ResponseHandler handler;
+    api::Response response;
+  };
+  struct Timer {
+    Instant at;
+    std::uint64_t seq;
+    TimerHandler fn;
+    bool operator>(const Timer& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+
+  void run_due_timers() {
+    while (!timers_.empty() && timers_.top().at <= now()) {
+      auto fn = std::move(const_cast<Timer&>(timers_.top()).fn);
+      timers_.pop();
+      fn();
+    }
+  }
+
+  std::unique_ptr<httplib::Client> make_client() const {
+    auto client = std::make_unique<httplib::Client>(base_.scheme + "://" + base_.host + ":" +
+                                                    std::to_string(base_.effective_port()));
+    using std::chrono::duration_cast;
+    using std::chrono::microseconds;
+    client->set_connection_timeout(duration_cast<std::chrono::seconds>(config_.connect_timeout).count(),
+                                   duration_cast<microseconds>(config_.connect_timeout).count() % 1'000'000);
+    client->set_read_timeout(duration_cast<std::chrono::seconds>(config_.read_timeout).count(),
+                             duration_cast<microseconds>(config_.read_timeout).count() % 1'000'000);
+    client->set_write_timeout(duration_cast<std::chrono::seconds>(config_.read_timeout).count(), 0);
+    client->set_keep_alive(true);
+    client->set_follow_location(false);
+    client->enable_server_certificate_verification(config_.verify_tls);
+    if (!config_.ca_bundle.empty()) client->set_ca_cert_path(config_.ca_bundle.c_str());
+    if (proxy_) client->set_proxy(proxy_->host.c_str(), proxy_->effective_port());
+    return client;
+  }
+
+  httplib::Headers headers_for(const api::Request& r) const {
+    httplib::Headers h;
+    for (const auto& [k, v] : r.headers) h.emplace(k, v);
+    const auto& c = config_.credentials;
+    if (!c.token.empty()) h.emplace("Authorization", "Bearer " + c.token);
+    else if (!c.api_key.empty()) h.emplace("X-Auth-Key", c.api_key), h.emplace("X-Auth-Email", c.email);
+    for (const auto& [k, v] : config_.extra_headers) h.emplace(k, v);
+    h.emplace("User-Agent", std::string("cache-kv-purger/") + ckp::version);
+    h.emplace("Accept", "application/json");
+    return h;
+  }
+
+  api::Response perform(httplib::Client& client, const api::Request& r) const {
+    const std::string target = base_path_ + r.target();
+    const auto headers = headers_for(r);
+    const std::string type = r.headers.get("Content-Type").value_or("application/octet-stream");
+    httplib::Result res{nullptr, httplib::Error::Unknown};
+    switch (r.method) {
+      case api::Method::get: res = client.Get(target, headers); break;
+      case api::Method::head: res = client.Head(target, headers); break;
+      case api::Method::del: res = r.body.empty() ? client.Delete(target, headers) : client.Delete(target, headers, r.body, type); break;
+      case api::Method::post: res = client.Post(target, headers, r.body, type); break;
+      case api::Method::put: res = client.Put(target, headers, r.body, type); break;
+      case api::Method::patch: res = client.Patch(target, headers, r.body, type); break;
+    }
+    if (!res) return api::Response::failed(detail::failure_of(res.error()), httplib::to_string(res.error()));
+    api::Response out;
+    out.status = res->status;
+    out.body = std::move(res->body);
+    for (const auto& [k, v] : res->headers) out.headers.add(k, v);
+    return out;
+  }
+
+  void work() {
+    auto client = make_client();
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock lock(jobs_mutex_);
+        jobs_cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      api::Response response = perform(*client, job.request);
+      if (response.transport_failed()) client = make_client();  // a fresh connection after a failure
+      {
+        std::lock_guard lock(done_mutex_);
+        completions_.push_back({std::move(job.handler), std::move(response)});
+      }
+      done_cv_.notify_one();
+    }
+  }
+
+  HttplibConfig config_;
+  api::Url base_;
+  std::string base_path_;
+  std::optional<api::Url> proxy_;
+  Duration epoch_offset_{};
+
+  std::mutex jobs_mutex_;
+  std::condition_variable jobs_cv_;
+  std::deque<Job> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+
+  std::mutex done_mutex_;
+  std::condition_variable done_cv_;
+  std::vector<Completion> completions_;
+  std::atomic<int> in_flight_{0};
+
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;  // loop thread only
+  std::uint64_t timer_seq_ = 0;
+};
+
+static_assert(Transport<HttplibTransport>);
+
+}  // namespace ckp::transport

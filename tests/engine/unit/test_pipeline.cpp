@@ -1,0 +1,294 @@
+// Watermarks, journal, record sources, text inputs, metadata matching, and the batch runner's graduated fallback.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <set>
+
+#include "ckp/engine/batch_runner.hpp"
+#include "ckp/engine/journal.hpp"
+#include "ckp/engine/records.hpp"
+#include "ckp/engine/watermark.hpp"
+#include "ckp/ops/metadata_match.hpp"
+#include "ckp/ops/text_input.hpp"
+
+using namespace ckp;
+using namespace ckp::engine;
+using nlohmann::json;
+
+TEST_CASE("watermark advances only over settled segments, in order") {
+  WatermarkTracker w;
+  auto a = w.open(json{{"cursor", "a"}});
+  auto b = w.open(json{{"cursor", "b"}}, json::array({10, 20}));
+  auto c = w.open(json{{"cursor", "c"}});
+  w.add(a, 2);
+  w.add(b, 1);
+  w.close(a);
+  w.close(b);
+  CHECK_FALSE(w.advance());
+  w.settle(b);  // b settles ahead of a
+  CHECK_FALSE(w.advance());
+  auto ahead = w.settled_ahead();
+  REQUIRE(ahead.size() == 1);
+  CHECK(ahead[0] == json::array({10, 20}));
+  CHECK(w.settled_ahead().empty());  // reported once
+  w.settle(a, 2);
+  auto p = w.advance();
+  REQUIRE(p);
+  CHECK((*p)["cursor"] == "b");  // a and b, not c: c is still open
+  w.close(c);
+  CHECK((*w.advance())["cursor"] == "c");
+  CHECK(w.open_segments() == 0);
+}
+
+TEST_CASE("journal round trip, torn last line, corruption") {
+  MemoryJournalStore store;
+  Journal j(store);
+  j.begin("kv.delete", json{{"prefix", "a"}});
+  j.checkpoint(json{{"cursor", "c1"}}, {10, 0});
+  j.settled(json::array({5, 9}));
+  j.failure("bad-key", Error::make(ErrorKind::bad_request, "nope"));
+  j.checkpoint(json{{"cursor", "c2"}}, {20, 1});
+  auto st = Journal::load(store);
+  REQUIRE(st);
+  CHECK(st->op == "kv.delete");
+  CHECK(st->spec["prefix"] == "a");
+  CHECK((*st->resume)["cursor"] == "c2");
+  CHECK(st->counters.done == 20);
+  CHECK(st->settled.empty());  // superseded by the later checkpoint
+  REQUIRE(st->failures.size() == 1);
+  CHECK(st->failures[0].item == "bad-key");
+  CHECK_FALSE(st->end_status);
+
+  store.append(R"({"t":"ckpt","resume":{"cur)");  // torn by a crash
+  auto torn = Journal::load(store);
+  REQUIRE(torn);
+  CHECK((*torn->resume)["cursor"] == "c2");
+
+  MemoryJournalStore bad;
+  bad.append("garbage");
+  bad.append(R"({"t":"spec","v":1,"op":"x","spec":{}})");
+  CHECK(Journal::load(bad).error().kind == ErrorKind::journal);
+  CHECK(Journal::load(MemoryJournalStore{}).error().message.find("empty") != std::string::npos);
+
+  MemoryJournalStore crashy;
+  Journal cj(crashy);
+  cj.begin("x", json::object());
+  cj.failure("k", Error::make(ErrorKind::bad_request, "r"));  // not synced
+  crashy.crash();
+  CHECK(Journal::load(crashy)->failures.empty());
+}
+
+TEST_CASE("line records: offsets, CRLF, resume") {
+  LineRecords lines(std::make_unique<StringReader>("a\r\nbb\n\nccc", "keys.txt"));
+  auto r1 = lines.next();
+  REQUIRE(r1);
+  CHECK(r1->text == "a");
+  CHECK(r1->line == 1);
+  CHECK(r1->next_offset == 3);
+  auto r2 = lines.next();
+  CHECK(r2->text == "bb");
+  CHECK(r2->offset == 3);
+  CHECK(lines.next()->text == "");
+  auto r4 = lines.next();
+  CHECK(r4->text == "ccc");
+  CHECK(r4->line == 4);
+  CHECK_FALSE(lines.next());
+  CHECK_FALSE(lines.error());
+  REQUIRE(lines.seek(r2->next_offset, r2->next_line));
+  CHECK(lines.next()->line == 3);
+}
+
+TEST_CASE("line records: an overlong line is an error naming file and line") {
+  LineRecords lines(std::make_unique<StringReader>("ok\n" + std::string(100, 'x') + "\n", "big.txt"), 50);
+  CHECK(lines.next());
+  CHECK_FALSE(lines.next());
+  REQUIRE(lines.error());
+  CHECK(lines.error()->message == "big.txt:2: line is longer than 50 bytes");
+}
+
+TEST_CASE("JSON array records: elements found without parsing the document") {
+  auto src = open_records(std::make_unique<StringReader>(
+      " [\n {\"key\":\"a,]\\\"\",\"value\":[1,{\"x\":2}]},\n \"plain\" , 42\n]", "in.json"));
+  CHECK(src->format() == RecordFormat::json_array);
+  auto e1 = src->next();
+  REQUIRE(e1);
+  CHECK(json::parse(e1->text)["key"] == "a,]\"");
+  CHECK(e1->line == 2);
+  auto e2 = src->next();
+  CHECK(e2->text == "\"plain\"");
+  auto e3 = src->next();
+  CHECK(e3->text == "42");
+  CHECK_FALSE(src->next());
+  CHECK_FALSE(src->error());
+  REQUIRE(src->seek(e1->next_offset, e1->next_line));  // resume after the first element
+  CHECK(src->next()->text == "\"plain\"");
+  REQUIRE(src->seek(0, 1));
+  CHECK(json::parse(src->next()->text).is_object());
+}
+
+TEST_CASE("JSON array records: malformed arrays are errors with a line") {
+  for (const char* bad : {"[1,2", "[1,,2]", "[1,]", "[{\"a\":1]", "{\"a\":1}", "[\"unterminated]"}) {
+    CAPTURE(bad);
+    JsonArrayRecords src(std::make_unique<StringReader>(bad, "f.json"));
+    while (src.next()) {
+    }
+    REQUIRE(src.error());
+    CHECK(src.error()->message.starts_with("f.json:"));
+  }
+  JsonArrayRecords empty(std::make_unique<StringReader>("[ ]", "e.json"));
+  CHECK_FALSE(empty.next());
+  CHECK_FALSE(empty.error());
+}
+
+TEST_CASE("text items: trimming, comments, JSON strings, validation with file:line") {
+  auto validate = [](std::string_view s) -> std::optional<Error> {
+    if (s.size() > 3) return Error::make(ErrorKind::invalid_input, "too long");
+    return std::nullopt;
+  };
+  Record r{"  abc \t", 7, 0, 0, 0};
+  auto item = ops::text_item(r, RecordFormat::lines, "f.txt", true, validate);
+  REQUIRE(item);
+  CHECK(**item == "abc");
+  r.text = "# comment";
+  CHECK_FALSE(ops::text_item(r, RecordFormat::lines, "f.txt", true, validate)->has_value());
+  CHECK(ops::text_item(r, RecordFormat::lines, "f.txt", false, nullptr)->value() == "# comment");
+  r.text = "abcd";
+  CHECK(ops::text_item(r, RecordFormat::lines, "f.txt", true, validate).error().message == "f.txt:7: too long");
+  r.text = "\"x y\"";
+  CHECK(ops::text_item(r, RecordFormat::json_array, "f.json", false, validate)->value() == "x y");
+  r.text = "12";
+  CHECK(ops::text_item(r, RecordFormat::json_array, "f.json", false, validate).error().message.find("JSON string") !=
+        std::string::npos);
+
+  LineRecords src(std::make_unique<StringReader>("a\n\nb\nccccc\n", "k.txt"));
+  auto count = ops::preflight_items(src, false, validate);
+  REQUIRE_FALSE(count);
+  CHECK(count.error().message == "k.txt:4: too long");
+  LineRecords good(std::make_unique<StringReader>("a\n\nb\n", "k.txt"));
+  CHECK(*ops::preflight_items(good, false, validate) == 2);
+  CHECK(good.next()->text == "a");  // rewound
+}
+
+TEST_CASE("metadata matching") {
+  json m = json::parse(R"({"type":"image","n":42,"flag":true,"nested":{"tags":["Blue-Sky","x"]},"none":null})");
+  CHECK(ops::metadata_field_matches(m, "type", "image"));
+  CHECK_FALSE(ops::metadata_field_matches(m, "type", "file"));
+  CHECK(ops::metadata_field_matches(m, "n", "42"));
+  CHECK(ops::metadata_field_matches(m, "flag", "true"));
+  CHECK(ops::metadata_field_matches(m, "type", ""));
+  CHECK_FALSE(ops::metadata_field_matches(m, "none", ""));
+  CHECK_FALSE(ops::metadata_field_matches(m, "missing", ""));
+  CHECK_FALSE(ops::metadata_field_matches(m, "nested", "x"));
+  CHECK_FALSE(ops::metadata_field_matches(json(nullptr), "type", ""));
+  CHECK(ops::metadata_contains(m, "blue-sky"));
+  CHECK(ops::metadata_contains(m, "sky"));
+  CHECK(ops::metadata_contains(m, "42"));
+  CHECK_FALSE(ops::metadata_contains(m, "tags"));  // keys are not searched
+  CHECK_FALSE(ops::metadata_contains(json(nullptr), "x"));
+}
+
+namespace runner_test {
+/// Drives a BatchRunner against a scripted "API": poisoned ids always fail, `reject_once` ids are reported
+/// unsuccessful the first time, and a batch containing `invalid` is rejected as a whole with a 400.
+struct Harness {
+  std::set<std::string> poisoned, reject_once, invalid;
+  std::vector<std::size_t> batch_sizes;
+  std::set<std::string> confirmed;
+  std::map<std::string, std::string> failed;
+  std::optional<Error> fatal;
+  std::vector<std::pair<std::vector<std::string>, std::function<void(BatchOutcome)>>> pending;
+
+  BatchRunner<std::string>::Hooks hooks() {
+    BatchRunner<std::string>::Hooks h;
+    h.id = [](const std::string& s) { return s; };
+    h.send = [this](const std::vector<std::string>& batch, std::function<void(BatchOutcome)> done) {
+      batch_sizes.push_back(batch.size());
+      pending.emplace_back(batch, std::move(done));
+    };
+    h.confirmed = [this](const std::string& s, std::uint64_t) { CHECK(confirmed.insert(s).second); };
+    h.failed = [this](const std::string& s, std::uint64_t, const Error& e) { failed[s] = e.message; };
+    h.fatal = [this](const Error& e) { fatal = e; };
+    return h;
+  }
+  /// Answers every pending batch (answers may queue more batches).
+  void answer_all() {
+    while (!pending.empty()) {
+      auto [batch, done] = std::move(pending.front());
+      pending.erase(pending.begin());
+      BatchOutcome out;
+      for (const auto& k : batch)
+        if (invalid.count(k) && batch.size() >= 1) out.error = Error::make(ErrorKind::bad_request, "invalid key " + k);
+      if (!out.error)
+        for (const auto& k : batch) {
+          if (poisoned.count(k)) out.unsuccessful.push_back(k);
+          else if (reject_once.erase(k)) out.unsuccessful.push_back(k);
+        }
+      done(out);
+    }
+  }
+};
+}  // namespace runner_test
+
+TEST_CASE("batch runner: batches by count, confirms, requeues unsuccessful keys, reports poisoned ones") {
+  runner_test::Harness h;
+  h.poisoned = {"k13"};
+  h.reject_once = {"k3", "k7"};
+  BatchRunner<std::string> runner({5, SIZE_MAX, 100, SIZE_MAX, 4}, h.hooks());
+  for (int i = 0; i < 23; ++i) runner.push("k" + std::to_string(i), 0);
+  CHECK(h.batch_sizes == std::vector<std::size_t>{5, 5, 5, 5});  // the partial batch waits for more input
+  runner.finish_input();
+  h.answer_all();
+  CHECK(runner.idle());
+  CHECK(h.confirmed.size() == 22);
+  REQUIRE(h.failed.size() == 1);
+  CHECK(h.failed.count("k13"));
+  CHECK(h.failed["k13"].find("4 times") != std::string::npos);
+  CHECK_FALSE(h.fatal);
+}
+
+TEST_CASE("batch runner: a rejected batch is bisected down to the bad item") {
+  runner_test::Harness h;
+  h.invalid = {"k6"};
+  BatchRunner<std::string> runner({16, SIZE_MAX, 100, SIZE_MAX, 8}, h.hooks());
+  for (int i = 0; i < 16; ++i) runner.push("k" + std::to_string(i), 0);
+  runner.finish_input();
+  h.answer_all();
+  CHECK(h.confirmed.size() == 15);
+  REQUIRE(h.failed.size() == 1);
+  CHECK(h.failed["k6"] == "invalid key k6");
+  // 16 → 8+8 → 4+4 → 2+2 → 1+1: 1 + 2·4 = 9 batches
+  CHECK(h.batch_sizes.size() == 9);
+}
+
+TEST_CASE("batch runner: a fatal error leaves items unsettled and stops sending") {
+  runner_test::Harness h;
+  BatchRunner<std::string> runner({2, SIZE_MAX, 100, SIZE_MAX, 8}, h.hooks());
+  runner.push("a", 0);
+  runner.push("b", 0);
+  runner.push("c", 0);
+  auto [batch, done] = std::move(h.pending.front());
+  h.pending.erase(h.pending.begin());
+  done({Error::make(ErrorKind::authentication, "bad token"), {}});
+  REQUIRE(h.fatal);
+  CHECK(runner.aborted());
+  CHECK(h.confirmed.empty());
+  CHECK(h.failed.empty());  // not failed: not done — resume does them
+  runner.finish_input();
+  CHECK(h.pending.empty());  // nothing more sent
+  CHECK_FALSE(runner.can_accept());
+}
+
+TEST_CASE("batch runner: byte caps and backpressure") {
+  runner_test::Harness h;
+  BatchRunner<std::string>::Config cfg{100, 10, 2, 1000, 8};
+  auto hooks = h.hooks();
+  hooks.bytes = [](const std::string& s) { return s.size(); };
+  BatchRunner<std::string> runner(cfg, hooks);
+  runner.push("aaaa", 0);
+  runner.push("bbbb", 0);
+  runner.push("cccc", 0);  // 12 bytes > 10: the first two leave as a batch
+  CHECK(h.batch_sizes == std::vector<std::size_t>{2});
+  CHECK_FALSE(runner.can_accept());  // one in flight + one filling = 2 pending batches
+  h.answer_all();
+  CHECK(runner.can_accept());
+}
