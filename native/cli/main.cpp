@@ -1,21 +1,49 @@
-// cache-kv-purger: the native command line. Commands register themselves from their folders.
+// cache-kv-purger: the native command line. Each command group registers itself from its own file.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "ckp/version.hpp"
+#include "cli/context.hpp"
 #include "emulator/emulator_command.hpp"
 
 int main(int argc, char** argv) {
+  using namespace ckp::cli;
   CLI::App app{"cache-kv-purger: Cloudflare cache purge and Workers KV at scale"};
   app.require_subcommand(1);
-  app.add_subcommand("version", "Print the version")->callback([] { fmt::print("cache-kv-purger {}\n", ckp::version); });
+  app.fallthrough();  // global options may follow the subcommand
+  app.set_help_all_flag("--help-all", "Help for every command");
+  Context ctx;
+  ctx.command_line = masked_command_line(argc, argv);
+  add_global_options(app, ctx);
+  bool version_flag = false;
+  app.add_flag("--version", version_flag, "Print the version")->group("Global options");
+  app.require_subcommand(version_flag ? 0 : 1);
+  add_config_commands(app, ctx);
+  add_zones_commands(app, ctx);
+  add_cache_commands(app, ctx);
+  add_kv_commands(app, ctx);
+  add_sync_commands(app, ctx);
+  add_jobs_commands(app, ctx);
+  add_tool_commands(app, ctx);
   ckp::native::add_emulator_command(app);
+  app.require_subcommand(0, 1);
+  int code = exit_code::ok;
   try {
     app.parse(argc, argv);
+    if (version_flag && app.get_subcommands().empty()) fmt::print("cache-kv-purger version {}\n", ckp::version);
+    else if (app.get_subcommands().empty()) throw CLI::CallForHelp();
+    code = ctx.exit_code;
+  } catch (const CliError& e) {
+    fmt::print(stderr, "error: {}\n", e.message);
+    code = e.code;
   } catch (const CLI::RuntimeError& e) {
-    return e.get_exit_code();  // a command failed and has said why
+    code = e.get_exit_code();  // a command (the emulator) failed and has said why
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // help (0) or a usage error (2)
+    code = app.exit(e) == 0 ? exit_code::ok : exit_code::usage;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    code = exit_code::failure;
   }
-  return 0;
+  ctx.close();
+  return code;
 }

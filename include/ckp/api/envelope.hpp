@@ -108,7 +108,7 @@ inline ErrorKind kind_for(int status, int code) {
 inline std::string hint_for(ErrorKind kind, int code) {
   switch (kind) {
     case ErrorKind::authentication:
-      return "check CLOUDFLARE_API_TOKEN (or --token) and that the token has the permission this command needs "
+      return "check CLOUDFLARE_API_TOKEN (or --api-token) and that the token has the permission this command needs "
              "(Workers KV Storage Edit, Cache Purge, Zone Read) on this account";
     case ErrorKind::rate_limited:
       return "Cloudflare blocks a token for up to 5 minutes after 1200 requests in 5 minutes; wait, then resume "

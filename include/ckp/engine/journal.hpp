@@ -134,6 +134,8 @@ class Journal {
           st.op = j.at("op").get<std::string>();
           st.spec = j.at("spec");
           have_spec = true;
+        } else if (t == "note") {
+          st.notes.push_back(j.at("data"));  // notes may precede the spec (a front's own bookkeeping)
         } else if (!have_spec) {
           return Error::make(ErrorKind::journal, "journal does not start with the operation's spec");
         } else if (t == "ckpt") {
@@ -144,8 +146,6 @@ class Journal {
           st.settled.push_back(j.at("range"));
         } else if (t == "fail") {
           st.failures.push_back({j.at("item").get<std::string>(), j.value("kind", ""), j.value("reason", "")});
-        } else if (t == "note") {
-          st.notes.push_back(j.at("data"));
         } else if (t == "end") {
           st.end_status = j.at("status").get<std::string>();
           st.counters = {j.value("done", st.counters.done), j.value("failed", st.counters.failed)};

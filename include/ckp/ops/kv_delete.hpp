@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,7 @@ struct KvDeleteSpec {
   std::string field;        ///< metadata: the top-level field
   std::string value;        ///< metadata: its value ("" = any value)
   std::string search;       ///< search: text to find anywhere in the metadata, ignoring case
+  std::string pattern;      ///< optional: an ECMAScript regular expression key names must match (any selector)
   std::string input;        ///< keys: the input's name (a file path)
   std::uint64_t input_size = 0;  ///< keys: its size in bytes (a resume against another file is refused)
   std::size_t batch_size = api::kv_limits::max_bulk_items;
@@ -49,7 +51,8 @@ struct KvDeleteSpec {
     static constexpr const char* names[] = {"prefix", "metadata", "search", "keys"};
     return {{"account_id", account_id}, {"namespace_id", namespace_id}, {"selector", names[static_cast<int>(selector)]},
             {"prefix", prefix},         {"field", field},               {"value", value},
-            {"search", search},         {"input", input},               {"input_size", input_size},
+            {"search", search},         {"pattern", pattern},           {"input", input},
+            {"input_size", input_size},
             {"batch_size", batch_size}, {"dry_run", dry_run}};
   }
 
@@ -68,6 +71,7 @@ struct KvDeleteSpec {
       s.field = j.value("field", "");
       s.value = j.value("value", "");
       s.search = j.value("search", "");
+      s.pattern = j.value("pattern", "");
       s.input = j.value("input", "");
       s.input_size = j.value("input_size", std::uint64_t{0});
       s.batch_size = j.value("batch_size", api::kv_limits::max_bulk_items);
@@ -78,7 +82,7 @@ struct KvDeleteSpec {
     }
   }
 
-  /// Whether a key listed with @p metadata is selected.
+  /// Whether a key listed with @p metadata is selected by the metadata selectors (the pattern is separate).
   bool selects(const json& metadata) const {
     switch (selector) {
       case Selector::metadata: return metadata_field_matches(metadata, field, value);
@@ -108,6 +112,13 @@ class KvDelete final : public Operation {
         runner_({spec_.batch_size, std::numeric_limits<std::size_t>::max(), 16, 64u << 20, 8}, runner_hooks()) {
     report_.dry_run = spec_.dry_run;
     if (keys) feeder_.emplace(std::move(keys), watermark_, feeder_hooks());
+    if (!spec_.pattern.empty()) {
+      try {
+        pattern_.emplace(spec_.pattern, std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        bad_pattern_ = Error::make(ErrorKind::invalid_input, "--pattern '" + spec_.pattern + "' is not a valid regular expression: " + e.what());
+      }
+    }
   }
 
   /// Called with each listed page's selected keys (and their metadata) before any of them is deleted — for callers
@@ -116,6 +127,7 @@ class KvDelete final : public Operation {
 
  protected:
   void begin() override {
+    if (bad_pattern_) return stop(*bad_pattern_);
     if (spec_.batch_size == 0 || spec_.batch_size > api::kv_limits::max_bulk_items)
       return stop(Error::make(ErrorKind::invalid_input, "batch size must be 1-10000"));
     if (spec_.selector == KvDeleteSpec::Selector::keys && !feeder_)
@@ -168,7 +180,7 @@ class KvDelete final : public Operation {
     h.page = [this](std::vector<api::kv::Key>&& keys, const std::string& cursor_after) {
       const auto segment = watermark_.open(json{{"cursor", cursor_after}, {"end", cursor_after.empty()}});
       report_.scanned += keys.size();
-      std::erase_if(keys, [this](const api::kv::Key& k) { return !spec_.selects(k.metadata); });
+      std::erase_if(keys, [this](const api::kv::Key& k) { return !spec_.selects(k.metadata) || !name_matches(k.name); });
       if (before_delete_ && !keys.empty()) before_delete_(keys);
       for (auto& key : keys) select(std::move(key.name), segment);
       watermark_.close(segment);
@@ -182,6 +194,8 @@ class KvDelete final : public Operation {
     h.error = [this](const Error& e) { stop(e); };
     return h;
   }
+
+  bool name_matches(const std::string& name) const { return !pattern_ || std::regex_search(name, *pattern_); }
 
   /// A key is selected: delete it (or, in a dry run, count it).
   void select(std::string key, engine::WatermarkTracker::SegmentId segment) {
@@ -202,7 +216,7 @@ class KvDelete final : public Operation {
       auto key = text_item(record, feeder_->source().format(), feeder_->source().name(), false,
                            [](std::string_view k) { return api::validate_key(k); });
       if (!key) return std::move(key).error();
-      if (key->has_value()) select(std::move(**key), segment);
+      if (key->has_value() && name_matches(**key)) select(std::move(**key), segment);
       return std::nullopt;
     };
     h.end = [this] {
@@ -235,6 +249,8 @@ class KvDelete final : public Operation {
   std::optional<RecordFeeder> feeder_;
   bool input_done_ = false;
   std::function<void(const std::vector<api::kv::Key>&)> before_delete_;
+  std::optional<std::regex> pattern_;
+  std::optional<Error> bad_pattern_;
 };
 
 }  // namespace ckp::ops

@@ -129,7 +129,7 @@ class KvImport final : public Operation {
            OpOptions options = {}, std::optional<std::uint64_t> expected_total = {})
       : Operation(KvImportSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)),
         expected_total_(expected_total),
-        runner_({spec_.batch_size, spec_.max_batch_bytes, 8, 256u << 20, 8}, runner_hooks()),
+        runner_({spec_.batch_size, spec_.max_batch_bytes, 4, 128u << 20, 8}, runner_hooks()),
         feeder_(std::move(input), watermark_, feeder_hooks()) {
     report_.dry_run = spec_.dry_run;
   }

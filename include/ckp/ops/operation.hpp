@@ -75,13 +75,13 @@ struct OpReport {
   engine::SchedulerStats requests;
   json extra = json::object();        ///< operation-specific figures (e.g. purge ids, zones)
 
-  /// The process exit code for this outcome: 0 ok, 1 failure, 3 partial failure, 130 interrupted.
+  /// The process exit code for this outcome: 0 ok, 1 failure, 2 bad input, 3 partial failure, 130 interrupted.
   int exit_code() const {
     switch (status) {
       case OpStatus::completed: return 0;
       case OpStatus::partial: return 3;
       case OpStatus::cancelled: return 130;
-      case OpStatus::failed: return 1;
+      case OpStatus::failed: return error && error->kind == ErrorKind::invalid_input ? 2 : 1;
     }
     return 1;
   }
@@ -258,7 +258,7 @@ class Operation {
     if (finished_) return;
     const Instant now = scheduler_.now();
     if (!stopping_ && options_.cancel.stop_requested())
-      stop(Error::make(ErrorKind::cancelled, "interrupted; the journal holds the progress so far"));
+      stop(Error::make(ErrorKind::cancelled, "stopped on request; the journal holds the progress so far"));
     if (!stopping_ && options_.deadline && now >= *options_.deadline)
       stop(Error::make(ErrorKind::cancelled, "the operation's deadline passed"));
     if (options_.on_progress) options_.on_progress(progress());

@@ -92,12 +92,12 @@ inline std::optional<api::Url> proxy_for(const api::Url& target) {
 inline api::TransportFailure failure_of(httplib::Error e) {
   switch (e) {
     case httplib::Error::Connection:
-    case httplib::Error::BindIPAddress:
-    case httplib::Error::ProxyConnection: return api::TransportFailure::connect;
+    case httplib::Error::BindIPAddress: return api::TransportFailure::connect;
     case httplib::Error::SSLConnection:
     case httplib::Error::SSLLoadingCerts:
     case httplib::Error::SSLServerVerification: return api::TransportFailure::tls;
     case httplib::Error::Canceled: return api::TransportFailure::cancelled;
+    case httplib::Error::ConnectionTimeout: return api::TransportFailure::timeout;
     case httplib::Error::Read:
     case httplib::Error::Write:
     case httplib::Error::ExceedRedirectCount:

@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark: the real cache-kv-purger binary against the real emulator on loopback.
+
+Each scenario starts a fresh emulator (time-scaled so that 5-minute windows take seconds), runs one CLI command,
+and reports: wall time, requests the emulator served, 429s, the CLI's peak resident memory (from wait4), the
+theoretical lower bound of the scenario's duration, and the ratio of the two.
+
+Bounds are lower bounds no client could beat, computed from the emulator's configuration:
+- rate bound: the emulator admits at most Q requests in any window W (scaled), so request number k (0-based)
+  cannot be served before floor(k/Q) windows have passed;
+- chain bound: a listing is a chain of sequential calls, each taking at least the configured latency;
+- purge URL bound: the URL bucket holds one second's worth and refills at R URLs/s (scaled): (N - R) / R seconds.
+
+Usage: benchmarks/e2e/run.py [--binary PATH] [--quick] [--only NAME ...]
+Writes benchmarks/results/e2e-<date>.md and .json (use --out to change).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Emulator:
+    def __init__(self, binary, args):
+        self.proc = subprocess.Popen([binary, "emulator", "--port", "0", *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True)
+        self.info = json.loads(self.proc.stdout.readline())
+
+    def stats(self):
+        with urllib.request.urlopen(self.info["admin_url"] + "/stats") as r:
+            return json.loads(r.read())
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+def run_cli(binary, args, env):
+    """Runs the CLI; returns (exit code, wall seconds, peak RSS in MB, stdout)."""
+    start = time.monotonic()
+    proc = subprocess.Popen([binary, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, wall, usage.ru_maxrss / 1024.0, out
+
+
+def scenario(binary, name, emu_args, cli_args, bound_fn, prepare=None, note=""):
+    home = tempfile.mkdtemp(prefix="ckp-bench-")
+    emu = Emulator(binary, emu_args)
+    try:
+        env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_STATE_HOME": home + "/state",
+               "CLOUDFLARE_API_BASE_URL": emu.info["base_url"], "CLOUDFLARE_API_TOKEN": emu.info["token"],
+               "CLOUDFLARE_ACCOUNT_ID": emu.info["account_id"]}
+        for k in ("CLOUDFLARE_ZONE_ID", "CLOUDFLARE_PLAN"):
+            env.pop(k, None)
+        if prepare:
+            cli_args = prepare(binary, env, home, cli_args)
+        before = emu.stats()
+        code, wall, rss, out = run_cli(binary, cli_args, env)
+        after = emu.stats()
+        report = json.loads(out) if out.strip().startswith("{") else {}
+        bound = bound_fn(emu.info)
+        return {
+            "scenario": name,
+            "exit": code,
+            "items": report.get("done"),
+            "wall_s": round(wall, 3),
+            "requests": after["requests"] - before["requests"],
+            "http_429": after["rate_limited"] - before["rate_limited"],
+            "lockouts": after["lockouts"] - before["lockouts"],
+            "peak_rss_mb": round(rss, 1),
+            "bound_s": round(bound, 3),
+            "ratio": round(wall / bound, 3) if bound > 0 else None,
+            "note": note,
+        }
+    finally:
+        emu.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def rate_bound(requests, quota, window_s, scale):
+    return ((requests - 1) // quota) * window_s / scale
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", default=os.path.join(ROOT, "build/native/cache-kv-purger"))
+    ap.add_argument("--quick", action="store_true", help="10x smaller sizes (a smoke run)")
+    ap.add_argument("--only", nargs="*", help="run only scenarios whose name contains one of these")
+    ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks/results"))
+    args = ap.parse_args()
+    div = 10 if args.quick else 1
+    big, mid = 1_000_000 // div, 100_000 // div
+    scale = 100
+    latency_ms = 5
+    results = []
+
+    def want(name):
+        return not args.only or any(o in name for o in args.only)
+
+    # 1. Delete 1M keys by prefix, default global limit (1200 per 5 min, scaled to 3 s).
+    requests = -(-big // 1000) + -(-big // 10000)
+    if want("delete-prefix-default"):
+        results.append(scenario(
+            args.binary, f"delete-prefix-default ({big:,} keys)",
+            ["--seed-namespace", "bench", "--seed-keys", str(big), "--seed-prefix", "old/", "--time-scale", str(scale),
+             "--latency", str(latency_ms)],
+            ["kv", "delete", "--namespace", "bench", "--prefix", "old/", "--yes", "--json", "--progress", "none"],
+            lambda info: max(rate_bound(requests, 1200, 300, scale), (big // 1000) * latency_ms / 1000),
+            note=f"{requests} requests fit in one window: the bound is the list chain ({big // 1000} x {latency_ms} ms)"))
+
+    # 2. The same under a binding window: a token that may make only 300 calls per 5 minutes. The window is
+    #    scaled less (x30: 10 s) so that the limit, not loopback overheads, dominates what is measured.
+    #    Lower bound: at most m*Q calls are served before m windows pass (m = floor((R-1)/Q)); of the R - m*Q calls
+    #    left, at most D are bulk deletes, the rest are list calls that must run one after another.
+    binding_scale, quota, deletes = 30, 300, -(-big // 10000)
+    if want("delete-prefix-binding"):
+        m = (requests - 1) // quota
+        results.append(scenario(
+            args.binary, f"delete-prefix-binding ({big:,} keys)",
+            ["--seed-namespace", "bench", "--seed-keys", str(big), "--seed-prefix", "old/", "--time-scale",
+             str(binding_scale), "--latency", str(latency_ms), "--rate-limit", f"{quota}/300"],
+            ["kv", "delete", "--namespace", "bench", "--prefix", "old/", "--yes", "--json", "--progress", "none"],
+            lambda info: m * 300 / binding_scale + max(0, requests - m * quota - deletes) * latency_ms / 1000,
+            note=f"{quota} requests per window (scaled x{binding_scale}): the rate limit binds"))
+
+    # 3. Delete 100k keys listed in a file.
+    def keys_file(binary, env, home, cli_args):
+        path = os.path.join(home, "keys.txt")
+        with open(path, "w") as f:
+            for i in range(mid):
+                f.write(f"k/{i:07d}\n")
+        return [a if a != "@KEYS" else path for a in cli_args]
+    if want("delete-keys-file"):
+        results.append(scenario(
+            args.binary, f"delete-keys-file ({mid:,} keys)",
+            ["--seed-namespace", "bench", "--seed-keys", str(mid), "--seed-prefix", "k/", "--time-scale", str(scale),
+             "--latency", str(latency_ms)],
+            ["kv", "delete", "--namespace", "bench", "--keys-file", "@KEYS", "--yes", "--json", "--progress", "none"],
+            lambda info: latency_ms / 1000, prepare=keys_file,
+            note=f"{-(-mid // 10000)} bulk deletes, no listing; bound = one round trip"))
+
+    # 4. Purge 100k URLs on the enterprise plan (500 per request, 3000 URLs/s; scaled x10 here).
+    purge_scale = 10
+    def urls_file(binary, env, home, cli_args):
+        path = os.path.join(home, "urls.txt")
+        with open(path, "w") as f:
+            for i in range(mid):
+                f.write(f"https://example.com/assets/{i}.css\n")
+        return [a if a != "@URLS" else path for a in cli_args]
+    if want("purge-urls"):
+        rate = 3000 * purge_scale
+        results.append(scenario(
+            args.binary, f"purge-urls-enterprise ({mid:,} URLs)",
+            ["--zone", "example.com", "--plan", "enterprise", "--time-scale", str(purge_scale), "--latency", str(latency_ms)],
+            ["--plan", "enterprise", "cache", "purge", "files", "--files-list", "@URLS", "--zone", "example.com", "--yes",
+             "--json", "--progress", "none"],
+            lambda info: max(0.0, (mid - rate) / rate), prepare=urls_file,
+            note=f"URL bucket {rate:,}/s (3,000/s x {purge_scale}), one second's worth up front"))
+
+    # 5. Export 100k keys, then import them into a new namespace.
+    export_requests = -(-mid // 1000) + -(-mid // 100)
+    if want("export"):
+        results.append(scenario(
+            args.binary, f"export ({mid:,} keys)",
+            ["--seed-namespace", "bench", "--seed-keys", str(mid), "--time-scale", str(scale), "--latency", str(latency_ms)],
+            ["kv", "export", "--namespace", "bench", "--output", "/dev/null", "--json", "--progress", "none"],
+            lambda info: max(rate_bound(export_requests, 1200, 300, scale), (mid // 1000) * latency_ms / 1000),
+            note=f"{export_requests} requests (list + bulk get of 100): list chain bound"))
+    def import_file(binary, env, home, cli_args):
+        path = os.path.join(home, "in.ndjson")
+        with open(path, "w") as f:
+            for i in range(mid):
+                f.write(json.dumps({"key": f"i/{i:07d}", "value": f"value-{i}", "metadata": {"n": i}}) + "\n")
+        subprocess.run([binary, "kv", "create", "--title", "target"], env=env, capture_output=True, check=True)
+        return [a if a != "@IN" else path for a in cli_args]
+    if want("import"):
+        results.append(scenario(
+            args.binary, f"import ({mid:,} keys)",
+            ["--time-scale", str(scale), "--latency", str(latency_ms)],
+            ["kv", "import", "--namespace", "target", "--file", "@IN", "--json", "--progress", "none"],
+            lambda info: latency_ms / 1000, prepare=import_file,
+            note=f"{-(-mid // 10000)} bulk writes; bound = one round trip"))
+
+    today = datetime.date.today().isoformat()
+    os.makedirs(args.out, exist_ok=True)
+    header = f"| scenario | exit | items | wall s | requests | 429s | lockouts | peak RSS MB | bound s | ratio | note |"
+    lines = [f"# End-to-end benchmark, {today}", "",
+             f"`benchmarks/e2e/run.py{' --quick' if args.quick else ''}`, loopback, emulator time scale {scale} "
+             f"(purge {purge_scale}), latency {latency_ms} ms per call. Machine: {os.cpu_count()} cores.", "",
+             header, "|" + "---|" * 11]
+    for r in results:
+        lines.append(f"| {r['scenario']} | {r['exit']} | {r['items']} | {r['wall_s']} | {r['requests']} | {r['http_429']} | "
+                     f"{r['lockouts']} | {r['peak_rss_mb']} | {r['bound_s']} | {r['ratio']} | {r['note']} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    suffix = "-quick" if args.quick else ""
+    with open(os.path.join(args.out, f"e2e-{today}{suffix}.md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(args.out, f"e2e-{today}{suffix}.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    return 0 if all(r["exit"] == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,329 @@
+// `cache purge …`: everything, files (URLs, with optional cache-key headers), hosts, prefixes, tags (text, CSV or
+// JSON files), tags-batch, files-with-headers, and custom bodies — on one zone, a list of zones, or all of them;
+// zones found from the URLs' hosts when none is given.
+
+#include <fstream>
+#include <sstream>
+
+#include "ckp/api/purge.hpp"
+#include "ckp/api/validate.hpp"
+#include "cli/context.hpp"
+#include "cli/op_builders.hpp"
+
+namespace ckp::cli {
+
+namespace {
+
+struct PurgeFlags {
+  // zones
+  std::string zone;
+  std::vector<std::string> zones;
+  bool all_zones = false;
+  std::string zone_list;
+  int zone_concurrency = 0;
+  bool verbose = false;
+  bool dry_run = false;
+  bool force = false;
+  int batch_size = 0;
+  // items
+  std::vector<std::string> positional;
+  std::vector<std::string> file;      // --file URL (repeatable; the Go tool's flag)
+  std::string files;                  // --files "a,b"
+  std::string files_list;             // --files-list FILE
+  std::vector<std::string> headers;   // --header "Name: value"
+  std::vector<std::string> host;
+  std::string hosts, hosts_file;
+  bool auto_zone = false;
+  std::vector<std::string> prefix;
+  std::string prefixes, prefixes_file;
+  std::vector<std::string> tag;
+  std::string tags, tags_file, csv_column, json_field;
+  std::string body, body_file;
+};
+
+/// Reads a whole (small) file.
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(Error::make(ErrorKind::io, "cannot read " + path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Tags from a file: JSON (an array of strings, or of objects with --json-field), CSV (--csv-column by header name
+/// or 1-based index; default the first column; a header row is skipped when it names the column), or text lines.
+std::string tags_from_file(const PurgeFlags& f) {
+  const std::string& path = f.tags_file;
+  const bool json_file = path.size() > 5 && path.substr(path.size() - 5) == ".json";
+  const bool csv_file = !f.csv_column.empty() || (path.size() > 4 && path.substr(path.size() - 4) == ".csv");
+  if (!json_file && !csv_file && f.json_field.empty()) return {};  // plain text: streamed from the file itself
+  std::string out;
+  if (json_file || !f.json_field.empty()) {
+    auto j = nlohmann::json::parse(slurp(path), nullptr, false);
+    if (j.is_discarded() || !j.is_array()) fail_usage(path + ": expected a JSON array of tags (or of objects with --json-field)");
+    std::size_t n = 0;
+    for (const auto& item : j) {
+      ++n;
+      if (item.is_string()) {
+        out += item.get<std::string>() + "\n";
+      } else if (item.is_object() && !f.json_field.empty() && item.contains(f.json_field)) {
+        const auto& v = item[f.json_field];
+        if (v.is_string()) out += v.get<std::string>() + "\n";
+        else if (v.is_array())
+          for (const auto& t : v)
+            if (t.is_string()) out += t.get<std::string>() + "\n";
+      } else {
+        fail_usage(fmt::format("{}: element {} is not a string{}", path, n,
+                               f.json_field.empty() ? " (use --json-field NAME for objects)" : " and has no field " + f.json_field));
+      }
+    }
+    return out;
+  }
+  std::istringstream in(slurp(path));
+  std::string line;
+  int column = 0;
+  bool first = true;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) cells.push_back(cell), cell.clear();
+      else cell += c;
+    }
+    cells.push_back(cell);
+    if (first) {
+      first = false;
+      if (!f.csv_column.empty()) {
+        bool numeric = f.csv_column.find_first_not_of("0123456789") == std::string::npos;
+        if (numeric) {
+          column = std::stoi(f.csv_column) - 1;
+        } else {
+          auto it = std::find(cells.begin(), cells.end(), f.csv_column);
+          if (it == cells.end()) fail_usage(fmt::format("{}:1: no column named '{}' in the header", path, f.csv_column));
+          column = static_cast<int>(it - cells.begin());
+          continue;  // the header row
+        }
+        if (column < 0) fail_usage("--csv-column counts from 1");
+      }
+    }
+    if (static_cast<std::size_t>(column) >= cells.size())
+      fail_usage(fmt::format("{}:{}: has no column {}", path, n, column + 1));
+    std::string tag = std::string(ops::detail::trim(cells[static_cast<std::size_t>(column)]));
+    if (!tag.empty()) out += tag + "\n";
+  }
+  return out;
+}
+
+/// The zones to purge on, by the Go tool's precedence: --all-zones, --zones, --zone-list, --zone, configured
+/// default. Empty = find each item's zone from its host.
+std::vector<ops::ZoneRef> chosen_zones(Context& ctx, const PurgeFlags& f) {
+  auto& rt = ctx.runtime();
+  std::vector<std::string> names;
+  if (f.all_zones) {
+    const std::string account = rt.account_id();
+    return rt.zones(account).zones();
+  }
+  for (const auto& z : f.zones)
+    for (const auto& part : split_list(z)) names.push_back(part);
+  if (names.empty() && !f.zone_list.empty()) {
+    std::istringstream in(slurp(f.zone_list));
+    for (std::string line; std::getline(in, line);) {
+      auto t = std::string(ops::detail::trim(line));
+      if (!t.empty() && t.front() != '#') names.push_back(t);
+    }
+  }
+  const std::string zone = !f.zone.empty() ? f.zone : rt.options().zone.empty() ? rt.settings().zone.value : rt.options().zone;
+  if (names.empty() && !zone.empty()) names.push_back(zone);
+  std::vector<ops::ZoneRef> refs;
+  for (const auto& n : names) refs.push_back(rt.resolve_zone(n));
+  return refs;
+}
+
+/// Items given as flags, one per line; or empty if they come from a file.
+std::string lines_of(const std::vector<std::string>& repeated, const std::string& comma_list,
+                     const std::vector<std::string>& positional = {}) {
+  std::string out;
+  for (const auto& v : repeated) out += v + "\n";
+  for (const auto& v : split_list(comma_list)) out += v + "\n";
+  for (const auto& v : positional) out += v + "\n";
+  return out;
+}
+
+int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input) {
+  auto& rt = ctx.runtime();
+  rt.require_credentials();
+  if (f.force) rt.assume_yes();
+  ops::PurgeSpec spec;
+  spec.kind = kind;
+  spec.plan = rt.settings().plan_profile();
+  if (f.batch_size > 0) {
+    // --batch-size may lower the plan's per-request cap (never raise it: the API would refuse).
+    spec.plan.max_urls_per_request = std::min<std::size_t>(spec.plan.max_urls_per_request, f.batch_size);
+    spec.plan.max_flex_items_per_request = std::min<std::size_t>(spec.plan.max_flex_items_per_request, f.batch_size);
+  }
+  spec.zone_concurrency = f.zone_concurrency > 0 ? f.zone_concurrency : std::stoi(rt.settings().zone_concurrency.value);
+  for (const auto& h : f.headers) {
+    auto colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) fail_usage("--header '" + h + "' must look like 'Name: value'");
+    spec.headers.emplace_back(std::string(ops::detail::trim(h.substr(0, colon))), std::string(ops::detail::trim(h.substr(colon + 1))));
+  }
+  spec.zones = chosen_zones(ctx, f);
+  if (spec.zones.empty()) {
+    if (kind == api::purge::Kind::tags || kind == api::purge::Kind::everything)
+      fail_usage("no zone: pass --zone NAME, --zones A,B, --zone-list FILE or --all-zones (or set a default zone)");
+    spec.account_id = rt.settings().account_id.value;  // optional: narrows the zones searched by host
+  }
+  if (kind != api::purge::Kind::everything) {
+    if (input.is_inline() && input.inline_text.empty()) fail_usage("nothing to purge: give items as flags or a file");
+    spec.input = input.name();
+    spec.input_size = input_size(input);
+  }
+
+  if (!f.dry_run && !rt.options().yes) {
+    // Summary first: a dry run reads the input, finds zones and counts, without purging anything.
+    auto preview = spec;
+    preview.dry_run = true;
+    ops::OpOptions quiet;
+    auto built = build_purge(rt, preview, input, quiet, false);
+    built.op->start();
+    rt.http().run_until([&] { return built.op->finished(); });
+    const auto& r = built.op->report();
+    if (r.status == ops::OpStatus::failed) fail(*r.error);
+    fmt::print(stderr, "About to purge {} {}:\n", grouped(r.done), built.noun);
+    for (const auto& z : r.extra["zones"])
+      fmt::print(stderr, "  zone {} ({}): {} item(s), {} request(s)\n", z.value("name", ""), z.value("id", ""),
+                 z.value("items", 0), z.value("requests", 0));
+    for (const auto& s : r.samples) fmt::print(stderr, "    {}\n", s);
+    if (!rt.confirm("Proceed?")) {
+      rt.note("Cancelled; nothing was purged.\n");
+      return exit_code::ok;
+    }
+  }
+  spec.dry_run = f.dry_run;
+  const int code = run_job(rt, ops::PurgeSpec::op_name, input, f.dry_run,
+                           [&](ops::OpOptions o) { return build_purge(rt, spec, input, std::move(o), false); });
+  return code;
+}
+
+void add_zone_flags(CLI::App* c, PurgeFlags& f) {
+  c->add_option("--zone", f.zone, "Zone name or id");
+  c->add_option("--zones", f.zones, "Zones (repeatable, or comma-separated)");
+  c->add_flag("--all-zones", f.all_zones, "Every zone of the account");
+  c->add_option("--zone-list", f.zone_list, "File with one zone per line");
+  c->add_option("--zone-concurrency", f.zone_concurrency, "Zones purged at once (default 3)");
+  c->add_option("--concurrency", f.batch_size, "(accepted for compatibility; use the global --concurrency)")->group("");
+  c->add_flag("-v,--verbose", f.verbose, "More detail");
+  c->add_flag("--dry-run", f.dry_run, "Show what would be purged; purge nothing");
+  c->add_flag("--force", f.force, "Do not ask (same as --yes)");
+  c->add_option("--batch-size", f.batch_size, "Items per request (at most the plan's cap)");
+}
+
+}  // namespace
+
+void add_cache_commands(CLI::App& app, Context& ctx) {
+  auto* cache = app.add_subcommand("cache", "Cache purge");
+  cache->require_subcommand(1);
+  auto* purge_cmd = cache->add_subcommand("purge", "Purge cached content");
+  purge_cmd->require_subcommand(1);
+  auto f = std::make_shared<PurgeFlags>();
+  using api::purge::Kind;
+
+  auto* everything = purge_cmd->add_subcommand("everything", "Purge everything cached for the zone(s)");
+  add_zone_flags(everything, *f);
+  everything->callback([&ctx, f] { ctx.exit_code = purge(ctx, *f, Kind::everything, {}); });
+
+  auto add_files = [&](const char* name, const char* help) {
+    auto* files = purge_cmd->add_subcommand(name, help);
+    add_zone_flags(files, *f);
+    files->add_option("urls", f->positional, "URLs");
+    files->add_option("--file", f->file, "A URL (repeatable)");
+    files->add_option("--files", f->files, "URLs, comma-separated");
+    files->add_option("--files-list", f->files_list, "File: one URL per line, or {\"url\":…,\"headers\":{…}} lines, or a JSON array");
+    files->add_option("--header", f->headers, "Cache-key header for every URL, 'Name: value' (repeatable)");
+    files->callback([&ctx, f] {
+      InputSpec in{f->files_list, f->files_list.empty() ? lines_of(f->file, f->files, f->positional) : ""};
+      ctx.exit_code = purge(ctx, *f, Kind::files, in);
+    });
+  };
+  add_files("files", "Purge URLs");
+  add_files("files-with-headers", "Purge URLs with cache-key headers (--header, or objects in --files-list)");
+
+  auto* hosts = purge_cmd->add_subcommand("hosts", "Purge by host name");
+  add_zone_flags(hosts, *f);
+  hosts->add_option("--host", f->host, "A host (repeatable)");
+  hosts->add_option("--hosts", f->hosts, "Hosts, comma-separated");
+  hosts->add_option("--hosts-file", f->hosts_file, "File: one host per line");
+  hosts->add_flag("--auto-zone", f->auto_zone, "Find each host's zone (the default when no zone is given)");
+  hosts->callback([&ctx, f] {
+    if (f->auto_zone) f->zone.clear(), f->zones.clear();
+    InputSpec in{f->hosts_file, f->hosts_file.empty() ? lines_of(f->host, f->hosts) : ""};
+    ctx.exit_code = purge(ctx, *f, Kind::hosts, in);
+  });
+
+  auto* prefixes = purge_cmd->add_subcommand("prefixes", "Purge by URL prefix (host/path, no scheme)");
+  add_zone_flags(prefixes, *f);
+  prefixes->add_option("--prefix", f->prefix, "A prefix (repeatable)");
+  prefixes->add_option("--prefixes", f->prefixes, "Prefixes, comma-separated");
+  prefixes->add_option("--prefixes-file", f->prefixes_file, "File: one prefix per line");
+  prefixes->callback([&ctx, f] {
+    InputSpec in{f->prefixes_file, f->prefixes_file.empty() ? lines_of(f->prefix, f->prefixes) : ""};
+    ctx.exit_code = purge(ctx, *f, Kind::prefixes, in);
+  });
+
+  auto add_tags = [&](const char* name, const char* help) {
+    auto* tags = purge_cmd->add_subcommand(name, help);
+    add_zone_flags(tags, *f);
+    tags->add_option("--tag", f->tag, "A cache tag (repeatable)");
+    tags->add_option("--tags", f->tags, "Tags, comma-separated");
+    tags->add_option("--tags-file", f->tags_file, "File of tags: text lines, .csv or .json");
+    tags->add_option("--csv-column", f->csv_column, "CSV column: header name or 1-based index");
+    tags->add_option("--json-field", f->json_field, "JSON: the field holding the tag(s) in each object");
+    tags->callback([&ctx, f] {
+      InputSpec in;
+      if (!f->tags_file.empty()) {
+        std::string extracted = tags_from_file(*f);
+        if (extracted.empty()) in.path = f->tags_file;
+        else in.inline_text = extracted;
+      } else {
+        in.inline_text = lines_of(f->tag, f->tags);
+      }
+      ctx.exit_code = purge(ctx, *f, Kind::tags, in);
+    });
+  };
+  add_tags("tags", "Purge by cache tag");
+  add_tags("tags-batch", "Purge many tags from a file, in batches (same as tags --tags-file)");
+
+  auto* custom = purge_cmd->add_subcommand("custom", "Purge with a purge_cache body you give (one purge type)");
+  add_zone_flags(custom, *f);
+  custom->add_option("--body", f->body, "The JSON body, e.g. '{\"tags\":[\"a\",\"b\"]}'");
+  custom->add_option("--body-file", f->body_file, "File holding the JSON body");
+  custom->callback([&ctx, f] {
+    const std::string text = !f->body_file.empty() ? slurp(f->body_file) : f->body;
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) fail_usage("--body must be a JSON object such as {\"files\":[…]}");
+    std::vector<std::string> types;
+    for (auto k : {Kind::files, Kind::tags, Kind::hosts, Kind::prefixes, Kind::everything})
+      if (j.contains(api::purge::field_name(k))) types.push_back(api::purge::field_name(k));
+    if (types.size() != 1)
+      fail_usage("--body must hold exactly one of files, tags, hosts, prefixes, purge_everything (Cloudflare takes one "
+                 "purge type per request)");
+    Kind kind = Kind::files;
+    for (auto k : {Kind::files, Kind::tags, Kind::hosts, Kind::prefixes, Kind::everything})
+      if (types[0] == api::purge::field_name(k)) kind = k;
+    if (kind == Kind::everything) {
+      if (j["purge_everything"] != true) fail_usage("purge_everything must be true");
+      ctx.exit_code = purge(ctx, *f, kind, {});
+      return;
+    }
+    const auto& arr = j[types[0]];
+    if (!arr.is_array()) fail_usage(types[0] + " must be an array");
+    InputSpec in;
+    for (const auto& item : arr) in.inline_text += (item.is_string() ? item.get<std::string>() : item.dump()) + "\n";
+    ctx.exit_code = purge(ctx, *f, kind, in);
+  });
+}
+
+}  // namespace ckp::cli

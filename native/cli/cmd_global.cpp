@@ -1,0 +1,50 @@
+// The options every command accepts, on the root command (they may also follow a subcommand).
+
+#include "cli/context.hpp"
+
+namespace ckp::cli {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+void add_global_options(CLI::App& app, Context& ctx) {
+  auto& g = ctx.options;
+  const std::string group = "Global options";
+  auto add = [&](CLI::Option* o) { o->group(group); };
+  add(app.add_option("--verbosity", g.verbosity, "quiet | normal | verbose | debug")
+          ->check(CLI::IsMember({"quiet", "normal", "verbose", "debug"})));
+  add(app.add_flag("-q,--quiet", g.quiet, "Only errors and requested data"));
+  add(app.add_flag("--json", g.json, "Machine-readable JSON output"));
+  add(app.add_flag("-y,--yes", g.yes, "Answer yes to confirmations (destructive operations ask otherwise)"));
+  add(app.add_option("--progress", g.progress, "auto | bar | json | none (auto: a bar on a terminal)")
+          ->check(CLI::IsMember({"auto", "bar", "json", "none"})));
+  add(app.add_option("--profile", g.profile, "Configuration profile (a [section] of the config file)"));
+  add(app.add_option("--config", g.config_path, "Configuration file (default: $XDG_CONFIG_HOME/cache-kv-purger/config.toml)"));
+  add(app.add_option("--api-token", g.api_token, "API token (prefer CLOUDFLARE_API_TOKEN: flags show up in process lists)"));
+  add(app.add_option("--api-key", g.api_key, "Legacy global API key (with --email)"));
+  add(app.add_option("--email", g.email, "E-mail of the legacy global API key"));
+  add(app.add_option("--account-id", g.account_id, "Account id (default: CLOUDFLARE_ACCOUNT_ID / config)"));
+  add(app.add_option("-z,--zone", g.zone, "Zone name or id (default: CLOUDFLARE_ZONE_ID / config)"));
+  add(app.add_option("--api-base-url", g.api_base_url, "API base URL, e.g. an emulator (default: CLOUDFLARE_API_BASE_URL)"));
+  add(app.add_option("--plan", g.plan, "Pace purges for this plan: free, pro, business, enterprise"));
+  add(app.add_option("--concurrency", g.concurrency, "Requests in flight: auto (adaptive) or a number"));
+  add(app.add_option("--limit-algorithm", g.limit_algorithm, "Adaptive algorithm: gradient2, vegas, aimd"));
+  add(app.add_option("--zone-concurrency", g.zone_concurrency, "Zones purged at once"));
+  add(app.add_option("--timeout", g.timeout, "Seconds before a request times out"));
+  add(app.add_flag("--insecure", g.insecure, "Do not verify TLS certificates (dangerous; warns)"));
+  add(app.add_option("--journal-dir", g.journal_dir, "Where job journals are kept"));
+  add(app.add_flag("-v,--verbose", [&g](std::int64_t) { g.verbosity = "verbose"; }, "Same as --verbosity verbose"));
+}
+
+}  // namespace ckp::cli

@@ -1,0 +1,175 @@
+// `zones list|get|config` and `config init|show|set-defaults`.
+
+#include "ckp/api/validate.hpp"
+#include "ckp/api/zones.hpp"
+#include "cli/context.hpp"
+
+namespace ckp::cli {
+
+namespace {
+
+struct ZoneFlags {
+  std::string account_id;
+  std::string domain;
+  std::string zone_id;
+  std::string zone;
+};
+
+void zones_list(Context& ctx, const ZoneFlags& f) {
+  auto& rt = ctx.runtime();
+  rt.require_credentials();
+  std::string account = !f.account_id.empty() ? rt.account_id(f.account_id) : rt.settings().account_id.value;
+  nlohmann::json out = nlohmann::json::array();
+  Table table({"NAME", "ID", "STATUS", "ACCOUNT"});
+  for (int page = 1;; ++page) {
+    api::zones::ListQuery q;
+    q.account_id = account;
+    q.page = page;
+    auto p = rt.call(api::zones::list(q), api::zones::parse_list);
+    for (const auto& z : p.items) {
+      out.push_back({{"id", z.id}, {"name", z.name}, {"status", z.status}, {"account_id", z.account_id}});
+      table.row({z.name, z.id, z.status, z.account_name.empty() ? z.account_id : z.account_name});
+    }
+    if (p.items.empty() || p.last(q.per_page)) break;
+  }
+  if (rt.json()) return print_json(out);
+  table.print();
+  rt.note("{} zone{}\n", table.size(), table.size() == 1 ? "" : "s");
+}
+
+void zones_get(Context& ctx, const ZoneFlags& f) {
+  auto& rt = ctx.runtime();
+  rt.require_credentials();
+  auto ref = rt.resolve_zone(f.domain);
+  auto z = rt.call(api::zones::get(ref.id), api::zones::parse_get);
+  if (rt.json()) return print_json({{"id", z.id}, {"name", z.name}, {"status", z.status}, {"account_id", z.account_id}, {"plan", z.plan}});
+  fmt::print("Name:    {}\nID:      {}\nStatus:  {}\nAccount: {} {}\n", z.name, z.id, z.status, z.account_id, z.account_name);
+  if (!z.plan.empty()) fmt::print("Plan:    {}\n", z.plan);
+  fmt::print("\nPurge it with: cache-kv-purger cache purge files --zone {} https://{}/…\n", z.name, z.name);
+}
+
+void zones_config(Context& ctx, const ZoneFlags& f) {
+  auto& rt = ctx.runtime();
+  const std::string value = !f.zone_id.empty() ? f.zone_id : f.zone;
+  if (value.empty()) {
+    const auto& z = rt.settings().zone;
+    if (rt.json()) return print_json({{"zone", z.value}, {"source", z.source}});
+    fmt::print("Default zone: {} ({})\n", z.value.empty() ? "(not set)" : z.value, z.source);
+    return;
+  }
+  std::string id = value;
+  if (!api::looks_like_id(value)) {
+    rt.require_credentials();
+    id = rt.resolve_zone(value).id;
+  }
+  if (auto s = set_config_value(rt.settings().config_path, rt.settings().profile, "zone", id); !s) fail(s.error());
+  rt.note("Default zone set to {} in {} [{}]\n", id, rt.settings().config_path, rt.settings().profile);
+}
+
+struct ConfigFlags {
+  std::string zone, account_id, api_endpoint, plan, concurrency;
+  double timeout = 0;
+  int batch_size = 0, zone_concurrency = 0;
+  bool force = false;
+};
+
+void config_show(Context& ctx) {
+  auto& rt = ctx.runtime();
+  const auto& s = rt.settings();
+  std::vector<std::pair<std::string, const Setting*>> rows{
+      {"api_base_url", &s.api_base_url}, {"account_id", &s.account_id},       {"zone", &s.zone},
+      {"plan", &s.plan},                 {"concurrency", &s.concurrency},     {"limit_algorithm", &s.limit_algorithm},
+      {"zone_concurrency", &s.zone_concurrency}, {"batch_size", &s.batch_size}, {"timeout", &s.timeout},
+      {"journal_dir", &s.journal_dir}};
+  const std::string cred = !s.credentials.token.empty() ? "API token " + mask_secret(s.credentials.token)
+                           : !s.credentials.api_key.empty() ? "API key " + mask_secret(s.credentials.api_key) + " for " + s.credentials.email
+                                                            : "(none)";
+  if (rt.json()) {
+    nlohmann::json j{{"config_file", s.config_path}, {"profile", s.profile},
+                     {"credentials", {{"kind", !s.credentials.token.empty() ? "token" : !s.credentials.api_key.empty() ? "key" : "none"},
+                                      {"source", s.credentials_source}}}};
+    for (const auto& [k, v] : rows) j[k] = {{"value", v->value}, {"source", v->source}};
+    return print_json(j);
+  }
+  fmt::print("Config file: {}\nProfile:     {}\n\n", s.config_path, s.profile);
+  Table t({"SETTING", "VALUE", "SOURCE"});
+  t.row({"credentials", cred, s.credentials_source.empty() ? "-" : s.credentials_source});
+  for (const auto& [k, v] : rows) t.row({k, v->value.empty() ? "(not set)" : v->value, v->source});
+  t.print();
+}
+
+void config_set_defaults(Context& ctx, const ConfigFlags& f) {
+  auto& rt = ctx.runtime();
+  const auto& s = rt.settings();
+  int changed = 0;
+  auto set = [&](const char* key, const std::string& value) {
+    if (value.empty()) return;
+    if (auto r = set_config_value(s.config_path, s.profile, key, value); !r) fail(r.error());
+    ++changed;
+  };
+  if (!f.account_id.empty() && !api::looks_like_id(f.account_id))
+    fail_usage("account id '" + f.account_id + "' is not 32 hex characters");
+  if (!f.plan.empty() && !api::PlanProfile::named(f.plan)) fail_usage("plan must be free, pro, business or enterprise");
+  set("zone", f.zone);
+  set("account_id", f.account_id);
+  set("api_base_url", f.api_endpoint);
+  set("plan", f.plan);
+  set("concurrency", f.concurrency);
+  set("timeout", f.timeout > 0 ? fmt::format("{}", f.timeout) : "");
+  set("batch_size", f.batch_size > 0 ? std::to_string(f.batch_size) : "");
+  set("zone_concurrency", f.zone_concurrency > 0 ? std::to_string(f.zone_concurrency) : "");
+  if (changed) fmt::print("Successfully updated configuration ({} [{}]).\n", s.config_path, s.profile);
+  else fmt::print("No configuration changes were made.\n");
+}
+
+}  // namespace
+
+void add_zones_commands(CLI::App& app, Context& ctx) {
+  auto* zones = app.add_subcommand("zones", "Zones: list, look up, set the default");
+  zones->require_subcommand(1);
+  auto f = std::make_shared<ZoneFlags>();
+  auto* list = zones->add_subcommand("list", "List zones (every page)");
+  list->add_option("--account-id", f->account_id, "Only this account's zones");
+  list->callback([&ctx, f] { zones_list(ctx, *f); });
+  auto* get = zones->add_subcommand("get", "Show a zone");
+  get->add_option("domain", f->domain, "Zone name or id")->required();
+  get->add_option("--account-id", f->account_id, "(accepted for compatibility)")->group("");
+  get->callback([&ctx, f] { zones_get(ctx, *f); });
+  auto* config = zones->add_subcommand("config", "Set (or show) the default zone");
+  config->add_option("--zone-id", f->zone_id, "Zone id or name to save as the default");
+  config->add_option("--zone", f->zone, "Same as --zone-id");
+  config->callback([&ctx, f] { zones_config(ctx, *f); });
+}
+
+void add_config_commands(CLI::App& app, Context& ctx) {
+  auto* config = app.add_subcommand("config", "Configuration: init, show, set-defaults");
+  config->require_subcommand(1);
+  auto f = std::make_shared<ConfigFlags>();
+  auto* init = config->add_subcommand("init", "Write a commented sample configuration file");
+  init->add_flag("--force", f->force, "Replace an existing file (a backup is kept)");
+  init->callback([&ctx, f] {
+    const std::string path = ctx.options.config_path.empty() ? default_config_path() : ctx.options.config_path;
+    if (f->force && ::access(path.c_str(), F_OK) == 0) {
+      if (std::rename(path.c_str(), (path + ".bak").c_str()) != 0) fail(Error::make(ErrorKind::io, "cannot back up " + path));
+      fmt::print(stderr, "Moved the old file to {}.bak\n", path);
+    }
+    if (!ensure_sample_config(path)) fail_usage(path + " already exists (use --force to replace it)");
+    fmt::print("Wrote {}\n", path);
+  });
+  config->add_subcommand("show", "Show the effective settings and where each comes from")->callback([&ctx] { config_show(ctx); });
+  auto* set = config->add_subcommand("set-defaults", "Save defaults in the configuration file (the --profile's section)");
+  set->add_option("--zone", f->zone, "Default zone");
+  set->add_option("--account-id", f->account_id, "Default account id");
+  set->add_option("--api-endpoint", f->api_endpoint, "API base URL");
+  set->add_option("--plan", f->plan, "Plan: free, pro, business, enterprise");
+  set->add_option("--concurrency", f->concurrency, "\"auto\" or a number");
+  set->add_option("--timeout", f->timeout, "Request timeout in seconds");
+  set->add_option("--batch-size", f->batch_size, "KV bulk batch size");
+  set->add_option("--zone-concurrency", f->zone_concurrency, "Zones purged at once");
+  set->callback([&ctx, f] {
+    ctx.options.allow_new_profile = true;
+    config_set_defaults(ctx, *f);
+  });
+}
+
+}  // namespace ckp::cli

@@ -1,0 +1,52 @@
+#pragma once
+// Journaled jobs: each long operation writes its journal to <jobs dir>/<id>.jsonl (mode 0600), so that
+// `jobs list|show|resume|abort` can find it after a crash, a kill or Ctrl-C.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ckp/api/error.hpp"
+#include "ckp/engine/journal.hpp"
+#include "ckp/io/file_journal.hpp"
+
+namespace ckp::cli {
+
+/// What `jobs list` shows of one job.
+struct JobInfo {
+  std::string id;
+  std::string path;
+  std::string op;
+  std::string status;   ///< completed | partial | aborted | resumable | unreadable
+  std::string created;  ///< ISO time
+  std::string command;  ///< the command line that started it (secrets masked)
+  std::uint64_t done = 0, failed = 0;
+  std::optional<engine::JournalState> state;
+};
+
+class JobStore {
+ public:
+  explicit JobStore(std::string dir) : dir_(std::move(dir)) {}
+
+  /// A new job for @p op: its id and an open journal store. The journal's first note records @p meta.
+  Result<std::pair<std::string, std::unique_ptr<io::FileJournalStore>>> create(const std::string& op);
+  /// Every job, newest first.
+  std::vector<JobInfo> list() const;
+  /// The job whose id is @p id or starts with it (unique).
+  Result<JobInfo> find(const std::string& id) const;
+  /// Opens an existing job's journal for appending (resume, abort).
+  Result<std::unique_ptr<io::FileJournalStore>> reopen(const JobInfo& job) const;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  JobInfo read(const std::string& id) const;
+  std::string dir_;
+};
+
+/// The command line as a string, with the values of secret flags masked.
+std::string masked_command_line(int argc, char** argv);
+
+}  // namespace ckp::cli
