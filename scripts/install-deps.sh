@@ -4,8 +4,13 @@
 set -euo pipefail
 
 declare -A groups=(
-  [core]="g++ cmake make pkg-config ccache nlohmann-json3-dev libfmt-dev doctest-dev libcpp-httplib-dev libcli11-dev libssl-dev zlib1g-dev libbrotli-dev ca-certificates python3-jsonschema"
+  [core]="g++ cmake make pkg-config ccache nlohmann-json3-dev libfmt-dev doctest-dev libcpp-httplib-dev libcli11-dev libssl-dev zlib1g-dev libbrotli-dev ca-certificates openssl python3 python3-jsonschema"
+  [fuzz]="clang libclang-rt-14-dev"
+  [wasm]="emscripten node-acorn nodejs"
+  [web]="chromium npm"
 )
+# Present when their command is, whatever installed it (NodeSource's nodejs package ships npm inside it).
+declare -A commands=([nodejs]=node [npm]=npm)
 
 wanted=()
 for group in "${@:-all}"; do
@@ -21,7 +26,9 @@ done
 
 missing=()
 for pkg in "${wanted[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" && continue
+  [[ -n ${commands[$pkg]:-} ]] && command -v "${commands[$pkg]}" >/dev/null && continue
+  missing+=("$pkg")
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 

@@ -4,6 +4,7 @@
 
 #include "ckp/version.hpp"
 #include "cli/context.hpp"
+#include "console/console_command.hpp"
 #include "emulator/emulator_command.hpp"
 
 int main(int argc, char** argv) {
@@ -26,6 +27,13 @@ int main(int argc, char** argv) {
   add_jobs_commands(app, ctx);
   add_tool_commands(app, ctx);
   ckp::native::add_emulator_command(app);
+  // The console resolves settings itself (not through ctx.runtime(), whose signal watcher would take the Ctrl-C
+  // the console server needs to stop).
+  ckp::native::add_console_command(app, [&ctx] {
+    auto s = resolve_settings(ctx.options);
+    if (!s) fail(s.error());
+    return ckp::native::ConsoleSettings{s->api_base_url.value, s->credentials, s->account_id.value, s->verify_tls};
+  });
   app.require_subcommand(0, 1);
   int code = exit_code::ok;
   try {

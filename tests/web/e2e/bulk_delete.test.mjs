@@ -1,0 +1,84 @@
+// A bulk delete of 20,000 keys by prefix, from the page to the emulator's store: preview (count + samples), the
+// confirmation naming the namespace (Escape cancels it; nothing is deleted), then the delete to completion.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import {
+  emulatorKeys, emulatorPut, emulatorStats, launchBrowser, openConsole, requireBrowser, screenshot, startConsole,
+  startEmulator,
+} from "../harness.mjs";
+
+requireBrowser();
+
+let emulator, server, browser;
+before(async () => {
+  emulator = await startEmulator(["--seed-namespace", "T", "--seed-keys", "20000", "--latency", "40"]);
+  server = await startConsole(emulator);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await emulator?.stop();
+});
+
+test("bulk delete of 20,000 keys by prefix runs to completion", async () => {
+  const ns = emulator.info.namespaces.T;
+  await emulatorPut(emulator, ns, Array.from({ length: 50 }, (_, i) => ({ key: `keep/${i}`, value: "stays" })));
+  const { page, errors } = await openConsole(browser, server);
+
+  await page.getByRole("tab", { name: "Bulk delete" }).click();
+  const panel = page.locator("#panel-bulk");
+  await panel.getByLabel("Namespace").selectOption({ label: "T" });
+  await panel.getByRole("textbox", { name: "Key prefix" }).fill("key/");
+  await panel.locator("summary").click();
+  await panel.getByLabel("Keys per bulk request (1–10000)").fill("2000");
+  await panel.getByRole("button", { name: "Preview (dry run)" }).click();
+
+  // The dry run: a count and samples, and nothing deleted.
+  await page.locator("#bulk-preview-result").waitFor();
+  assert.match(await page.locator("#bulk-count").textContent(), /^20,000 of 20,000 keys examined in “T” match: keys starting with “key\/”/);
+  const samples = await page.locator("#bulk-samples li").allTextContents();
+  assert.equal(samples.length, 10);
+  assert.ok(samples.every((k) => k.startsWith("key/")));
+  assert.equal((await emulatorStats(emulator)).stored_keys, 20050);
+  await screenshot(page, "bulk-delete-1-preview");
+
+  // The confirmation names the namespace; focus starts on Cancel, and Escape cancels.
+  const deleteButton = page.getByRole("button", { name: "Delete 20,000 keys…" });
+  await deleteButton.click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor();
+  assert.equal(await dialog.getByRole("heading").textContent(), "Delete 20,000 keys from namespace “T”?");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "confirm-cancel");
+  await screenshot(page, "bulk-delete-2-confirm");
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "hidden" });
+  assert.equal((await emulatorStats(emulator)).by_endpoint["kv.bulk.delete"], undefined);
+
+  await deleteButton.click();
+  await dialog.getByRole("button", { name: "Delete 20,000 keys" }).click();
+  const job = page.locator("#bulk-job .job");
+  await page.waitForFunction(() => Number(document.querySelector("#bulk-job .job")?.dataset.done) >= 4000);
+  await screenshot(page, "bulk-delete-3-running");
+  await page.waitForFunction(() => document.querySelector("#bulk-job .job")?.dataset.status !== "running", null,
+    { timeout: 120_000 });
+  assert.equal(await job.getAttribute("data-status"), "completed");
+  assert.equal(await job.getAttribute("data-done"), "20000");
+  assert.match(await job.locator(".job-state").textContent(), /^Done: 20,000 keys deleted/);
+  await screenshot(page, "bulk-delete-4-done");
+
+  // The emulator's store: every key/ key gone, every keep/ key still there, in 10 bulk calls of 2,000.
+  assert.deepEqual(await emulatorKeys(emulator, ns, "key/"), []);
+  assert.equal((await emulatorKeys(emulator, ns, "keep/")).length, 50);
+  const stats = await emulatorStats(emulator);
+  assert.equal(stats.stored_keys, 50);
+  assert.equal(stats.by_endpoint["kv.bulk.delete"], 10);
+  assert.equal(stats.rate_limited, 0);
+
+  // A narrow window: nothing overflows sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1));
+  await screenshot(page, "bulk-delete-5-narrow");
+  assert.deepEqual(errors, []);
+});

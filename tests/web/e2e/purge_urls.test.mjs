@@ -1,0 +1,66 @@
+// A purge by URLs from the page: 250 URLs with a cache-key header on a Pro zone (100 URLs per request) arrive at the
+// emulator as exactly 3 purge requests holding exactly those URLs.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { emulatorPurges, launchBrowser, openConsole, requireBrowser, screenshot, startConsole, startEmulator } from "../harness.mjs";
+
+requireBrowser();
+
+let emulator, server, browser;
+before(async () => {
+  emulator = await startEmulator(["--zone", "example.com", "--plan", "pro"]);
+  server = await startConsole(emulator);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await emulator?.stop();
+});
+
+test("purge 250 URLs with a cache-key header", async () => {
+  const { page, errors } = await openConsole(browser, server);
+  const panel = page.locator("#panel-purge");
+  assert.equal(await page.getByLabel("Zone", { exact: true }).inputValue(), emulator.info.zones[0].id);
+  // The zone's plan (Pro) is preselected: it sets how many URLs go in one request.
+  assert.equal(await panel.getByLabel("Plan of the zone").inputValue(), "pro");
+
+  const urls = Array.from({ length: 250 }, (_, i) => `https://www.example.com/assets/file-${i}.css`);
+  await panel.getByLabel("URLs to purge, one per line").fill(urls.join("\n"));
+  await panel.getByLabel(/Cache-key headers/).fill("CF-Device-Type: mobile");
+  // The engine checks the list (a dry run, nothing sent) and says what the purge will take.
+  await page.waitForFunction(() => document.getElementById("purge-summary").textContent.startsWith("250 URLs → 3 requests"));
+  await screenshot(page, "purge-1-ready");
+  assert.deepEqual(await emulatorPurges(emulator), []);
+
+  await panel.getByRole("button", { name: "Purge", exact: true }).click();
+  await page.waitForFunction(() => document.querySelector("#purge-job .job")?.dataset.status !== "running", null,
+    { timeout: 60_000 });
+  const job = page.locator("#purge-job .job");
+  assert.equal(await job.getAttribute("data-status"), "completed");
+  assert.match(await job.locator(".job-state").textContent(), /^Done: 250 URLs purged/);
+  await screenshot(page, "purge-2-done");
+
+  const log = await emulatorPurges(emulator);
+  assert.equal(log.length, 3);
+  assert.ok(log.every((p) => p.type === "files" && p.zone === "example.com"));
+  assert.deepEqual(log.map((p) => p.count).sort((a, b) => a - b), [50, 100, 100]);
+  const purged = log.flatMap((p) => p.items);
+  assert.deepEqual(purged.map((f) => f.url).sort(), [...urls].sort());
+  assert.ok(purged.every((f) => f.headers && f.headers["CF-Device-Type"] === "mobile"));
+  assert.deepEqual(errors, []);
+});
+
+test("a URL outside the zone is refused before anything is sent", async () => {
+  const before = (await emulatorPurges(emulator)).length;
+  const { page } = await openConsole(browser, server);
+  const panel = page.locator("#panel-purge");
+  await panel.getByLabel("URLs to purge, one per line").fill("https://www.example.com/a\nhttps://elsewhere.org/b");
+  await panel.getByRole("button", { name: "Purge", exact: true }).click();
+  await page.waitForFunction(() => document.querySelector("#purge-job .job")?.dataset.status === "failed");
+  const state = await page.locator("#purge-job .job-state").textContent();
+  assert.match(state, /elsewhere\.org\/b.*is not in the given zones \(example\.com\)/);
+  assert.equal((await emulatorPurges(emulator)).length, before);
+  await screenshot(page, "purge-3-refused");
+});

@@ -1,0 +1,181 @@
+// The WebAssembly engine under Node.js, against the real emulator: the same module the page loads, its fetch
+// transport (over a small XMLHttpRequest for Node), its journal in (a Node stand-in for) localStorage, validation,
+// bulk delete with cancel and resume, and a journal long enough to be compacted.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { after, before, test } from "node:test";
+
+import { emulatorKeys, emulatorStats, startEmulator, WASM_DIR } from "./harness.mjs";
+import { MemoryStorage, NodeXMLHttpRequest } from "./node_shims.mjs";
+
+globalThis.XMLHttpRequest = NodeXMLHttpRequest;
+globalThis.localStorage = new MemoryStorage();
+
+let engine, emulator;
+before(async () => {
+  const create = createRequire(import.meta.url)(path.join(WASM_DIR, "ckp.js"));
+  // Node 20's fetch cannot load a file path: hand the module its bytes.
+  engine = await create({ wasmBinary: fs.readFileSync(path.join(WASM_DIR, "ckp.wasm")) });
+  emulator = await startEmulator(["--seed-namespace", "T", "--seed-keys", "12000", "--latency", "60"]);
+});
+after(async () => {
+  await emulator?.stop();
+});
+
+function session() {
+  return new engine.Session(JSON.stringify({ base_url: emulator.info.base_url, token: emulator.info.token }));
+}
+
+/** Runs a job to its end; returns {report, progress: [...]}. Calls @p onProgress(p, job) on each progress event. */
+function run(start, onProgress) {
+  return new Promise((resolve) => {
+    const progress = [];
+    let job = null; // the first progress event comes before start() has returned the job
+    job = start({
+      onProgress: (t) => {
+        const p = JSON.parse(t);
+        progress.push(p);
+        onProgress?.(p, job);
+      },
+      onFinished: (t) => {
+        resolve({ report: JSON.parse(t), progress, id: job.id() });
+        setTimeout(() => job.delete(), 0);
+      },
+    });
+  });
+}
+
+const call = (s, method, ...args) => new Promise((resolve) => s[method](...args, (t) => resolve(JSON.parse(t))));
+
+test("validation speaks the engine's words", () => {
+  assert.equal(engine.version(), "0.1.0");
+  assert.match(JSON.parse(engine.validate("key", "k".repeat(513))).message, /513 bytes; Workers KV keys are at most 512 bytes/);
+  assert.equal(engine.validate("key", "fine/key"), "");
+  assert.equal(JSON.parse(engine.validate("url", "example.com/x")).kind, "invalid_input");
+  assert.equal(engine.validate("url", "https://example.com/x"), "");
+  assert.match(JSON.parse(engine.validate("metadata", "{nope")).message, /not valid JSON/);
+  assert.match(JSON.parse(engine.validate("metadata", JSON.stringify({ a: "x".repeat(1100) }))).message, /at most 1024 bytes/);
+});
+
+test("interactive calls through the fetch transport", async () => {
+  const s = session();
+  const ns = emulator.info.namespaces.T;
+  const acct = emulator.info.account_id;
+  const names = await call(s, "namespaces", acct);
+  assert.deepEqual(names.result.map((n) => n.title), ["T"]);
+  const page = await call(s, "keys", acct, ns, "key/", "", 10);
+  assert.equal(page.result.keys.length, 10);
+  assert.ok(page.result.cursor);
+  const put = await call(s, "putKey", acct, ns, "a/b c", "héllo", JSON.stringify({ metadata: '{"type":"page"}', expiration_ttl: 3600 }));
+  assert.ok(put.ok, JSON.stringify(put));
+  const got = await call(s, "getKey", acct, ns, "a/b c");
+  assert.equal(got.result.value, "héllo");
+  assert.deepEqual(got.result.metadata, { type: "page" });
+  assert.ok(got.result.expiration > Date.now() / 1000);
+  assert.ok((await call(s, "deleteKey", acct, ns, "a/b c")).ok);
+  const gone = await call(s, "getKey", acct, ns, "a/b c");
+  assert.equal(gone.error.kind, "not_found");
+  const tooLong = await call(s, "putKey", acct, ns, "k".repeat(600), "v", "{}");
+  assert.equal(tooLong.error.kind, "invalid_input");
+  const bad = new engine.Session(JSON.stringify({ base_url: emulator.info.base_url, token: "wrong" }));
+  assert.equal((await call(bad, "zones", "")).error.kind, "authentication");
+  s.delete();
+  bad.delete();
+});
+
+test("bulk delete: dry run, cancel, resume from the journal in storage", async () => {
+  const s = session();
+  const spec = { account_id: emulator.info.account_id, namespace_id: emulator.info.namespaces.T, selector: "prefix",
+    prefix: "key/", batch_size: 500, label: "node test" };
+  const dry = await run((cbs) => s.bulkDelete(JSON.stringify({ ...spec, dry_run: true }), cbs));
+  assert.equal(dry.report.status, "completed");
+  assert.equal(dry.report.done, 12000);
+  assert.equal(dry.report.samples.length, 10);
+  assert.equal((await emulatorStats(emulator)).stored_keys, 12000);
+  assert.deepEqual(JSON.parse(engine.listJobs()), []); // a dry run keeps no journal
+
+  let cancelled = false;
+  const first = await run((cbs) => s.bulkDelete(JSON.stringify({ ...spec, expected_total: 12000 }), cbs), (p, job) => {
+    if (!cancelled && job && p.done > 0) {
+      cancelled = true;
+      job.cancel();
+    }
+  });
+  assert.equal(first.report.status, "cancelled");
+  assert.equal(first.report.resumable, true);
+  assert.equal((await emulatorStats(emulator)).stored_keys, 12000 - first.report.done, JSON.stringify({ ...first.report, failures: first.report.failures.slice(0, 3) }));
+  assert.ok(first.progress.every((p) => p.total === 12000));
+  const jobs = JSON.parse(engine.listJobs());
+  assert.equal(jobs.length, 1);
+  assert.equal(jobs[0].status, "cancelled");
+  assert.equal(jobs[0].journal.end_status, null);
+  const journalText = localStorage.keys().map((k) => localStorage.getItem(k)).join("\n");
+  assert.ok(!journalText.includes(emulator.info.token), "no credential in the journal");
+
+  // A new session (a new tab) resumes it.
+  const s2 = session();
+  const second = await run((cbs) => s2.resume(first.id, cbs));
+  assert.equal(second.report.status, "completed");
+  assert.equal(second.report.done, 12000);
+  assert.ok(second.report.scanned < 12000, `resumed from the watermark (listed ${second.report.scanned})`);
+  assert.deepEqual(await emulatorKeys(emulator, spec.namespace_id, "key/"), []);
+  assert.equal(JSON.parse(engine.listJobs())[0].journal.end_status, "completed");
+  const again = await run((cbs) => s2.resume(first.id, cbs));
+  assert.equal(again.report.status, "failed");
+  assert.match(again.report.error.message, /already ended/);
+  engine.forgetJob(first.id);
+  assert.deepEqual(localStorage.keys(), []);
+  s.delete();
+  s2.delete();
+});
+
+test("dry runs by metadata field and by metadata search select what the engine selects", async () => {
+  const s = session();
+  const ns = emulator.info.namespaces.T;
+  const pairs = Array.from({ length: 30 }, (_, i) => ({ key: `m/${i}`, value: "v",
+    metadata: { type: i % 3 === 0 ? "image" : "page", info: { tags: [i % 5 === 0 ? "Blue-Sky" : "grey"] } } }));
+  const put = await fetch(`${emulator.info.base_url}/accounts/${emulator.info.account_id}/storage/kv/namespaces/${ns}/bulk`, {
+    method: "PUT", headers: { Authorization: `Bearer ${emulator.info.token}`, "Content-Type": "application/json" },
+    body: JSON.stringify(pairs) });
+  assert.ok((await put.json()).success);
+  const base = { account_id: emulator.info.account_id, namespace_id: ns, prefix: "m/", dry_run: true };
+  const byField = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, selector: "metadata", field: "type", value: "image" }), cbs));
+  assert.equal(byField.report.done, 10);
+  assert.equal(byField.report.scanned, 30);
+  const bySearch = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, selector: "search", search: "blue" }), cbs));
+  assert.equal(bySearch.report.done, 6);
+  const noField = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, selector: "metadata" }), cbs));
+  assert.equal(noField.report.status, "failed");
+  assert.match(noField.report.error.message, /name the metadata field/);
+  assert.equal((await emulatorKeys(emulator, ns, "m/")).length, 30); // dry runs delete nothing
+  await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, selector: "prefix", dry_run: false }), cbs));
+  s.delete();
+});
+
+test("a long journal is compacted and still reads back whole", async () => {
+  const s = session();
+  const ns = emulator.info.namespaces.T;
+  // 66 pages of 1,000 keys, each deleted in one request: 66 checkpoints, more than the 64 chunks a journal keeps
+  // before it is rewritten as one.
+  for (let start = 0; start < 66000; start += 10000) {
+    const pairs = Array.from({ length: Math.min(10000, 66000 - start) }, (_, i) => ({ key: `c/${String(start + i).padStart(6, "0")}`, value: "v" }));
+    const put = await fetch(`${emulator.info.base_url}/accounts/${emulator.info.account_id}/storage/kv/namespaces/${ns}/bulk`, {
+      method: "PUT", headers: { Authorization: `Bearer ${emulator.info.token}`, "Content-Type": "application/json" },
+      body: JSON.stringify(pairs) });
+    assert.ok((await put.json()).success);
+  }
+  const r = await run((cbs) => s.bulkDelete(JSON.stringify({ account_id: emulator.info.account_id, namespace_id: ns,
+    selector: "prefix", prefix: "c/", batch_size: 1000 }), cbs));
+  assert.equal(r.report.status, "completed");
+  assert.equal(r.report.done, 66000);
+  const chunks = localStorage.keys().filter((k) => /\.g\d+\.\d+$/.test(k));
+  assert.ok(chunks.length < 64, `${chunks.length} chunks`);
+  assert.ok(chunks.some((k) => /\.g[1-9]\d*\.\d+$/.test(k)), "the journal was compacted into a new generation");
+  const job = JSON.parse(engine.listJobs()).find((j) => j.id === r.id);
+  assert.equal(job.journal.end_status, "completed");
+  assert.equal(job.journal.done, 66000);
+  assert.equal((await emulatorStats(emulator)).stored_keys, 0);
+  s.delete();
+});

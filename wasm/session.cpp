@@ -1,0 +1,253 @@
+// Session: the page's interactive calls, each one through the engine's scheduler.
+#include "session.hpp"
+
+#include <functional>
+
+#include "ckp/api/base64.hpp"
+#include "ckp/api/kv.hpp"
+#include "ckp/api/validate.hpp"
+#include "ckp/api/zones.hpp"
+#include "js_values.hpp"
+
+namespace ckp::wasm {
+
+namespace {
+
+transport::FetchConfig parse_config(const std::string& text) {
+  transport::FetchConfig c;
+  auto j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return c;
+  c.base_url = j.value("base_url", c.base_url);
+  c.token = j.value("token", "");
+  if (auto h = j.find("headers"); h != j.end() && h->is_object())
+    for (auto& [k, v] : h->items())
+      if (v.is_string()) c.extra_headers.emplace_back(k, v.get<std::string>());
+  if (auto t = j.find("timeout_s"); t != j.end() && t->is_number() && t->get<double>() > 0)
+    c.timeout = from_seconds(t->get<double>());
+  return c;
+}
+
+/// A rate limit whose wait is longer than this fails an interactive call at once (with the wait), instead of
+/// leaving the page silent for minutes.
+constexpr Duration interactive_patience = std::chrono::seconds(10);
+
+json key_json(const api::kv::Key& k) {
+  return {{"name", k.name}, {"expiration", k.expiration ? json(*k.expiration) : json(nullptr)}, {"metadata", k.metadata}};
+}
+
+using CorePtr = std::shared_ptr<Core>;
+
+/// Answers the page on a later turn of the event loop (never inside the call that asked).
+void answer(const CorePtr& core, emscripten::val cb, std::string text) {
+  core->transport.after(Duration{0}, [cb = std::move(cb), text = std::move(text)] { call_js(cb, text); });
+}
+
+/// How long the rate governor would hold a call back now — after a 429, or because the token's quota for the
+/// current window is used up — if it would.
+std::optional<Duration> rate_limit_wait(Core& core) {
+  const Duration wait = core.interactive.governor().wait(engine::Cost::api_call(), core.interactive.now());
+  if (wait <= Duration{0} || wait == engine::SlidingWindow::until_completion) return std::nullopt;
+  return wait;
+}
+
+/// Sends one interactive call; @p done gets the final result and, for a rate limit, how long to wait. Callbacks
+/// hold the Core, so a page that drops its Session mid-call does not pull the transport from under them.
+template <class Parse, class Done>
+void submit(const CorePtr& core, api::Request request, Parse parse, Done done) {
+  using R = std::invoke_result_t<Parse&, const api::Response&>;
+  if (auto wait = rate_limit_wait(*core); wait && *wait > interactive_patience) {
+    Error e = Error::make(ErrorKind::rate_limited, "this token has used up its Cloudflare API request quota for the "
+                                                   "moment (the quota is shared by every tool using the token)");
+    core->transport.after(Duration{0}, [done, e, wait]() mutable { done(R(e), wait); });
+    return;
+  }
+  // A long Retry-After ends the call now, with the wait, rather than after it: keep the real error aside and hand
+  // the scheduler a permanent one in its place.
+  auto held = std::make_shared<std::optional<Error>>();
+  auto impatient = [parse, held](const api::Response& r) -> R {
+    R result = parse(r);
+    if (!result.ok() && result.error().kind == ErrorKind::rate_limited &&
+        (!result.error().retry_after || *result.error().retry_after > interactive_patience)) {
+      *held = result.error();
+      return R(Error::make(ErrorKind::bad_request, "rate limited"));
+    }
+    return result;
+  };
+  core->interactive.submit(std::move(request), engine::Cost::api_call(), impatient,
+                           [done, held, core](R result) mutable {
+                              if (!result.ok() && held->has_value()) result = R(std::move(**held));
+                              const bool limited = !result.ok() && result.error().kind == ErrorKind::rate_limited;
+                              done(std::move(result), limited ? rate_limit_wait(*core) : std::nullopt);
+                            });
+}
+
+/// submit() whose result goes to the page as JSON (@p render turns a success into JSON).
+template <class Parse, class Render>
+void call(const CorePtr& core, api::Request request, Parse parse, Render render, emscripten::val cb) {
+  submit(core, std::move(request), std::move(parse), [cb, render](auto result, std::optional<Duration> wait) {
+    if (result.ok()) return call_js(cb, ok_text(render(*result)));
+    call_js(cb, error_text(result.error(), wait));
+  });
+}
+
+/// Every page of a paged listing, concatenated into one answer.
+template <class Item, class MakeRequest, class Parse, class Render>
+void all_pages(const CorePtr& core, MakeRequest make_request, Parse parse, Render render, int per_page,
+               emscripten::val cb) {
+  struct State {
+    json items = json::array();
+    int page = 1;
+  };
+  auto state = std::make_shared<State>();
+  auto next = std::make_shared<std::function<void()>>();
+  // The function holds itself only while a page is in flight; the last answer breaks the cycle.
+  *next = [core, state, next, make_request, parse, render, per_page, cb]() {
+    submit(core, make_request(state->page), parse,
+           [state, next, render, per_page, cb](Result<api::Page<Item>> page, std::optional<Duration> wait) {
+             auto finish = [&](std::string text) {
+               call_js(cb, text);
+               *next = nullptr;
+             };
+             if (!page) return finish(error_text(page.error(), wait));
+             for (const auto& item : page->items) state->items.push_back(render(item));
+             if (page->items.empty() || page->last(per_page)) return finish(ok_text(state->items));
+             ++state->page;
+             (*next)();
+           });
+  };
+  (*next)();
+}
+
+}  // namespace
+
+Session::Session(const std::string& config_json) : core_(std::make_shared<Core>(parse_config(config_json))) {}
+
+void Session::zones(const std::string& account_id, emscripten::val cb) {
+  constexpr int per_page = api::zone_limits::max_per_page;
+  all_pages<api::zones::Zone>(
+      core_,
+      [account_id](int page) {
+        api::zones::ListQuery q;
+        q.account_id = account_id;
+        q.page = page;
+        q.per_page = per_page;
+        return api::zones::list(q);
+      },
+      api::zones::parse_list,
+      [](const api::zones::Zone& z) {
+        return json{{"id", z.id},
+                    {"name", z.name},
+                    {"status", z.status},
+                    {"account_id", z.account_id},
+                    {"account_name", z.account_name},
+                    {"plan", z.plan}};
+      },
+      per_page, std::move(cb));
+}
+
+void Session::namespaces(const std::string& account_id, emscripten::val cb) {
+  constexpr int per_page = 100;
+  all_pages<api::kv::Namespace>(
+      core_,
+      [account_id](int page) { return api::kv::list_namespaces(account_id, page, per_page); },
+      api::kv::parse_namespaces,
+      [](const api::kv::Namespace& ns) { return json{{"id", ns.id}, {"title", ns.title}}; }, per_page, std::move(cb));
+}
+
+void Session::keys(const std::string& account_id, const std::string& namespace_id, const std::string& prefix,
+                   const std::string& cursor, int limit, emscripten::val cb) {
+  call(core_, api::kv::list_keys(account_id, namespace_id, {prefix, cursor, limit}), api::kv::parse_keys,
+       [](const api::kv::KeyPage& page) {
+         json keys = json::array();
+         for (const auto& k : page.keys) keys.push_back(key_json(k));
+         return json{{"keys", keys}, {"cursor", page.cursor}};
+       },
+       std::move(cb));
+}
+
+void Session::get_key(const std::string& account_id, const std::string& namespace_id, const std::string& key,
+                      emscripten::val cb) {
+  if (auto e = api::validate_key(key)) return answer(core_, std::move(cb), error_text(*e));
+  // Value and metadata are two calls; the answer goes out when both are back.
+  struct Both {
+    std::optional<Result<api::kv::Value>> value;
+    std::optional<Result<json>> metadata;
+    std::optional<Duration> wait;
+  };
+  auto both = std::make_shared<Both>();
+  auto maybe_answer = [both, cb]() {
+    if (!both->value || !both->metadata) return;
+    if (!*both->value) return call_js(cb, error_text(both->value->error(), both->wait));
+    const auto& v = **both->value;
+    json out{{"bytes", v.bytes.size()}, {"expiration", v.expiration ? json(*v.expiration) : json(nullptr)}};
+    if (api::detail::is_valid_utf8(v.bytes)) out["value"] = v.bytes, out["encoding"] = "utf-8";
+    else out["value"] = api::base64_encode(v.bytes), out["encoding"] = "base64";
+    // A key without metadata answers null; an error reading metadata alone does not hide the value.
+    out["metadata"] = *both->metadata ? **both->metadata : json(nullptr);
+    call_js(cb, ok_text(out));
+  };
+  submit(core_, api::kv::read_value(account_id, namespace_id, key), api::kv::parse_value,
+         [both, maybe_answer](Result<api::kv::Value> r, std::optional<Duration> wait) {
+           both->value = std::move(r);
+           both->wait = wait;
+           maybe_answer();
+         });
+  submit(core_, api::kv::read_metadata(account_id, namespace_id, key), api::kv::parse_metadata,
+         [both, maybe_answer](Result<json> r, std::optional<Duration>) {
+           both->metadata = std::move(r);
+           maybe_answer();
+         });
+}
+
+void Session::put_key(const std::string& account_id, const std::string& namespace_id, const std::string& key,
+                      const std::string& value, const std::string& options_json, emscripten::val cb) {
+  auto invalid = [&](std::string message) { answer(core_, std::move(cb), error_text(Error::make(ErrorKind::invalid_input, std::move(message)))); };
+  if (auto e = api::validate_key(key)) return answer(core_, std::move(cb), error_text(*e));
+  if (auto e = api::validate_value_size(value.size(), key)) return answer(core_, std::move(cb), error_text(*e));
+  api::kv::WriteOptions opts;
+  auto options = json::parse(options_json.empty() ? "{}" : options_json, nullptr, false);
+  if (!options.is_object()) return invalid("options are not a JSON object");
+  if (auto m = options.find("metadata"); m != options.end() && !m->is_null()) {
+    json metadata = *m;
+    if (m->is_string()) {
+      const std::string text = m->get<std::string>();
+      if (!text.empty()) {
+        metadata = json::parse(text, nullptr, false);
+        if (metadata.is_discarded()) return invalid("metadata is not valid JSON (write it as a JSON object, e.g. {\"type\": \"page\"})");
+        if (auto e = api::validate_metadata(metadata, key)) return answer(core_, std::move(cb), error_text(*e));
+        opts.metadata = metadata;
+      }
+    } else {
+      if (auto e = api::validate_metadata(metadata, key)) return answer(core_, std::move(cb), error_text(*e));
+      opts.metadata = metadata;
+    }
+  }
+  if (auto t = options.find("expiration_ttl"); t != options.end() && !t->is_null()) {
+    if (!t->is_number_integer()) return invalid("expiration TTL must be a whole number of seconds");
+    if (auto e = api::validate_expiration_ttl(t->get<std::int64_t>())) return answer(core_, std::move(cb), error_text(*e));
+    opts.expiration_ttl = t->get<std::int64_t>();
+  }
+  call(core_, api::kv::write_value(account_id, namespace_id, key, value, opts), api::read_ok,
+       [key](const Unit&) { return json{{"key", key}}; }, std::move(cb));
+}
+
+void Session::delete_key(const std::string& account_id, const std::string& namespace_id, const std::string& key,
+                         emscripten::val cb) {
+  if (auto e = api::validate_key(key)) return answer(core_, std::move(cb), error_text(*e));
+  call(core_, api::kv::delete_value(account_id, namespace_id, key), api::read_ok,
+       [key](const Unit&) { return json{{"key", key}}; }, std::move(cb));
+}
+
+std::shared_ptr<Job> Session::bulk_delete(const std::string& spec_json, emscripten::val callbacks) {
+  return Job::bulk_delete(core_, spec_json, std::move(callbacks));
+}
+
+std::shared_ptr<Job> Session::purge(const std::string& spec_json, const std::string& items, emscripten::val callbacks) {
+  return Job::purge(core_, spec_json, items, std::move(callbacks));
+}
+
+std::shared_ptr<Job> Session::resume(const std::string& job_id, emscripten::val callbacks) {
+  return Job::resume(core_, job_id, std::move(callbacks));
+}
+
+}  // namespace ckp::wasm
