@@ -42,6 +42,7 @@ struct EmulatorOptions {
   std::string fault_slow;
   double fault_partial_bulk = 0;
   std::string fault_poison_prefix;
+  std::uint64_t fault_lockout_after = 0;
   std::uint64_t fault_seed = 1;
   bool cors = false;
   std::string state;
@@ -148,6 +149,7 @@ emu::Config make_config(const EmulatorOptions& o, IdSource& ids) {
     if (colon != std::string::npos) c.faults.slow_delay = millis(parse_double(o.fault_slow.substr(colon + 1), "--fault-slow"));
   }
   c.faults.poison_prefix = o.fault_poison_prefix;
+  c.faults.lockout_after = o.fault_lockout_after;
   c.fault_seed = o.fault_seed;
   return c;
 }
@@ -302,6 +304,7 @@ void add_emulator_command(CLI::App& app) {
   cmd->add_option("--fault-slow", o->fault_slow, "RATE[:MS] of slow answers (applied; default 2000 ms)");
   cmd->add_option("--fault-partial-bulk", o->fault_partial_bulk, "Rate per key of bulk failures (unsuccessful_keys)");
   cmd->add_option("--fault-poison-prefix", o->fault_poison_prefix, "Keys with this prefix always fail to write/delete");
+  cmd->add_option("--fault-lockout-after", o->fault_lockout_after, "Lock the token out at its Nth request, once (429, 971)");
   cmd->add_option("--fault-seed", o->fault_seed, "Seed of the fault generator (runs repeat)");
   cmd->add_flag("--cors", o->cors, "Send CORS headers and answer preflights (for the browser console)");
   cmd->add_option("--state", o->state, "Load the KV store from FILE at start (if it exists), save it on exit");

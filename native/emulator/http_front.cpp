@@ -134,6 +134,15 @@ void HttpFront::install_routes() {
       std::lock_guard lock(mutex_);
       if (what == "stats" && req.method == "GET") return write_json(res, 200, model_.stats_json());
       if (what == "purges" && req.method == "GET") return write_json(res, 200, model_.purge_log_json());
+      if (what == "keys" && req.method == "GET") {
+        // The store as it is, for tests: no auth, no rate limit, no faults.
+        std::string ns, prefix;
+        for (const auto& [k, v] : mreq.query) {
+          if (k == "namespace") ns = v;
+          if (k == "prefix") prefix = v;
+        }
+        return write_json(res, 200, model_.keys_with_prefix(ns, prefix, now()));
+      }
       if (what == "info" && req.method == "GET") return write_json(res, 200, info_);
       if (what == "reset" && req.method == "POST") {
         model_.reset();

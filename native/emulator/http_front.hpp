@@ -32,6 +32,7 @@ struct FrontOptions {
 /// Serves a model over HTTP. Admin endpoints (outside /client/v4):
 /// - `GET /__emulator/stats`: counters (Server::stats_json)
 /// - `GET /__emulator/purges`: the purge log
+/// - `GET /__emulator/keys?namespace=ID&prefix=P`: the live key names (no auth, rate limit or faults; for tests)
 /// - `POST /__emulator/reset`: empties the model, then runs the reseed hook (the start state comes back)
 /// - `GET /__emulator/info`: the start information
 /// - `POST /__emulator/clock?advance=SECONDS`: moves the emulator's clock forward (key expiry, windows)

@@ -38,6 +38,9 @@ struct FaultRates {
   /// Keys starting with this prefix always fail in bulk writes/deletes (listed in unsuccessful_keys, not applied)
   /// and single-key writes/deletes of them get 500. Empty = none. Lets tests know exactly which keys truly fail.
   std::string poison_prefix;
+  /// When non-zero, the token that sends the Nth authenticated request is locked out right then (429, code 971,
+  /// Retry-After), once — a lockout a client did not cause, to test that it waits and loses nothing.
+  std::uint64_t lockout_after = 0;
 };
 
 /// One API token and the account it may act on.

@@ -118,6 +118,11 @@ class SlidingWindowLimiter {
     return a;
   }
 
+  /// Locks @p key out from @p now for the lockout period (or one window when lockouts are off).
+  void lock_out(const std::string& key, Instant now) {
+    windows_[key].locked_until = now + (lockout_ > Duration{0} ? lockout_ : window_);
+  }
+
   /// Forgets every window and lockout.
   void reset() { windows_.clear(); }
 

@@ -99,6 +99,11 @@ class Server {
     } else if (!auth.account) {
       h.response = std::move(auth.error);
     } else {
+      if (config_.faults.lockout_after && ++authenticated_ == config_.faults.lockout_after) {
+        limiter_.lock_out(auth.token, now);
+        ++stats_.lockouts;
+        ++stats_.faults_injected;
+      }
       admission = limiter_.admit(auth.token, now);
       if (admission->started_lockout) ++stats_.lockouts;
       if (!admission->admitted) {
@@ -267,6 +272,7 @@ class Server {
     limiter_.reset();
     limiter_.configure(config_.rate_limit, config_.time_scale);
     faults_ = FaultInjector(config_.fault_seed);
+    authenticated_ = 0;
     ids_ = Rng(config_.fault_seed ^ 0x6964735f72616e64ull);      // separate streams, so that enabling latency
     latency_rng_ = Rng(config_.fault_seed ^ 0x6c6174656e6379ull);  // or ids never shifts the fault sequence
     accounts_.clear();
@@ -356,6 +362,7 @@ class Server {
   FaultInjector faults_;
   Rng ids_;
   Rng latency_rng_;
+  std::uint64_t authenticated_ = 0;  // requests that passed authentication (for FaultRates::lockout_after)
   Stats stats_;
   std::unordered_map<std::string, std::string> accounts_;  // token → account id
 };

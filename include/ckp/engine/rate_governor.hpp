@@ -6,7 +6,8 @@
 /// - the global client API limit, 1200 requests per 5 minutes per token, with a 5-minute lockout when exceeded —
 ///   mirrored by a SlidingWindow that keeps `headroom` of the quota unused for other clients of the token;
 /// - flex purge (tags, hosts, prefixes, everything): a token bucket per plan;
-/// - single-file purge: URLs per second, a token bucket whose cost is the number of URLs.
+/// - single-file purge: URLs per second, a token bucket whose cost is the number of URLs;
+/// - 200 requests per second per client IP: a token bucket of one second's worth.
 ///
 /// What the server says overrides what we assumed: `Ratelimit-Policy` members named `default` (global window),
 /// `purge-flex` and `purge-urls` (buckets: q tokens, refilled over w seconds) reconfigure the limits; `Ratelimit`'s
@@ -64,7 +65,8 @@ class RateGovernor {
       : config_(config),
         window_(effective_quota(config.global.quota), std::chrono::seconds(config.global.window_seconds)),
         flex_(config.plan.flex_requests_per_second, static_cast<double>(config.plan.flex_bucket)),
-        urls_(config.plan.urls_per_second, config.plan.urls_per_second) {}
+        urls_(config.plan.urls_per_second, config.plan.urls_per_second),
+        per_ip_(static_cast<double>(config.global.per_ip_per_second), static_cast<double>(config.global.per_ip_per_second)) {}
 
   /// How long a call of @p cost must wait before it may be sent; zero means now. SlidingWindow::until_completion
   /// means "when a call in flight completes".
@@ -72,6 +74,7 @@ class RateGovernor {
     Duration w{0};
     if (blocked_until_ > now) w = blocked_until_ - now;
     w = std::max(w, window_.wait(now));
+    w = std::max(w, per_ip_.wait(1, now));
     if (cost.kind == Cost::Kind::flex_purge) w = std::max(w, flex_.wait(1, now));
     if (cost.kind == Cost::Kind::url_purge) w = std::max(w, urls_.wait(cost.units, now));
     return w;
@@ -80,6 +83,7 @@ class RateGovernor {
   /// Records that a call of @p cost is being sent at @p now (call only when wait() is zero).
   void on_send(const Cost& cost, Instant now) {
     window_.on_send();
+    per_ip_.take(1, now);
     if (cost.kind == Cost::Kind::flex_purge) flex_.take(1, now);
     if (cost.kind == Cost::Kind::url_purge) urls_.take(cost.units, now);
   }
@@ -161,6 +165,7 @@ class RateGovernor {
   SlidingWindow window_;
   TokenBucket flex_;
   TokenBucket urls_;
+  TokenBucket per_ip_;  // 200 requests per second per client IP (a bucket of one second's worth)
   std::int64_t server_quota_ = config_.global.quota;
   Instant blocked_until_{};
   GovernorStats stats_;

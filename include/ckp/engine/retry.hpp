@@ -15,7 +15,9 @@ namespace ckp::engine {
 
 struct RetryPolicy {
   int max_attempts = 8;                                 ///< including the first
-  Duration base = std::chrono::milliseconds(500);
+  /// 250 ms: a retried list call stalls the whole listing chain, so the first retries must be quick; 429s wait
+  /// for Retry-After regardless.
+  Duration base = std::chrono::milliseconds(250);
   Duration cap = std::chrono::seconds(30);
   Duration max_elapsed = std::chrono::minutes(15);      ///< longer than a 5-minute lockout
 

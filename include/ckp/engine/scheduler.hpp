@@ -204,7 +204,10 @@ class Scheduler {
     stats_.rate_limited += rate_limited;
     stats_.server_errors += server_error;
     governor_.on_response(call.cost, r, now);
-    limit_->on_sample({sent_at, now - sent_at, inflight_at_send, transport_failed || rate_limited || server_error});
+    // A drop is pushback: a 429, or no answer at all (timeout, reset). A 5xx is retried but does not shrink the
+    // limit: Cloudflare's 5xx are not a sign of our load (measured: cutting on them lost 15-30% under 10% 5xx);
+    // real overload shows as rising latency, which the latency-based limits follow.
+    limit_->on_sample({sent_at, now - sent_at, inflight_at_send, transport_failed || rate_limited});
     if (config_.on_exchange) config_.on_exchange(call.request, r, now - sent_at);
 
     if (std::optional<Error> retryable = call.accept(r)) {

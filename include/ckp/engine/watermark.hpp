@@ -24,7 +24,7 @@ class WatermarkTracker {
   /// @p range, when given, names the segment's input (e.g. `[start_offset, end_offset]`) so that a segment
   /// settled ahead of the watermark can be journaled and skipped on resume.
   SegmentId open(nlohmann::json resume_after, nlohmann::json range = nullptr) {
-    segments_.push_back({next_id_, std::move(resume_after), std::move(range), 0, false, false});
+    segments_.push_back({next_id_, std::move(resume_after), std::move(range), 0, false});
     return next_id_++;
   }
   /// Sets the resume point of a segment opened before its end was known.
@@ -41,22 +41,27 @@ class WatermarkTracker {
   }
   /// No more items will be added to the segment.
   void close(SegmentId id) {
-    if (auto* s = find(id)) s->closed = true;
+    if (auto* s = find(id)) {
+      s->closed = true;
+      if (s->pending == 0) newly_settled_.push_back(id);
+    }
   }
   /// @p n items of the segment are settled.
   void settle(SegmentId id, std::uint64_t n = 1) {
-    if (auto* s = find(id)) s->pending -= std::min(n, s->pending);
+    if (auto* s = find(id)) {
+      s->pending -= std::min(n, s->pending);
+      if (s->pending == 0 && s->closed) newly_settled_.push_back(id);
+    }
   }
-  /// Ranges of segments that became settled while an earlier segment is not (each reported once).
+  /// Ranges of segments that became settled while an earlier segment is not (each reported once). Cheap: only
+  /// segments that settled since the last call are looked at.
   std::vector<nlohmann::json> settled_ahead() {
     std::vector<nlohmann::json> out;
-    for (std::size_t i = 1; i < segments_.size(); ++i) {
-      auto& s = segments_[i];
-      if (s.closed && s.pending == 0 && !s.reported && !s.range.is_null()) {
-        s.reported = true;
-        out.push_back(s.range);
-      }
+    for (SegmentId id : newly_settled_) {
+      auto* s = find(id);
+      if (s && s != &segments_.front() && !s->range.is_null()) out.push_back(s->range);
     }
+    newly_settled_.clear();
     return out;
   }
 
@@ -80,7 +85,6 @@ class WatermarkTracker {
     nlohmann::json range;
     std::uint64_t pending;
     bool closed;
-    bool reported;  // already returned by settled_ahead()
   };
   Segment* find(SegmentId id) {
     if (segments_.empty() || id < segments_.front().id) return nullptr;
@@ -89,6 +93,7 @@ class WatermarkTracker {
   }
 
   std::deque<Segment> segments_;
+  std::vector<SegmentId> newly_settled_;  // settled since the last settled_ahead()
   SegmentId next_id_ = 0;
 };
 

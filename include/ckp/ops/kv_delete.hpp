@@ -92,15 +92,6 @@ struct KvDeleteSpec {
   }
 };
 
-/// Checks that a journal's spec is the same operation as @p wanted (a resume must not change what is deleted).
-inline std::optional<Error> check_same_spec(const engine::JournalState& st, std::string_view op, const json& wanted) {
-  if (st.op != op || st.spec != wanted)
-    return Error::make(ErrorKind::journal, "the journal belongs to a different operation (" + st.op + " " +
-                                               st.spec.dump() + "); refusing to resume it as " + std::string(op) +
-                                               " " + wanted.dump());
-  return std::nullopt;
-}
-
 class KvDelete final : public Operation {
  public:
   /// @p keys is the input for Selector::keys (null otherwise); @p expected_total, when known (from a preflight),
@@ -109,7 +100,9 @@ class KvDelete final : public Operation {
            std::unique_ptr<engine::RecordSource> keys = nullptr, std::optional<std::uint64_t> expected_total = {})
       : Operation(KvDeleteSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)),
         expected_total_(expected_total),
-        runner_({spec_.batch_size, std::numeric_limits<std::size_t>::max(), 16, 64u << 20, 8}, runner_hooks()) {
+        // 24 pending batches: enough to keep the default concurrency (16, up to 64 adaptively) busy on a keys-file
+        // delete, at most 240,000 keys (~20 MB) in memory.
+        runner_({spec_.batch_size, std::numeric_limits<std::size_t>::max(), 24, 64u << 20, 8}, runner_hooks()) {
     report_.dry_run = spec_.dry_run;
     if (keys) feeder_.emplace(std::move(keys), watermark_, feeder_hooks());
     if (!spec_.pattern.empty()) {
@@ -229,13 +222,14 @@ class KvDelete final : public Operation {
     return h;
   }
 
+  /// An item of @p segment is settled. (The runner's after_outcome finishes the operation once the whole batch is
+  /// counted; finishing here, mid-batch, would under-report a stopped operation.)
   void settle(engine::WatermarkTracker::SegmentId segment) {
     watermark_.settle(segment);
     checkpoint();
     // Room freed: let the producers continue.
     if (lister_) lister_->poke();
     else if (feeder_) feeder_->pump();
-    maybe_finish();
   }
 
   /// Writes the watermark if it moved (and pieces settled ahead of it).

@@ -200,11 +200,12 @@ class KvImport final : public Operation {
     return h;
   }
 
+  /// An item of @p segment is settled. (The runner's after_outcome finishes the operation once the whole batch is
+  /// counted; finishing here, mid-batch, would under-report a stopped operation.)
   void settle(engine::WatermarkTracker::SegmentId segment) {
     watermark_.settle(segment);
     checkpoint();
     feeder_.pump();
-    maybe_finish();
   }
   void checkpoint() { journal_progress(spec_.dry_run ? nullptr : options_.journal, watermark_, counters()); }
 

@@ -9,14 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ckp/ops/text_input.hpp"
+
 namespace ckp::ops {
 
 namespace detail {
-inline std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 /// A scalar as text: strings as they are, numbers and booleans as JSON writes them.
 inline std::string scalar_text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 }  // namespace detail

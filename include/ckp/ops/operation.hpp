@@ -101,6 +101,15 @@ struct OpReport {
   }
 };
 
+/// Checks that a journal's spec is the same operation as @p wanted (a resume must not change what is deleted).
+inline std::optional<Error> check_same_spec(const engine::JournalState& st, std::string_view op, const json& wanted) {
+  if (st.op != op || st.spec != wanted)
+    return Error::make(ErrorKind::journal, "the journal belongs to a different operation (" + st.op + " " +
+                                               st.spec.dump() + "); refusing to resume it as " + std::string(op) +
+                                               " " + wanted.dump());
+  return std::nullopt;
+}
+
 /// Options every operation takes.
 struct OpOptions {
   /// Where to journal for resume; null = no journal.
@@ -126,8 +135,9 @@ class Operation {
   void start() {
     started_ = true;
     started_at_ = scheduler_.now();
-    meter_.update(0, started_at_);
     begin();
+    // After begin(): a resumed operation has restored its counts, and its rate starts from them, not from zero.
+    meter_.update(report_.done + report_.failed, started_at_);
     tick();
     maybe_finish();
   }

@@ -4,6 +4,7 @@
 /// (trimmed; blank lines skipped; `#` comments where the item kind allows them) or the string elements of a JSON
 /// array. Each item is validated, and errors name the input and line.
 
+#include <cctype>
 #include <functional>
 #include <optional>
 #include <string>
@@ -21,6 +22,13 @@ namespace ckp::ops {
 using ItemValidator = std::function<std::optional<Error>(std::string_view)>;
 
 namespace detail {
+/// @p s with ASCII letters lower-cased.
+inline std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+/// @p s without leading and trailing blanks and tabs.
 inline std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);

@@ -15,7 +15,7 @@ namespace ckp::engine {
 class AimdLimit final : public Limit {
  public:
   struct Config {
-    int initial = 4;
+    int initial = 24;  ///< see LimitConfig::initial
     int min_limit = 1;
     int max_limit = 64;
     double backoff_ratio = 0.9;  ///< in [0.5, 1)

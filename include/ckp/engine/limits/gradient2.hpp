@@ -8,9 +8,15 @@
 ///   target    = limit × gradient + queue_size
 ///   limit     = limit × (1 − smoothing) + target × smoothing
 ///
-/// Unlike the original, a drop (429, 5xx, timeout) also cuts the limit multiplicatively: against Cloudflare a 429 is
-/// the most expensive signal there is. Samples taken while the limit was barely used (inflight < limit / 2) do not
-/// grow it: the caller, not the server, was the bottleneck.
+/// Two departures from the original, both measured in the simulator (benchmarks/sim/concurrency_sweep.cpp):
+/// - Slow start: until the first sign of queueing (gradient < 1) or the first drop, each sample that used the limit
+///   adds 1 (the limit doubles per round trip, as in TCP). The formula above alone grows ×1.4 per round trip, which
+///   leaves a short job of slow bulk calls at a fraction of the concurrency it could use.
+/// - A drop (429, 5xx, timeout) cuts the limit multiplicatively: against Cloudflare a 429 is the most expensive
+///   signal there is. But only once per round trip, as TCP does: a drop of a call sent before the last cut says
+///   nothing the cut did not already answer, so with 10% 5xx the limit does not collapse one cut per error.
+/// As in the original, samples taken while the limit was barely used (inflight < limit / 2) do not grow it: the
+/// caller, not the server, was the bottleneck.
 
 #include <algorithm>
 #include <cmath>
@@ -23,14 +29,15 @@ namespace ckp::engine {
 class Gradient2Limit final : public Limit {
  public:
   struct Config {
-    int initial = 4;
+    int initial = 24;  ///< see LimitConfig::initial
     int min_limit = 1;
     int max_limit = 64;
     double tolerance = 1.5;     ///< how much RTT may rise before the limit shrinks
     int long_window = 100;      ///< samples in the long-term RTT average
     double queue_size = 2;      ///< growth per sample when there is no queueing
     double smoothing = 0.2;
-    double drop_ratio = 0.8;    ///< limit × drop_ratio on a drop
+    double drop_ratio = 0.8;    ///< limit × drop_ratio on a drop (at most once per round trip)
+    bool slow_start = true;     ///< +1 per sample until the first queueing or drop
 
     void validate() const {
       if (min_limit < 1 || max_limit < min_limit || initial < min_limit || initial > max_limit)
@@ -43,10 +50,15 @@ class Gradient2Limit final : public Limit {
   };
 
   Gradient2Limit() : Gradient2Limit(Config{}) {}
-  explicit Gradient2Limit(Config config) : config_(config), limit_(config.initial) { config_.validate(); }
+  explicit Gradient2Limit(Config config)
+      : config_(config), limit_(config.initial), slow_start_(config.slow_start) {
+    config_.validate();
+  }
 
   int current() const override { return static_cast<int>(limit_); }
   std::string_view name() const override { return "gradient2"; }
+  /// Still doubling per round trip (no queueing or drop seen yet).
+  bool in_slow_start() const { return slow_start_; }
 
   void on_sample(const Sample& s) override {
     const double short_rtt = std::max(1.0, static_cast<double>(s.rtt.count()));
@@ -62,12 +74,21 @@ class Gradient2Limit final : public Limit {
     if (long_rtt_ / short_rtt > 2) long_rtt_ *= 0.95;
 
     if (s.dropped) {
-      limit_ = std::max(static_cast<double>(config_.min_limit), limit_ * config_.drop_ratio);
+      slow_start_ = false;
+      if (s.start >= last_cut_) {  // sent after the last cut: news
+        limit_ = std::max(static_cast<double>(config_.min_limit), limit_ * config_.drop_ratio);
+        last_cut_ = s.start + s.rtt;
+      }
       return;
     }
     if (s.inflight < limit_ / 2) return;  // app-limited: the sample says nothing about the server's capacity
 
     const double gradient = std::clamp(config_.tolerance * long_rtt_ / short_rtt, 0.5, 1.0);
+    if (slow_start_ && gradient >= 1.0) {
+      limit_ = std::min(static_cast<double>(config_.max_limit), limit_ + 1);
+      return;
+    }
+    slow_start_ = false;
     const double target = limit_ * gradient + config_.queue_size;
     limit_ = limit_ * (1 - config_.smoothing) + target * config_.smoothing;
     limit_ = std::clamp(limit_, static_cast<double>(config_.min_limit), static_cast<double>(config_.max_limit));
@@ -78,6 +99,8 @@ class Gradient2Limit final : public Limit {
   double limit_;
   double long_rtt_ = 0;
   long samples_ = 0;
+  bool slow_start_;
+  Instant last_cut_{};  // completion time of the sample that last cut the limit
 };
 
 }  // namespace ckp::engine

@@ -21,7 +21,7 @@ namespace ckp::engine {
 class VegasLimit final : public Limit {
  public:
   struct Config {
-    int initial = 4;
+    int initial = 24;  ///< see LimitConfig::initial
     int min_limit = 1;
     int max_limit = 64;
     int probe_multiplier = 30;  ///< re-probe the no-load RTT after about probe_multiplier × limit samples
