@@ -8,6 +8,7 @@ declare -A groups=(
   [fuzz]="clang libclang-rt-14-dev"
   [wasm]="emscripten node-acorn nodejs"
   [web]="chromium npm"
+  [docs]="doxygen"
 )
 # Present when their command is, whatever installed it (NodeSource's nodejs package ships npm inside it).
 declare -A commands=([nodejs]=node [npm]=npm)

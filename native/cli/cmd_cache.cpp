@@ -214,7 +214,6 @@ void add_zone_flags(CLI::App* c, PurgeFlags& f) {
   c->add_flag("--all-zones", f.all_zones, "Every zone of the account");
   c->add_option("--zone-list", f.zone_list, "File with one zone per line");
   c->add_option("--zone-concurrency", f.zone_concurrency, "Zones purged at once (default 3)");
-  c->add_option("--concurrency", f.batch_size, "(accepted for compatibility; use the global --concurrency)")->group("");
   c->add_flag("-v,--verbose", f.verbose, "More detail");
   c->add_flag("--dry-run", f.dry_run, "Show what would be purged; purge nothing");
   c->add_flag("--force", f.force, "Do not ask (same as --yes)");

@@ -66,7 +66,6 @@ void add_selector_flags(CLI::App* c, KvFlags& f) {
   c->add_option("--tag-field", f.tag_field, "Keys whose metadata has this field…");
   c->add_option("--tag-value", f.tag_value, "…with this value (empty: any value)");
   c->add_option("--batch-size", f.batch_size, "Keys per bulk request (1-10000; default 10000)");
-  c->add_option("--concurrency", f.limit, "Requests in flight (overrides the global --concurrency)")->group("");
 }
 
 struct Target {

@@ -143,7 +143,6 @@ void add_sync_commands(CLI::App& app, Context& ctx) {
   purge->add_flag("--extract-tags,!--no-extract-tags", f->extract_tags, "Read tags from the keys' metadata (default on)");
   purge->add_flag("--dry-run", f->dry_run, "Count and show; change nothing");
   purge->add_option("--batch-size", f->batch_size, "(accepted for compatibility)")->group("");
-  purge->add_option("--concurrency", f->concurrency, "(accepted for compatibility; use the global --concurrency)")->group("");
   purge->add_flag("-v,--verbose", f->verbose, "More detail");
   purge->callback([&ctx, f] { ctx.exit_code = sync_purge(ctx, *f); });
 }

@@ -174,7 +174,7 @@ std::string Runtime::start_job(const std::string& op) {
   std::time_t t = std::time(nullptr);
   char when[32];
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  journal_->note({{"job",
+  journal_->preamble({{"job",
                    {{"id", job_id_},
                     {"created", when},
                     {"command", command_line_},
@@ -250,7 +250,9 @@ void Runtime::print_report(const ops::OpReport& r, const std::string& noun, cons
   if (r.status == ops::OpStatus::cancelled || r.status == ops::OpStatus::failed) {
     if (r.error) fmt::print(stderr, "{}: {}\n", r.status == ops::OpStatus::cancelled ? "interrupted" : "error", r.error->message);
     const bool bad_input = r.error && r.error->kind == ErrorKind::invalid_input;
-    if (!job_id_.empty() && !bad_input)
+    // The journal file appears with the operation's spec; stopped before that, there is nothing to resume.
+    const bool journaled = !job_id_.empty() && ::access((settings_.journal_dir.value + "/" + job_id_ + ".jsonl").c_str(), F_OK) == 0;
+    if (journaled && !bad_input)
       fmt::print(stderr, "Progress is saved. Resume with:\n  cache-kv-purger jobs resume {}\n", job_id_);
   }
 }

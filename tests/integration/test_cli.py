@@ -27,6 +27,15 @@ class Basics(CliTest):
         self.assertIn("complete -c cache-kv-purger", self.ok("completion", "fish").out)
         self.assertEqual(self.run_cli("completion", "tcsh").code, 2)
 
+    def test_concurrency_after_a_subcommand_is_the_global_option(self):
+        # `--concurrency` placed after any subcommand reaches the engine (the Go tool had it on each command).
+        for args in (["kv", "delete", "--namespace", "demo", "--prefix", "user/000", "--yes", "--json", "--concurrency", "3"],
+                     ["cache", "purge", "files", "https://example.com/a", "--yes", "--json", "--concurrency", "2"]):
+            self.assertEqual(self.ok(*args).json()["status"], "completed")
+        r = self.run_cli("kv", "list", "--namespace", "demo", "--concurrency", "0")
+        self.assertEqual(r.code, 2)
+        self.assertIn("concurrency '0'", r.err)
+
     def test_usage_errors_exit_2(self):
         self.assertEqual(self.run_cli("kv", "frobnicate").code, 2)
         self.assertEqual(self.run_cli("--concurrency", "lots", "kv", "list").code, 2)

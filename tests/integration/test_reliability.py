@@ -59,7 +59,14 @@ class Kills(CliTest):
                      "--latency", "12", "--fault-503", "0.02", "--fault-partial-bulk", "0.02", "--fault-seed", "3"]
 
     def run_killed(self, args, seconds):
+        """Runs the CLI and SIGKILLs it `seconds` after its journal exists (so a slow start, e.g. under ASan, cannot
+        turn a kill into one before the job began). True when it was killed, False when it finished first."""
+        jobs_dir = os.path.join(self.home, "state", "cache-kv-purger", "jobs")
         proc = subprocess.Popen([BINARY, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env())
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline and not (
+                os.path.isdir(jobs_dir) and any(f.endswith(".jsonl") for f in os.listdir(jobs_dir))):
+            time.sleep(0.01)
         time.sleep(seconds)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)

@@ -19,21 +19,25 @@
 
 namespace ckp::api {
 
+/// The JSON type of the whole engine (nlohmann::json).
 using json = nlohmann::json;
 
 /// Paging information: `page`/`per_page`/`total_pages` for zones and namespaces, `cursor` for keys.
 struct ResultInfo {
+  /// `result_info` fields as sent; absent when the response omits them.
+  ///@{
   std::optional<std::int64_t> page, per_page, count, total_count, total_pages;
-  std::optional<std::string> cursor;
+  ///@}
+  std::optional<std::string> cursor;  ///< the next page's cursor (key listings); empty or absent on the last page
 };
 
 /// A parsed envelope. `result` is JSON null when absent.
 struct Envelope {
-  bool success = false;
-  std::vector<ApiMessage> errors;
-  std::vector<ApiMessage> messages;
-  json result;
-  ResultInfo result_info;
+  bool success = false;              ///< the envelope's `success`
+  std::vector<ApiMessage> errors;    ///< `errors`, in order
+  std::vector<ApiMessage> messages;  ///< `messages`, in order
+  json result;                       ///< `result` (null when absent)
+  ResultInfo result_info;            ///< `result_info` (all empty when absent)
 };
 
 namespace detail {
@@ -229,8 +233,8 @@ namespace ckp::api {
 /// One page of a paged listing (zones, namespaces) with its paging info.
 template <class T>
 struct Page {
-  std::vector<T> items;
-  ResultInfo info;
+  std::vector<T> items;  ///< this page's items, in the API's order
+  ResultInfo info;       ///< its paging information
 
   /// True when no page follows this one: `total_pages` says so, or (when absent) the page came back short.
   bool last(std::int64_t requested_per_page) const {

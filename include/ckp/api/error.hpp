@@ -55,14 +55,24 @@ constexpr const char* to_string(ErrorKind kind) noexcept {
 
 /// One item of a Cloudflare envelope's `errors` or `messages` array.
 struct ApiMessage {
-  int code = 0;
-  std::string message;
+  int code = 0;         ///< Cloudflare's numeric code, e.g. 10009 (key not found) or 971 (rate-limit lockout)
+  std::string message;  ///< its text, as sent
+  /// Member-wise equality.
   bool operator==(const ApiMessage&) const = default;
 };
 
-/// An error with enough detail for a user to act on it.
+/// An error with enough detail for a user to act on it: the engine's one error type, carried by Result.
+///
+/// Parsers build it from a response (api/envelope.hpp), operations from their own checks; `kind` decides whether
+/// the Scheduler retries it (retryable()) and which exit code a front reports.
+///
+/// Example:
+/// ```
+/// ckp::Error e = ckp::Error::make(ckp::ErrorKind::invalid_input, "line 3: a key longer than 512 bytes");
+/// std::printf("%s: %s\n", ckp::to_string(e.kind), e.message.c_str());   // invalid_input: line 3: …
+/// ```
 struct Error {
-  ErrorKind kind = ErrorKind::bad_request;
+  ErrorKind kind = ErrorKind::bad_request;  ///< the coarse category
   /// One line: what happened and, where we know, what to do about it. Never contains credentials.
   std::string message;
   /// HTTP status, when a response arrived.
@@ -88,6 +98,7 @@ struct Error {
     }
   }
 
+  /// An Error of @p kind with @p message and nothing else (no HTTP status, no API codes).
   static Error make(ErrorKind kind, std::string message) {
     Error e;
     e.kind = kind;
@@ -98,24 +109,47 @@ struct Error {
 
 /// Either a value of type T or an Error. A small stand-in for C++23's `std::expected`, which neither GCC 12 in C++20
 /// mode nor Emscripten 3.1.6's libc++ provide.
+///
+/// Every parser and fallible function of the engine returns one; nothing in the engine throws for a failed call.
+/// Accessing the value of an error (or the error of a value) throws std::bad_variant_access: check ok() first.
+///
+/// Example:
+/// ```
+/// ckp::Result<ckp::api::kv::KeyPage> page = ckp::api::kv::parse_keys(response);
+/// if (!page) return fail(page.error().message);   // ErrorKind, HTTP status and Cloudflare's codes are in error()
+/// for (const auto& key : page->keys) use(key.name);
+/// ```
 template <class T>
 class [[nodiscard]] Result {
  public:
+  /// A success holding @p value.
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  /// A failure holding @p error.
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
+  /// True when this holds a value.
   bool ok() const noexcept { return v_.index() == 0; }
+  /// Same as ok().
   explicit operator bool() const noexcept { return ok(); }
 
+  /// The value. Throws std::bad_variant_access when this holds an error.
   T& value() & { return std::get<0>(v_); }
+  /// @copydoc value()
   const T& value() const& { return std::get<0>(v_); }
+  /// The value, moved out. Throws std::bad_variant_access when this holds an error.
   T&& value() && { return std::get<0>(std::move(v_)); }
+  /// Member access to the value (throws like value()).
   T* operator->() { return &value(); }
+  /// @copydoc operator->()
   const T* operator->() const { return &value(); }
+  /// The value (throws like value()).
   T& operator*() & { return value(); }
+  /// @copydoc operator*()
   const T& operator*() const& { return value(); }
 
+  /// The error. Throws std::bad_variant_access when this holds a value.
   const Error& error() const& { return std::get<1>(v_); }
+  /// The error, moved out. Throws std::bad_variant_access when this holds a value.
   Error&& error() && { return std::get<1>(std::move(v_)); }
 
  private:
@@ -124,8 +158,10 @@ class [[nodiscard]] Result {
 
 /// The empty value, for `Result<Unit>` (success carries nothing).
 struct Unit {
+  /// Every Unit equals every other.
   bool operator==(const Unit&) const = default;
 };
+/// Success without a value, or an Error.
 using Status = Result<Unit>;
 
 }  // namespace ckp

@@ -3,6 +3,24 @@
 /// Workers KV REST API: request builders and response parsers for namespaces, keys, values, metadata and the bulk
 /// endpoints. All paths live under `/accounts/{account_id}/storage/kv/namespaces`. Key names are percent-encoded as
 /// one path segment. Builders do not validate: check input with validate.hpp first (the operations do).
+///
+/// Builders return a Request (no credentials: the transport adds them). Parsers take the Response and return a
+/// Result: a transport failure, an error status or `success: false` become the Error read_envelope() makes
+/// (ErrorKind by status and Cloudflare code, e.g. not_found for 10009/10013, authentication for 10000), and a
+/// success whose `result` has the wrong shape becomes ErrorKind::malformed_response.
+///
+/// Example, one page of keys sent through a Scheduler:
+/// ```
+/// scheduler.submit(ckp::api::kv::list_keys(account_id, namespace_id, {.prefix = "user/", .cursor = cursor}),
+///                  ckp::engine::Cost::api_call(), ckp::api::kv::parse_keys,
+///                  [](ckp::Result<ckp::api::kv::KeyPage> page) {
+///                    if (!page) return report(page.error());
+///                    for (const auto& key : page->keys) use(key.name);
+///                    if (!page->last()) next_page(page->cursor);
+///                  });
+/// ```
+/// and a bulk delete: `ckp::api::kv::bulk_delete(account_id, namespace_id, keys)` read with
+/// `ckp::api::kv::parse_bulk_result(response, keys.size())`.
 
 #include <algorithm>
 #include <cstdint>
@@ -20,52 +38,53 @@ namespace ckp::api::kv {
 
 /// A KV namespace.
 struct Namespace {
-  std::string id;
-  std::string title;
-  bool supports_url_encoding = false;
+  std::string id;                      ///< 32 hex characters
+  std::string title;                   ///< unique within the account
+  bool supports_url_encoding = false;  ///< as reported by the API
 };
 
 /// A key as listed: name, optional expiration (Unix seconds), metadata (JSON null when none).
 struct Key {
-  std::string name;
-  std::optional<std::int64_t> expiration;
-  json metadata;
+  std::string name;                        ///< the key name (decoded)
+  std::optional<std::int64_t> expiration;  ///< Unix seconds, when the key expires
+  json metadata;                           ///< the key's metadata, or null
 };
 
 /// One page of `GET …/keys`. `cursor` is empty on the last page.
 struct KeyPage {
-  std::vector<Key> keys;
-  std::string cursor;
+  std::vector<Key> keys;  ///< this page's keys, in key order
+  std::string cursor;     ///< pass to ListKeys::cursor for the next page; empty on the last page
+  /// True on the last page.
   bool last() const { return cursor.empty(); }
 };
 
 /// A value as read: raw bytes and, if the key expires, its expiration.
 struct Value {
-  std::string bytes;
-  std::optional<std::int64_t> expiration;
+  std::string bytes;                       ///< the value's raw bytes
+  std::optional<std::int64_t> expiration;  ///< Unix seconds (from the `expiration` header), when it expires
 };
 
 /// Options of a single write.
 struct WriteOptions {
-  std::optional<json> metadata;
+  std::optional<json> metadata;                ///< metadata to store with the value (≤ 1024 bytes serialized)
   std::optional<std::int64_t> expiration;      ///< Unix seconds
   std::optional<std::int64_t> expiration_ttl;  ///< seconds from now (wins over expiration)
 };
 
 /// One pair of a bulk write.
 struct BulkPair {
-  std::string key;
+  std::string key;    ///< the key name
   std::string value;  ///< UTF-8 text, or base64 text when `base64` is set
-  bool base64 = false;
-  std::optional<std::int64_t> expiration;
-  std::optional<std::int64_t> expiration_ttl;
-  std::optional<json> metadata;
+  bool base64 = false;  ///< `value` is base64 and the API stores the decoded bytes
+  std::optional<std::int64_t> expiration;      ///< Unix seconds
+  std::optional<std::int64_t> expiration_ttl;  ///< seconds from now
+  std::optional<json> metadata;                ///< metadata to store with the value
 };
 
 /// The result of a bulk write or bulk delete: keys not in `unsuccessful_keys` were applied.
 struct BulkResult {
-  std::int64_t successful_key_count = 0;
-  std::vector<std::string> unsuccessful_keys;
+  std::int64_t successful_key_count = 0;       ///< keys applied, as counted by the API
+  std::vector<std::string> unsuccessful_keys;  ///< keys the API did not apply (retry or report them)
 };
 
 /// `type` of a bulk get: values as text, or parsed as JSON.
@@ -73,18 +92,20 @@ enum class BulkGetType { text, json };
 
 /// One entry of a bulk get result. `found` is false when the key does not exist (the API returns null).
 struct BulkGetItem {
-  std::string key;
-  bool found = false;
+  std::string key;     ///< the requested key
+  bool found = false;  ///< whether the key exists
   json value;     ///< a string for type text; any JSON for type json
   json metadata;  ///< null when none or not requested
-  std::optional<std::int64_t> expiration;
+  std::optional<std::int64_t> expiration;  ///< Unix seconds, when metadata was requested and the key expires
 };
 
 // --- paths -----------------------------------------------------------------------------------------------------
 
+/// `/accounts/{account_id}/storage/kv/namespaces`.
 inline std::string namespaces_path(std::string_view account_id) {
   return "/accounts/" + url_encode_component(account_id) + "/storage/kv/namespaces";
 }
+/// `/accounts/{account_id}/storage/kv/namespaces/{namespace_id}`.
 inline std::string namespace_path(std::string_view account_id, std::string_view namespace_id) {
   return namespaces_path(account_id) + "/" + url_encode_component(namespace_id);
 }
@@ -168,8 +189,8 @@ inline Request delete_namespace(std::string_view account_id, std::string_view na
 
 /// Parameters of `GET …/keys`.
 struct ListKeys {
-  std::string prefix;
-  std::string cursor;
+  std::string prefix;  ///< only keys starting with this ("" = all)
+  std::string cursor;  ///< KeyPage::cursor of the previous page ("" = the first page)
   int limit = kv_limits::max_list_limit;  ///< clamped to 10–1000
 };
 
@@ -202,6 +223,7 @@ inline Result<KeyPage> parse_keys(const Response& r) {
 
 // --- values and metadata ------------------------------------------------------------------------------------------
 
+/// `…/namespaces/{namespace_id}/values/{key}`, with @p key percent-encoded as one segment.
 inline std::string value_path(std::string_view account_id, std::string_view namespace_id, std::string_view key) {
   return namespace_path(account_id, namespace_id) + "/values/" + url_encode_component(key);
 }

@@ -13,8 +13,8 @@ namespace ckp::api {
 
 /// One part of a multipart body.
 struct FormPart {
-  std::string name;
-  std::string content;
+  std::string name;          ///< the form field's name
+  std::string content;       ///< its bytes
   std::string filename;      ///< empty when the part is not a file
   std::string content_type;  ///< empty when not given
 };

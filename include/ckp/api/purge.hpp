@@ -2,6 +2,18 @@
 /// @file
 /// Cache purge: `POST /zones/{zone_id}/purge_cache` with exactly one purge type per request (files, tags, hosts,
 /// prefixes, or everything). Per-request item caps come from the zone's PlanProfile.
+///
+/// The builders do not split or validate: keep each request within max_items() and check items with validate.hpp
+/// (the Purge operation does both). parse() returns read_envelope()'s errors: rate_limited for a 429 (the plan's
+/// purge bucket or the global limit), too_large / bad_request for a rejected item list.
+///
+/// Example:
+/// ```
+/// std::vector<std::string> tags{"product-42", "home"};
+/// ckp::api::Request r = ckp::api::purge::flex(zone_id, ckp::api::purge::Kind::tags, tags);
+/// // …send r, then:
+/// ckp::Result<std::string> id = ckp::api::purge::parse(response);   // the purge's id
+/// ```
 
 #include <span>
 #include <string>
@@ -32,8 +44,8 @@ constexpr const char* field_name(Kind kind) noexcept {
 /// A URL to purge, with the headers that form its cache key (CF-Device-Type, CF-IPCountry, Accept-Language, Origin)
 /// when a custom cache key is in use.
 struct File {
-  std::string url;
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::string url;  ///< absolute http(s) URL
+  std::vector<std::pair<std::string, std::string>> headers;  ///< cache-key headers: name, value
 };
 
 /// How many items of @p kind one request may carry on @p plan (1 for everything).
@@ -45,6 +57,7 @@ inline std::size_t max_items(Kind kind, const PlanProfile& plan) {
   }
 }
 
+/// `/zones/{zone_id}/purge_cache`, the purge endpoint of a zone.
 inline std::string path(std::string_view zone_id) { return "/zones/" + url_encode_component(zone_id) + "/purge_cache"; }
 
 namespace detail {

@@ -16,16 +16,16 @@ namespace ckp::api {
 /// One list member of `Ratelimit`: the policy name, remaining quota `r`, seconds until the window resets `t`.
 /// Cloudflare sends whole seconds; a time-scaled emulator may send decimals (`t=0.25`), which are accepted.
 struct RateLimitState {
-  std::string policy;
-  std::optional<double> remaining;
-  std::optional<double> reset_seconds;
+  std::string policy;                    ///< the policy's name, e.g. `default`
+  std::optional<double> remaining;       ///< `r`: requests left in the window, when sent
+  std::optional<double> reset_seconds;   ///< `t`: seconds until the window resets, when sent
 };
 
 /// One list member of `Ratelimit-Policy`: the policy name, quota `q` per window of `w` seconds.
 struct RateLimitPolicyHeader {
-  std::string policy;
-  std::optional<double> quota;
-  std::optional<double> window_seconds;
+  std::string policy;                    ///< the policy's name: `default`, or `purge-flex` / `purge-urls` (emulator)
+  std::optional<double> quota;           ///< `q`: requests (or tokens) per window, when sent
+  std::optional<double> window_seconds;  ///< `w`: the window in seconds, when sent
 };
 
 namespace detail {

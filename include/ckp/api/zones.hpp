@@ -1,6 +1,17 @@
 #pragma once
 /// @file
 /// Zones API: list (`GET /zones`, paged 5–50 per page) and get (`GET /zones/{id}`).
+///
+/// Parsers return read_envelope()'s errors (authentication, not_found, …) or ErrorKind::malformed_response when a
+/// zone lacks its id or name.
+///
+/// Example, the zone named example.com:
+/// ```
+/// auto request = ckp::api::zones::list({.name = "example.com"});
+/// // …send it, then:
+/// auto page = ckp::api::zones::parse_list(response);
+/// if (page && !page->items.empty()) use(page->items.front().id);
+/// ```
 
 #include <algorithm>
 #include <optional>
@@ -15,11 +26,11 @@ namespace ckp::api::zones {
 
 /// The fields of a zone this tool uses.
 struct Zone {
-  std::string id;
-  std::string name;
-  std::string status;
-  std::string account_id;
-  std::string account_name;
+  std::string id;            ///< 32 hex characters
+  std::string name;          ///< the domain, e.g. `example.com`
+  std::string status;        ///< e.g. `active`, `pending`
+  std::string account_id;    ///< the owning account's id
+  std::string account_name;  ///< the owning account's name
   std::string plan;  ///< plan name if the response carries one (the field is deprecated upstream)
 };
 
@@ -27,7 +38,7 @@ struct Zone {
 struct ListQuery {
   std::string name;        ///< exact zone name, or empty for all
   std::string account_id;  ///< `account.id` filter, or empty
-  int page = 1;
+  int page = 1;  ///< 1-based page number
   int per_page = zone_limits::max_per_page;  ///< clamped to 5–50
 };
 

@@ -16,9 +16,9 @@ namespace ckp::emu {
 /// How long the server takes to answer: base + U[0, jitter) + per_item × items in a bulk/purge request.
 /// Latency is real time the front waits; it is NOT divided by Config::time_scale.
 struct LatencyModel {
-  Duration base{0};
-  Duration jitter{0};
-  Duration per_item{0};
+  Duration base{0};      ///< every answer
+  Duration jitter{0};    ///< plus a uniform random part in [0, jitter)
+  Duration per_item{0};  ///< plus this per item of a bulk or purge request
 };
 
 /// Injected faults. Every rate is a probability per request in [0, 1]; draws come from a generator seeded with
@@ -30,7 +30,7 @@ struct FaultRates {
   double error_502 = 0;    ///< 502 HTML page from a "proxy"; NOT applied
   double error_503 = 0;    ///< 503 envelope; NOT applied
   double slow = 0;         ///< applied normally, answered `slow_delay` later
-  Duration slow_delay = std::chrono::seconds(2);
+  Duration slow_delay = std::chrono::seconds(2);  ///< how much later a `slow` answer comes
   double disconnect = 0;   ///< applied, then the connection is closed before the response is complete
   double truncate = 0;     ///< applied, then a 200 whose JSON body is cut short (only JSON responses are cut)
   double html = 0;         ///< NOT applied; a 502 with an HTML body (same as error_502, separate knob)
@@ -45,28 +45,28 @@ struct FaultRates {
 
 /// One API token and the account it may act on.
 struct TokenGrant {
-  std::string token;
-  std::string account_id;
+  std::string token;       ///< the secret, as sent in `Authorization: Bearer …` (or `X-Auth-Key`)
+  std::string account_id;  ///< the one account it may act on (32 hex characters)
 };
 
 /// A zone the emulator knows.
 struct ZoneSpec {
-  std::string name;
+  std::string name;        ///< e.g. `example.com`
   std::string id;          ///< 32 hex chars
-  std::string account_id;
+  std::string account_id;  ///< the owning account; tokens of other accounts do not see the zone
 };
 
 /// Everything that configures the server model.
 struct Config {
   std::vector<TokenGrant> tokens;      ///< at least one; requests with any other token get 403 code 10000
-  std::string account_name = "Emulated Account";
-  std::vector<ZoneSpec> zones;
-  api::PlanProfile plan = api::PlanProfile::enterprise();
+  std::string account_name = "Emulated Account";  ///< shown in zone objects
+  std::vector<ZoneSpec> zones;                    ///< the zones served (GET /zones, purge)
+  api::PlanProfile plan = api::PlanProfile::enterprise();  ///< purge caps and buckets
   api::GlobalRateLimit rate_limit;     ///< per token: quota per window, lockout on exceed; quota ≤ 0 disables it
   double time_scale = 1.0;             ///< every window, lockout, bucket refill and Retry-After shrinks by this factor
-  LatencyModel latency;
-  FaultRates faults;
-  std::uint64_t fault_seed = 1;
+  LatencyModel latency;                ///< how long answers take (Reply::delay)
+  FaultRates faults;                   ///< injected faults (none by default)
+  std::uint64_t fault_seed = 1;        ///< seeds faults, ids and latency jitter: the same seed, the same run
   /// The purge log keeps at most this many entries (older ones are dropped and counted), so a long benchmark
   /// cannot grow memory without bound.
   std::size_t purge_log_limit = 100'000;

@@ -23,6 +23,7 @@ constexpr bool fault_applies_request(Fault f) noexcept {
 /// Draws faults from a generator seeded with Config::fault_seed.
 class FaultInjector {
  public:
+  /// An injector whose draws are fixed by @p seed.
   explicit FaultInjector(std::uint64_t seed = 1) : rng_(seed) {}
 
   /// One draw per request: the rates are stacked in declaration order over a single uniform number.

@@ -56,10 +56,10 @@ inline nlohmann::json namespace_json(const Namespace& ns) {
 
 /// What the KV handlers work on.
 struct KvContext {
-  Store& store;
+  Store& store;            ///< the namespaces and keys
   Rng& ids;                ///< new namespace ids
   FaultInjector& faults;   ///< per-key failures of bulk requests
-  const FaultRates& rates;
+  const FaultRates& rates; ///< the fault rates in force
 };
 
 namespace kv_detail {

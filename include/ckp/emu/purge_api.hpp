@@ -31,11 +31,11 @@ namespace ckp::emu {
 /// One accepted purge.
 struct PurgeRecord {
   std::string id;         ///< the id returned in `result.id`
-  std::string zone_id;
-  std::string zone_name;
+  std::string zone_id;    ///< the purged zone's id
+  std::string zone_name;  ///< and its name
   std::string type;       ///< the request field: "files", "tags", "hosts", "prefixes" or "purge_everything"
   nlohmann::json items;   ///< as sent (files as strings or {url, headers}); empty for purge_everything
-  Instant time;
+  Instant time;           ///< when it was accepted
 };
 
 /// The purge endpoint with its buckets and log.

@@ -10,6 +10,7 @@
 
 namespace ckp::emu {
 
+/// The engine's seeded generator (engine::Rng): the model's ids, faults and latency repeat from Config::fault_seed.
 using Rng = engine::Rng;
 
 /// A Cloudflare-style identifier: 32 lowercase hex characters.

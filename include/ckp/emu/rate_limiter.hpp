@@ -21,9 +21,9 @@ namespace ckp::emu {
 
 /// The limiter's verdict on one request.
 struct Admission {
-  bool admitted = true;
+  bool admitted = true;          ///< false: answer 429 (code 971) with Retry-After
   bool started_lockout = false;  ///< this request went over the quota and started a lockout
-  std::int64_t quota = 0;
+  std::int64_t quota = 0;        ///< requests per window
   std::int64_t remaining = 0;    ///< requests left in the window after this one
   Duration window{0};            ///< scaled window length
   Duration reset{0};             ///< until a slot frees (admitted) or the lockout ends (refused)
@@ -66,6 +66,7 @@ inline void add_rate_limit_headers(api::Headers& headers, const Admission& a) {
 class SlidingWindowLimiter {
  public:
   SlidingWindowLimiter() = default;
+  /// A limiter for @p limit with every window and lockout divided by @p time_scale (see configure()).
   SlidingWindowLimiter(api::GlobalRateLimit limit, double time_scale) { configure(limit, time_scale); }
 
   /// Changes the limit; windows and lockouts in progress are kept.

@@ -14,6 +14,7 @@
 
 namespace ckp::emu {
 
+/// The JSON type of request and response bodies (nlohmann::json).
 using json = nlohmann::json;
 
 /// Error codes sent in `errors[].code`.
@@ -31,11 +32,11 @@ inline constexpr int authentication = 10000;           ///< "Authentication erro
 inline constexpr int internal_error = 10001;           ///< chosen: injected 500
 inline constexpr int unavailable = 10002;              ///< chosen: injected 503
 // Workers KV
-inline constexpr int key_not_found = 10009;
+inline constexpr int key_not_found = 10009;            ///< "key not found" (HTTP 404)
 inline constexpr int invalid_key = 10011;              ///< chosen: empty, ".", "..", not UTF-8, bad %-escape
 inline constexpr int invalid_body = 10012;             ///< chosen: a body of the wrong shape (multipart, bulk items)
-inline constexpr int namespace_not_found = 10013;
-inline constexpr int namespace_title_exists = 10014;
+inline constexpr int namespace_not_found = 10013;      ///< "namespace not found" (HTTP 404)
+inline constexpr int namespace_title_exists = 10014;   ///< a namespace with this title exists (HTTP 400)
 inline constexpr int namespace_title_invalid = 10019;  ///< missing, empty or over 512 bytes
 inline constexpr int invalid_list_param = 10020;       ///< chosen: limit/per_page/page/order/cursor out of range
 inline constexpr int invalid_expiration = 10021;       ///< chosen: expiration / expiration_ttl rejected
@@ -48,24 +49,24 @@ inline constexpr int key_too_long = 10030;             ///< chosen (a documented
 inline constexpr int invalid_zone_query = 1000;        ///< chosen: per_page/page/order/direction out of range
 // Purge (legacy codes)
 inline constexpr int purge_missing_type = 1012;        ///< none of the purge types, or two of them mixed
-inline constexpr int purge_everything_not_true = 1013;
-inline constexpr int purge_not_array = 1014;
+inline constexpr int purge_everything_not_true = 1013; ///< `purge_everything` is not `true`
+inline constexpr int purge_not_array = 1014;           ///< a purge type's value is not an array
 inline constexpr int purge_unable = 1015;              ///< a file entry that is not a usable URL
 inline constexpr int purge_url_rate_limited = 1083;    ///< URL-per-second bucket empty (HTTP 429)
-inline constexpr int purge_everything_mixed = 1092;
-inline constexpr int purge_too_many_files = 1094;
-inline constexpr int purge_tag_too_long = 1100;
+inline constexpr int purge_everything_mixed = 1092;    ///< `purge_everything` together with another type
+inline constexpr int purge_too_many_files = 1094;      ///< more URLs than the plan allows per request
+inline constexpr int purge_tag_too_long = 1100;        ///< a tag over 1024 characters
 inline constexpr int purge_too_many_tags = 1101;       ///< also used for prefixes (no legacy code of their own)
 inline constexpr int purge_flex_rate_limited = 1102;   ///< flex bucket empty for tags, prefixes, everything (429)
-inline constexpr int purge_too_many_hosts = 1111;
+inline constexpr int purge_too_many_hosts = 1111;      ///< more hosts than the plan allows per request
 inline constexpr int purge_host_rate_limited = 1113;   ///< flex bucket empty for a hosts purge (429)
-inline constexpr int purge_host_too_long = 1114;
+inline constexpr int purge_host_too_long = 1114;       ///< a host over 200 characters
 inline constexpr int purge_invalid_host = 1115;        ///< also used for an invalid prefix
 }  // namespace code
 
 /// What an endpoint handler produced, plus what the server needs for statistics and latency.
 struct Handled {
-  api::Response response;
+  api::Response response;       ///< what to answer
   std::size_t items = 0;        ///< items in a bulk or purge request (LatencyModel::per_item applies to each)
   bool wrote = false;           ///< a mutating request that was accepted
   std::uint64_t key_faults = 0; ///< keys of a bulk request failed on purpose (partial_bulk, poison_prefix)

@@ -72,11 +72,11 @@ enum class RouteProblem {
 
 /// The result of routing one request.
 struct Route {
-  Endpoint endpoint = Endpoint::none;
-  RouteProblem problem = RouteProblem::no_route;
-  std::string account_id;
-  std::string namespace_id;
-  std::string zone_id;
+  Endpoint endpoint = Endpoint::none;             ///< the endpoint matched (none when problem is set)
+  RouteProblem problem = RouteProblem::no_route;  ///< why routing failed, or none
+  std::string account_id;    ///< from the path, when it has one
+  std::string namespace_id;  ///< from the path, when it has one
+  std::string zone_id;       ///< from the path, when it has one
   std::string key;    ///< decoded key name (values/metadata endpoints)
   std::string allow;  ///< methods the path supports, for a 405's Allow header
 };

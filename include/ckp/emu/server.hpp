@@ -61,15 +61,15 @@ enum class Delivery {
 
 /// The model's answer to one request.
 struct Reply {
-  api::Response response;
+  api::Response response;         ///< the answer: status, headers (Ratelimit…), envelope body
   Duration delay{0};              ///< answer this long after the request arrived (latency + slow fault)
-  Delivery delivery = Delivery::normal;
+  Delivery delivery = Delivery::normal;  ///< whether to send it or drop the connection
 };
 
 /// Counters served at GET /__emulator/stats.
 struct Stats {
-  std::uint64_t requests = 0;
-  std::map<int, std::uint64_t> by_status;
+  std::uint64_t requests = 0;               ///< every request handled
+  std::map<int, std::uint64_t> by_status;   ///< responses by HTTP status
   std::uint64_t rate_limited = 0;                    ///< 429 responses
   std::uint64_t lockouts = 0;                        ///< times a token entered a lockout
   std::map<std::string, std::uint64_t> by_endpoint;  ///< e.g. "kv.keys.list", "kv.bulk.delete", "purge"
@@ -81,6 +81,7 @@ struct Stats {
 /// with key names percent-encoded in the path and query values already decoded.
 class Server {
  public:
+  /// A server with @p config and an empty store (create_namespace() and seed_keys() fill it). Never fails.
   explicit Server(Config config) : config_(std::move(config)) { reset(); }
 
   /// Handles one request arriving at @p now. Authentication comes from the request's own headers

@@ -25,6 +25,7 @@
 
 namespace ckp::emu {
 
+/// The `format` value of a state file's first line (save_state() writes it, load_state() requires it).
 inline constexpr const char* state_format = "cache-kv-purger-emulator-state";
 
 /// Writes every namespace and key of @p store to @p out.

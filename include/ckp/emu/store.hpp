@@ -33,19 +33,19 @@ class Namespace {
  public:
   using Map = std::map<std::string, Entry, std::less<>>;  ///< std::less<> lets string_views look keys up
 
-  std::string id;
-  std::string title;
-  std::string account_id;
+  std::string id;          ///< 32 hex characters
+  std::string title;       ///< unique within its account
+  std::string account_id;  ///< the owning account
 
   /// One listed key.
   struct Listed {
-    const std::string* name;
-    const Entry* entry;
+    const std::string* name;  ///< the key name (points into the namespace; valid until it changes)
+    const Entry* entry;       ///< its value, metadata and expiration (same lifetime)
   };
   /// A page of keys; `more` is true when live keys follow the last one returned.
   struct Page {
-    std::vector<Listed> keys;
-    bool more = false;
+    std::vector<Listed> keys;  ///< live keys in order
+    bool more = false;         ///< live keys follow the last one
   };
 
   /// The live entry of @p key at @p now, or nullptr.
@@ -143,6 +143,7 @@ class Namespace {
 /// All namespaces of all accounts, by id.
 class Store {
  public:
+  /// Namespaces by id.
   using Map = std::map<std::string, Namespace, std::less<>>;
 
   /// The namespace with id @p id, or nullptr.
@@ -150,6 +151,7 @@ class Store {
     auto it = namespaces_.find(id);
     return it == namespaces_.end() ? nullptr : &it->second;
   }
+  /// @copydoc find(std::string_view)
   const Namespace* find(std::string_view id) const {
     auto it = namespaces_.find(id);
     return it == namespaces_.end() ? nullptr : &it->second;

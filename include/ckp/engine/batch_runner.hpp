@@ -48,17 +48,36 @@ inline bool is_fatal(const Error& e) {
   }
 }
 
+/// Batches items of type @p Payload, sends them through Hooks::send and settles every item (see the file's
+/// comment). Single-threaded, like the Scheduler whose calls it makes; errors reach it only as BatchOutcome.
+///
+/// Example, the heart of a bulk delete (ops/kv_delete.hpp):
+/// ```
+/// ckp::engine::BatchRunner<std::string>::Hooks h;
+/// h.id = [](const std::string& key) { return key; };
+/// h.send = [&](const std::vector<std::string>& keys, std::function<void(ckp::engine::BatchOutcome)> done) {
+///   ckp::ops::submit_bulk(scheduler, ckp::api::kv::bulk_delete(account, ns, keys), keys.size(), std::move(done));
+/// };
+/// h.confirmed = [&](const std::string&, std::uint64_t) { ++deleted; };
+/// h.failed = [&](const std::string& key, std::uint64_t, const ckp::Error& e) { report(key, e); };
+/// h.fatal = [&](const ckp::Error& e) { stop(e); };
+/// ckp::engine::BatchRunner<std::string> runner({.max_items = 10'000}, h);
+/// runner.push("user/1", 0);
+/// runner.finish_input();
+/// ```
 template <class Payload>
 class BatchRunner {
  public:
+  /// Batch sizes and the backpressure bounds.
   struct Config {
-    std::size_t max_items = 10'000;
-    std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
+    std::size_t max_items = 10'000;  ///< items per batch
+    std::size_t max_bytes = std::numeric_limits<std::size_t>::max();  ///< Hooks::bytes per batch
     std::size_t max_pending_batches = 16;          ///< queued, in flight, or filling
     std::size_t max_pending_bytes = 64u << 20;     ///< bytes of items not yet settled
     int max_rejections = 8;                        ///< rounds in unsuccessful_keys before an item is reported
   };
 
+  /// What the runner calls. `send` and `id` are required; the rest may be empty.
   struct Hooks {
     /// The item's name: what `unsuccessful_keys` and failure reports call it.
     std::function<std::string(const Payload&)> id;
@@ -66,13 +85,18 @@ class BatchRunner {
     std::function<std::size_t(const Payload&)> bytes;
     /// Sends one batch; must call `done` exactly once.
     std::function<void(const std::vector<Payload>&, std::function<void(BatchOutcome)> done)> send;
+    /// An item the API applied (from input segment `segment`).
     std::function<void(const Payload&, std::uint64_t segment)> confirmed;
+    /// An item that failed for good, with the reason (the item alone was rejected, or `unsuccessful_keys` named it
+    /// max_rejections times).
     std::function<void(const Payload&, std::uint64_t segment, const Error&)> failed;
+    /// A fatal error (is_fatal()): the runner has stopped sending; unsent items stay unsettled.
     std::function<void(const Error&)> fatal;
     /// Called after each outcome is fully processed (the runner may just have become idle).
     std::function<void()> after_outcome;
   };
 
+  /// A runner with @p config's bounds that calls @p hooks.
   BatchRunner(Config config, Hooks hooks) : config_(config), hooks_(std::move(hooks)) {}
   BatchRunner(const BatchRunner&) = delete;
   BatchRunner& operator=(const BatchRunner&) = delete;
@@ -103,7 +127,9 @@ class BatchRunner {
   bool idle() const { return open_.empty() && ready_.empty() && in_flight_ == 0 && !in_outcome_; }
   /// A fatal error occurred; no new batches are sent.
   bool aborted() const { return aborted_; }
+  /// Batches sent and not yet answered.
   std::size_t in_flight() const { return in_flight_; }
+  /// Batch calls made so far, bisected halves and re-sent items included.
   std::uint64_t batches_sent() const { return batches_sent_; }
 
  private:

@@ -30,6 +30,7 @@
 
 namespace ckp::engine {
 
+/// The JSON type of specs, watermarks and notes (nlohmann::json).
 using json = nlohmann::json;
 
 /// Where a journal's lines live.
@@ -50,6 +51,7 @@ class MemoryJournalStore final : public JournalStore {
   void append(std::string_view line) override { lines_.emplace_back(line); }
   void sync() override { synced_ = lines_.size(); }
   std::vector<std::string> lines() const override { return lines_; }
+  /// Drops the lines appended since the last sync() (what a crash would lose).
   void crash() { lines_.resize(synced_); }
 
  private:
@@ -59,39 +61,61 @@ class MemoryJournalStore final : public JournalStore {
 
 /// Counters carried through checkpoints so that progress continues where it stopped.
 struct JournalCounters {
-  std::uint64_t done = 0;
-  std::uint64_t failed = 0;
+  std::uint64_t done = 0;    ///< items confirmed (OpReport::done)
+  std::uint64_t failed = 0;  ///< items failed for good (OpReport::failed)
 };
 
 /// One failure as journaled.
 struct JournalFailure {
-  std::string item;
-  std::string kind;
-  std::string reason;
+  std::string item;    ///< the item's name (a key, a URL, …)
+  std::string kind;    ///< to_string(ErrorKind)
+  std::string reason;  ///< Error::message
 };
 
 /// What load() recovers.
 struct JournalState {
-  std::string op;
-  json spec;
+  std::string op;  ///< the operation's name, e.g. `kv.delete`
+  json spec;       ///< its spec, as begin() wrote it
   std::optional<json> resume;           ///< the last durable watermark, if any
-  JournalCounters counters;
+  JournalCounters counters;             ///< at the last checkpoint (or the end)
   std::vector<json> settled;            ///< ranges finished out of order, after the watermark
-  std::vector<JournalFailure> failures;
+  std::vector<JournalFailure> failures;  ///< every journaled failure, in order
   std::vector<json> notes;                ///< every note(), in order
   std::optional<std::string> end_status;  ///< set when the operation ended ("completed", "failed", …)
 };
 
 /// Writes journal lines. Every checkpoint is synced.
+///
+/// Operations write it (OpOptions::journal); a front keeps the store and, to resume, loads it back and passes the
+/// state as OpOptions::resume to a new operation with the same spec.
+///
+/// Example:
+/// ```
+/// ckp::engine::MemoryJournalStore store;            // io::FileJournalStore natively
+/// ckp::engine::Journal journal(store);
+/// ckp::ops::KvDelete op(scheduler, spec, {.journal = &journal, .cancel = cancel});
+/// // …stopped by Ctrl-C or a crash; later:
+/// ckp::Result<ckp::engine::JournalState> state = ckp::engine::Journal::load(store);
+/// if (!state) return fail(state.error());            // ErrorKind::journal: corrupt or incompatible
+/// ckp::ops::KvDelete resumed(scheduler, spec, {.journal = &journal, .resume = *state});
+/// ```
 class Journal {
  public:
+  /// Writes to @p store, which must outlive the journal.
   explicit Journal(JournalStore& store) : store_(store) {}
 
-  /// Starts a new journal with the operation's name and spec.
+  /// Starts a new journal with the operation's name and spec (after any preamble()).
   void begin(std::string_view op, const json& spec) {
+    for (const auto& data : preamble_) write(json{{"t", "note"}, {"data", data}});
+    preamble_.clear();
     write(json{{"t", "spec"}, {"v", 1}, {"op", op}, {"spec", spec}});
     store_.sync();
   }
+  /// Records a front's own bookkeeping about a new job (who started it, with which command) as a note that is
+  /// written together with the spec, by begin(). Until then nothing reaches the store: a job killed before its
+  /// operation began leaves no journal behind, rather than one that cannot be resumed. Never written when begin()
+  /// is not called (a dry run).
+  void preamble(const json& data) { preamble_.push_back(data); }
   /// Records a durable watermark: everything before @p resume is settled.
   void checkpoint(const json& resume, const JournalCounters& c) {
     write(json{{"t", "ckpt"}, {"resume", resume}, {"done", c.done}, {"failed", c.failed}});
@@ -113,6 +137,7 @@ class Journal {
     write(json{{"t", "end"}, {"status", status}, {"done", c.done}, {"failed", c.failed}});
     store_.sync();
   }
+  /// Makes every line written so far durable (JournalStore::sync()).
   void sync() { store_.sync(); }
 
   /// Reads a journal back. Errors (ErrorKind::journal) name the line that is corrupt.
@@ -161,6 +186,7 @@ class Journal {
  private:
   void write(const json& j) { store_.append(j.dump()); }
   JournalStore& store_;
+  std::vector<json> preamble_;  // notes held for begin()
 };
 
 }  // namespace ckp::engine

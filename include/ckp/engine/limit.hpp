@@ -18,6 +18,17 @@ struct Sample {
 };
 
 /// A concurrency-limit algorithm. Implementations are small, deterministic, and take time only from samples.
+///
+/// The Scheduler owns one (built by make_limit() from SchedulerConfig::limit), feeds it a Sample after every call
+/// and sends while fewer calls are in flight than current(). A custom algorithm is a subclass:
+/// ```
+/// struct HalveOnDrop final : ckp::engine::Limit {
+///   int n = 16;
+///   int current() const override { return n; }
+///   void on_sample(const ckp::engine::Sample& s) override { n = s.dropped ? std::max(1, n / 2) : std::min(64, n + 1); }
+///   std::string_view name() const override { return "halve-on-drop"; }
+/// };
+/// ```
 class Limit {
  public:
   virtual ~Limit() = default;

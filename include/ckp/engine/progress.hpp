@@ -24,13 +24,13 @@ struct Progress {
   std::optional<std::uint64_t> total;  ///< items to do, when known
   double rate = 0;                  ///< items confirmed per second, recent
   std::optional<Duration> eta;      ///< when total is known and rate > 0
-  Duration elapsed{0};
+  Duration elapsed{0};              ///< since the operation started
   int concurrency = 0;              ///< the current concurrency limit
-  int inflight = 0;
+  int inflight = 0;                 ///< calls in flight now
   std::uint64_t requests = 0;       ///< requests sent, retries included
   std::uint64_t rate_limited = 0;   ///< 429 responses seen
-  std::uint64_t retries = 0;
-  bool finished = false;
+  std::uint64_t retries = 0;        ///< calls sent again after a retryable error
+  bool finished = false;            ///< the last event of the operation
 
   /// The stable JSON form used by `--progress json` and the browser console.
   nlohmann::json to_json() const {
@@ -48,6 +48,7 @@ struct Progress {
 /// Turns a stream of "done" counts over time into a smoothed rate and an ETA.
 class RateMeter {
  public:
+  /// A meter whose rate forgets the past with @p half_life (an exponential moving average).
   explicit RateMeter(Duration half_life = std::chrono::seconds(5)) : half_life_(half_life) {}
 
   /// Records that @p done items were complete at @p now; returns the smoothed items/second.

@@ -10,6 +10,7 @@ namespace ckp::engine {
 /// xoshiro256** seeded through SplitMix64. Not for cryptography.
 class Rng {
  public:
+  /// A generator whose sequence is fixed by @p seed.
   explicit Rng(std::uint64_t seed = 1) noexcept {
     for (auto& word : s_) {
       seed += 0x9E3779B97F4A7C15ULL;

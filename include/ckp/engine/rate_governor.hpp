@@ -28,23 +28,27 @@ namespace ckp::engine {
 
 /// What one call costs against the limits.
 struct Cost {
+  /// Which limits the call counts against.
   enum class Kind {
     api,         ///< any call: one slot of the global window
     flex_purge,  ///< also one token of the flex purge bucket
     url_purge,   ///< also `units` tokens (URLs) of the URL bucket
   };
-  Kind kind = Kind::api;
-  double units = 1;
+  Kind kind = Kind::api;  ///< which limits apply
+  double units = 1;       ///< tokens taken from the URL bucket (url_purge)
 
+  /// Any API call (KV, zones): the global window only.
   static Cost api_call() { return {}; }
+  /// A purge by tags, hosts, prefixes or everything.
   static Cost flex_purge() { return {Kind::flex_purge, 1}; }
+  /// A purge of @p urls URLs.
   static Cost url_purge(std::size_t urls) { return {Kind::url_purge, static_cast<double>(urls)}; }
 };
 
 /// How the governor starts out; headers refine it.
 struct GovernorConfig {
-  api::GlobalRateLimit global;
-  api::PlanProfile plan = api::PlanProfile::enterprise();
+  api::GlobalRateLimit global;  ///< the token's global window (1200 per 5 minutes unless headers say otherwise)
+  api::PlanProfile plan = api::PlanProfile::enterprise();  ///< purge buckets and per-request caps
   /// Fraction of the global quota left unused, for other clients of the same token (when > 0, at least one
   /// request).
   double headroom = 0.01;
@@ -59,8 +63,19 @@ struct GovernorStats {
   Duration paused{0};                ///< total time admission was blocked by a 429
 };
 
+/// Paces calls under every rate limit at once (see the file's comment). The Scheduler owns one and asks it before
+/// each send; on its own it is a pure calculator over the times it is given. Never fails.
+///
+/// Example:
+/// ```
+/// ckp::engine::RateGovernor governor({.plan = ckp::api::PlanProfile::pro()});
+/// ckp::Duration wait = governor.wait(ckp::engine::Cost::flex_purge(), now);
+/// if (wait == ckp::Duration{0}) governor.on_send(ckp::engine::Cost::flex_purge(), now);
+/// // …later: governor.on_response(ckp::engine::Cost::flex_purge(), response, later);
+/// ```
 class RateGovernor {
  public:
+  /// A governor starting from @p config's limits.
   explicit RateGovernor(GovernorConfig config = {})
       : config_(config),
         window_(effective_quota(config.global.quota), std::chrono::seconds(config.global.window_seconds)),
@@ -98,10 +113,13 @@ class RateGovernor {
 
   /// Admission is blocked until this time (after a 429); the past when not blocked.
   Instant blocked_until() const { return blocked_until_; }
+  /// Counters so far.
   const GovernorStats& stats() const { return stats_; }
   /// The global window as currently believed.
   const SlidingWindow& window() const { return window_; }
+  /// The flex purge bucket's refill rate as currently believed, requests per second.
   double flex_rate() const { return flex_.rate(); }
+  /// The URL bucket's refill rate as currently believed, URLs per second.
   double url_rate() const { return urls_.rate(); }
 
  private:

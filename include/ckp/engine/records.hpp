@@ -33,12 +33,14 @@ class ByteReader {
   virtual std::optional<std::uint64_t> size() const = 0;
   /// A name for messages (the file path).
   virtual std::string name() const = 0;
+  /// Why reading failed, if it did (ErrorKind::io); never set for in-memory bytes.
   virtual std::optional<Error> error() const { return std::nullopt; }
 };
 
 /// Bytes held in memory.
 class StringReader final : public ByteReader {
  public:
+  /// Reads @p data; @p name appears in error messages.
   explicit StringReader(std::string data, std::string name = "<input>") : data_(std::move(data)), name_(std::move(name)) {}
   std::size_t read(char* buf, std::size_t n) override {
     n = std::min<std::size_t>(n, data_.size() - pos_);
@@ -82,7 +84,9 @@ class RecordSource {
   virtual const std::optional<Error>& error() const = 0;
   /// Continues from a position a previous next() reported (Record::next_offset, and the line number there).
   virtual bool seek(std::uint64_t offset, std::uint64_t line) = 0;
+  /// The input's name, for messages (ByteReader::name()).
   virtual std::string name() const = 0;
+  /// The input's size in bytes, when known.
   virtual std::optional<std::uint64_t> size() const = 0;
   /// Lines hold plain text; JSON array elements hold JSON text.
   virtual RecordFormat format() const = 0;
@@ -133,6 +137,7 @@ class Cursor {
 /// stops reading with an error naming it.
 class LineRecords final : public RecordSource {
  public:
+  /// Reads lines from @p in; a line over @p max_line bytes is an ErrorKind::invalid_input error.
   explicit LineRecords(std::unique_ptr<ByteReader> in, std::size_t max_line = 64u << 20)
       : in_(std::move(in)), cur_(*in_), max_line_(max_line) {}
 
@@ -180,6 +185,8 @@ class LineRecords final : public RecordSource {
 /// document: the scanner tracks strings, escapes and nesting depth only. Each element's text is then parsed alone.
 class JsonArrayRecords final : public RecordSource {
  public:
+  /// Reads the array's elements from @p in; an element over @p max_element bytes, or a document that is not one
+  /// array, is an ErrorKind::invalid_input error naming the line.
   explicit JsonArrayRecords(std::unique_ptr<ByteReader> in, std::size_t max_element = 128u << 20)
       : in_(std::move(in)), cur_(*in_), max_element_(max_element) {}
 

@@ -13,12 +13,19 @@
 
 namespace ckp::engine {
 
+/// Bounds and timing of retries (SchedulerConfig::retry). Never fails.
+///
+/// Example:
+/// ```
+/// ckp::engine::SchedulerConfig config;
+/// config.retry = {.max_attempts = 4, .base = std::chrono::milliseconds(100)};   // give up sooner
+/// ```
 struct RetryPolicy {
   int max_attempts = 8;                                 ///< including the first
   /// 250 ms: a retried list call stalls the whole listing chain, so the first retries must be quick; 429s wait
   /// for Retry-After regardless.
   Duration base = std::chrono::milliseconds(250);
-  Duration cap = std::chrono::seconds(30);
+  Duration cap = std::chrono::seconds(30);  ///< the longest backoff (before Retry-After)
   Duration max_elapsed = std::chrono::minutes(15);      ///< longer than a 5-minute lockout
 
   /// Whether a call that has been tried @p attempts times, first @p elapsed ago, may be tried again after @p e.

@@ -35,9 +35,9 @@ namespace ckp::engine {
 
 /// Everything that tunes the scheduler.
 struct SchedulerConfig {
-  LimitConfig limit;
-  GovernorConfig governor;
-  RetryPolicy retry;
+  LimitConfig limit;        ///< the concurrency algorithm and its bounds
+  GovernorConfig governor;  ///< the rate limits to start from (plan, global window)
+  RetryPolicy retry;        ///< backoff and bounds of retries
   std::uint64_t seed = 1;          ///< for retry jitter
   int reserved_list_slots = 1;     ///< extra slots only listing calls may use
   /// Called after every exchange (for `--verbose` logs). Requests carry no credentials.
@@ -48,16 +48,29 @@ struct SchedulerConfig {
 struct SchedulerStats {
   std::uint64_t submitted = 0;         ///< calls submitted
   std::uint64_t sent = 0;              ///< requests put on the wire, retries included
-  std::uint64_t retries = 0;
+  std::uint64_t retries = 0;           ///< calls sent again after a retryable error
   std::uint64_t rate_limited = 0;      ///< 429 responses
   std::uint64_t server_errors = 0;     ///< 5xx responses
   std::uint64_t transport_errors = 0;  ///< no response at all
   std::uint64_t failed = 0;            ///< calls whose final result was an error
-  int peak_inflight = 0;
+  int peak_inflight = 0;               ///< the most calls ever in flight at once
 };
 
+/// Admits, paces, retries and completes API calls over a transport (see the file's comment). Every operation runs
+/// on one; a program may also submit its own calls to it.
+///
+/// Example:
+/// ```
+/// ckp::transport::HttplibTransport http({.base_url = base_url, .credentials = {.token = token}});
+/// ckp::engine::SchedulerConfig config;
+/// config.limit = ckp::engine::LimitConfig::fixed(8);             // or keep the adaptive default
+/// config.governor.plan = ckp::api::PlanProfile::pro();
+/// ckp::engine::Scheduler scheduler(http, config);
+/// ```
 class Scheduler {
  public:
+  /// A scheduler sending through @p transport (which must outlive it). Throws std::invalid_argument when
+  /// `config.limit` names an unknown algorithm or invalid bounds (make_limit()).
   Scheduler(transport::TransportRef transport, SchedulerConfig config = {})
       : transport_(transport), config_(std::move(config)), limit_(make_limit(config_.limit)),
         governor_(config_.governor), rng_(config_.seed) {}
@@ -113,16 +126,25 @@ class Scheduler {
     }
   }
 
+  /// Whether cancel() was called.
   bool cancelled() const { return cancelled_; }
   /// Nothing queued, in flight, or waiting to retry.
   bool idle() const { return inflight_ == 0 && waiting_retry_ == 0 && critical_.empty() && normal_.empty(); }
+  /// Calls in flight now.
   int inflight() const { return inflight_; }
+  /// The Limit's current value: how many calls may be in flight (listing calls get reserved slots on top).
   int concurrency_limit() const { return limit_->current(); }
+  /// The Limit's name (`fixed`, `aimd`, `gradient2`, `vegas`).
   std::string_view limit_algorithm() const { return limit_->name(); }
+  /// Counters so far.
   const SchedulerStats& stats() const { return stats_; }
+  /// The rate governor (for its stats, or to inspect what it learned).
   RateGovernor& governor() { return governor_; }
+  /// @copydoc governor()
   const RateGovernor& governor() const { return governor_; }
+  /// The transport calls go through.
   transport::TransportRef transport() const { return transport_; }
+  /// The transport's current time.
   Instant now() const { return transport_.now(); }
 
  private:

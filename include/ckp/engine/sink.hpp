@@ -12,6 +12,7 @@
 
 namespace ckp::engine {
 
+/// Where an export writes its bytes (KvExport). Implementations report failures through error().
 class ByteSink {
  public:
   virtual ~ByteSink() = default;
@@ -38,6 +39,7 @@ class StringSink final : public ByteSink {
     data_.resize(static_cast<std::size_t>(size));
     return true;
   }
+  /// Everything written (and not truncated away).
   const std::string& str() const { return data_; }
 
  private:

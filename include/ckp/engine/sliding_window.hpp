@@ -16,11 +16,14 @@
 
 namespace ckp::engine {
 
+/// At most quota() requests in any window(), counted from send until a window after the response (see the file's
+/// comment). Time is passed in; never fails.
 class SlidingWindow {
  public:
   /// Returned by wait() when the window is full of requests still in flight: wait for a completion.
   static constexpr Duration until_completion = Duration::max();
 
+  /// A window of @p quota requests per @p window.
   SlidingWindow(std::int64_t quota, Duration window) : quota_(quota), window_(window) {}
 
   /// Changes quota and window (learned from `Ratelimit-Policy`). Slots already used stay used.
@@ -28,7 +31,9 @@ class SlidingWindow {
     quota_ = quota;
     window_ = window;
   }
+  /// Requests allowed per window.
   std::int64_t quota() const { return quota_; }
+  /// The window's length.
   Duration window() const { return window_; }
 
   /// Slots in use at @p now (in flight, or completed less than a window ago).

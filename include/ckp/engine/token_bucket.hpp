@@ -11,8 +11,16 @@
 
 namespace ckp::engine {
 
+/// A bucket of tokens refilled continuously; the caller passes the time (see the file's comment). Never fails.
+///
+/// Example:
+/// ```
+/// ckp::engine::TokenBucket flex(5, 25);            // 5 purge requests per second, bursts of 25
+/// if (flex.wait(1, now) == ckp::Duration{0}) flex.take(1, now);
+/// ```
 class TokenBucket {
  public:
+  /// A full bucket of @p capacity tokens refilling at @p rate_per_second.
   TokenBucket(double rate_per_second, double capacity)
       : rate_(rate_per_second), capacity_(capacity), tokens_(capacity) {}
 
@@ -22,7 +30,9 @@ class TokenBucket {
     capacity_ = capacity;
     tokens_ = std::min(tokens_, capacity_);
   }
+  /// Tokens added per second.
   double rate() const { return rate_; }
+  /// The most tokens the bucket holds.
   double capacity() const { return capacity_; }
 
   /// Tokens available at @p now.

@@ -16,8 +16,11 @@
 
 namespace ckp::engine {
 
+/// Segments of input in order, each with its pending item count and resume point (see the file's comment).
+/// Operations use it to decide what their journal may record as done. Never fails; unknown ids are ignored.
 class WatermarkTracker {
  public:
+  /// Identifies a segment (increasing from 0 in open() order).
   using SegmentId = std::uint64_t;
 
   /// Opens the next segment; @p resume_after is where to resume once it (and all before it) are settled.

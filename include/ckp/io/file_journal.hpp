@@ -18,20 +18,42 @@
 
 namespace ckp::io {
 
+/// A journal file (see the file's comment). Write failures are not reported: a journal that cannot be written
+/// loses resume points, never data.
+///
+/// Example:
+/// ```
+/// auto store = ckp::io::FileJournalStore::open("/var/lib/me/job-42.jsonl");
+/// if (!store) return fail(store.error());          // ErrorKind::io: cannot create or open it
+/// ckp::engine::Journal journal(**store);
+/// ```
 class FileJournalStore final : public engine::JournalStore {
  public:
-  /// Opens (creating with mode 0600) the journal at @p path for appending.
+  /// Opens the journal at @p path for appending. A new file is created (mode 0600) by the first append, so a job
+  /// that never writes a record leaves no empty journal behind. Errors: ErrorKind::io when the file exists but
+  /// cannot be opened, or its directory cannot be written.
   static Result<std::unique_ptr<FileJournalStore>> open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) return Error::make(ErrorKind::io, "cannot write journal " + path + ": " + std::strerror(errno));
-    return std::unique_ptr<FileJournalStore>(new FileJournalStore(fd, path));
+    std::unique_ptr<FileJournalStore> store(new FileJournalStore(path));
+    if (::access(path.c_str(), F_OK) == 0) {
+      if (!store->open_file())
+        return Error::make(ErrorKind::io, "cannot write journal " + path + ": " + std::strerror(errno));
+    } else {
+      const auto slash = path.rfind('/');
+      const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+      if (::access(dir.c_str(), W_OK) != 0)
+        return Error::make(ErrorKind::io, "cannot write journal " + path + ": " + std::strerror(errno));
+    }
+    return store;
   }
 
-  ~FileJournalStore() override { ::close(fd_); }
+  ~FileJournalStore() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
   FileJournalStore(const FileJournalStore&) = delete;
   FileJournalStore& operator=(const FileJournalStore&) = delete;
 
   void append(std::string_view line) override {
+    if (fd_ < 0 && !open_file()) return;
     std::string data(line);
     data += '\n';
     std::size_t done = 0;
@@ -42,7 +64,9 @@ class FileJournalStore final : public engine::JournalStore {
       done += static_cast<std::size_t>(n);
     }
   }
-  void sync() override { ::fdatasync(fd_); }
+  void sync() override {
+    if (fd_ >= 0) ::fdatasync(fd_);
+  }
   std::vector<std::string> lines() const override { return read_lines(path_); }
 
   /// Every line of the journal file at @p path (empty if it does not exist).
@@ -54,14 +78,19 @@ class FileJournalStore final : public engine::JournalStore {
   }
 
  private:
-  FileJournalStore(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  int fd_;
+  explicit FileJournalStore(std::string path) : path_(std::move(path)) {}
+  bool open_file() {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    return fd_ >= 0;
+  }
+  int fd_ = -1;
   std::string path_;
 };
 
 /// Read-only view of a journal file, for `jobs list` / `jobs show`.
 class JournalFileView final : public engine::JournalStore {
  public:
+  /// A view of the journal file at @p path; append() and sync() do nothing.
   explicit JournalFileView(std::string path) : path_(std::move(path)) {}
   void append(std::string_view) override {}
   void sync() override {}

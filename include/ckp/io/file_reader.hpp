@@ -18,6 +18,14 @@
 
 namespace ckp::io {
 
+/// A file (or standard input) as a ByteReader. Read failures set error() (ErrorKind::io).
+///
+/// Example, a keys file as records:
+/// ```
+/// auto file = ckp::io::FileReader::open("keys.txt");
+/// if (!file) return fail(file.error());            // ErrorKind::io: missing, unreadable or a directory
+/// std::unique_ptr<ckp::engine::RecordSource> keys = ckp::engine::open_records(std::move(*file));
+/// ```
 class FileReader final : public engine::ByteReader {
  public:
   /// Opens @p path for reading; "-" reads standard input (not seekable: no resume).

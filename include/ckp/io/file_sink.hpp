@@ -18,6 +18,14 @@
 
 namespace ckp::io {
 
+/// A file (or standard output) as a ByteSink. Write failures set error() (ErrorKind::io).
+///
+/// Example:
+/// ```
+/// auto out = ckp::io::FileSink::open("prod.ndjson", false);
+/// if (!out) return fail(out.error());
+/// ckp::ops::KvExport op(scheduler, {.account_id = account, .namespace_id = ns, .output = "prod.ndjson"}, **out);
+/// ```
 class FileSink final : public engine::ByteSink {
  public:
   /// Opens @p path for writing ("-" is standard output, which cannot be truncated or resumed). With @p keep the

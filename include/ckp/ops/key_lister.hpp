@@ -13,23 +13,28 @@
 
 namespace ckp::ops {
 
+/// One cursor chain of key listings, one page in flight at a time (see the file's comment).
 class KeyLister {
  public:
+  /// What to list.
   struct Config {
-    std::string account_id;
-    std::string namespace_id;
-    std::string prefix;
+    std::string account_id;    ///< the account that owns the namespace
+    std::string namespace_id;  ///< the namespace's id
+    std::string prefix;        ///< only keys under this ("" = all)
     std::string start_cursor;  ///< resume from here ("" = the beginning)
-    int page_size = api::kv_limits::max_list_limit;
+    int page_size = api::kv_limits::max_list_limit;  ///< keys per page, 10–1000
   };
+  /// What the lister calls; all are required.
   struct Hooks {
     std::function<bool()> can_accept;  ///< may another page be delivered?
     /// A page and the cursor after it ("" after the last page).
     std::function<void(std::vector<api::kv::Key>&& keys, const std::string& cursor_after)> page;
-    std::function<void()> end;
+    std::function<void()> end;  ///< after the last page
+    /// A listing call failed for good (after the scheduler's retries); the lister stops.
     std::function<void(const Error&)> error;
   };
 
+  /// Lists through @p scheduler; nothing happens until poke().
   KeyLister(engine::Scheduler& scheduler, Config config, Hooks hooks)
       : scheduler_(scheduler), config_(std::move(config)), hooks_(std::move(hooks)), cursor_(config_.start_cursor) {}
 
@@ -56,9 +61,13 @@ class KeyLister {
         });
   }
 
+  /// The last page has been delivered.
   bool done() const { return done_; }
+  /// A page is being listed.
   bool busy() const { return busy_; }
+  /// Listing calls made so far.
   std::uint64_t pages() const { return pages_; }
+  /// The cursor of the next page ("" at the start and after the last page).
   const std::string& cursor() const { return cursor_; }
 
  private:

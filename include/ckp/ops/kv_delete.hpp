@@ -30,11 +30,17 @@ namespace ckp::ops {
 
 /// What to delete. Serialized into the journal, so it holds no secrets.
 struct KvDeleteSpec {
-  enum class Selector { prefix, metadata, search, keys };
+  /// How keys are chosen.
+  enum class Selector {
+    prefix,    ///< every key under `prefix`
+    metadata,  ///< keys under `prefix` whose metadata field `field` is `value`
+    search,    ///< keys under `prefix` whose metadata contains `search`
+    keys       ///< the keys named in an input (one per line, or a JSON array)
+  };
 
-  std::string account_id;
-  std::string namespace_id;
-  Selector selector = Selector::prefix;
+  std::string account_id;    ///< the account that owns the namespace
+  std::string namespace_id;  ///< the namespace's id (32 hex characters)
+  Selector selector = Selector::prefix;  ///< how keys are chosen
   std::string prefix;       ///< listing prefix for prefix/metadata/search ("" = every key)
   std::string field;        ///< metadata: the top-level field
   std::string value;        ///< metadata: its value ("" = any value)
@@ -42,11 +48,12 @@ struct KvDeleteSpec {
   std::string pattern;      ///< optional: an ECMAScript regular expression key names must match (any selector)
   std::string input;        ///< keys: the input's name (a file path)
   std::uint64_t input_size = 0;  ///< keys: its size in bytes (a resume against another file is refused)
-  std::size_t batch_size = api::kv_limits::max_bulk_items;
-  bool dry_run = false;
+  std::size_t batch_size = api::kv_limits::max_bulk_items;  ///< keys per bulk delete, 1–10,000
+  bool dry_run = false;  ///< count and sample what would be deleted; delete nothing
 
-  static constexpr const char* op_name = "kv.delete";
+  static constexpr const char* op_name = "kv.delete";  ///< OpReport::operation and the journal's `op`
 
+  /// The spec as journaled.
   json to_json() const {
     static constexpr const char* names[] = {"prefix", "metadata", "search", "keys"};
     return {{"account_id", account_id}, {"namespace_id", namespace_id}, {"selector", names[static_cast<int>(selector)]},
@@ -56,6 +63,7 @@ struct KvDeleteSpec {
             {"batch_size", batch_size}, {"dry_run", dry_run}};
   }
 
+  /// Reads a journaled spec back; ErrorKind::journal when a field is missing or of the wrong type.
   static Result<KvDeleteSpec> from_json(const json& j) {
     try {
       KvDeleteSpec s;
@@ -92,6 +100,29 @@ struct KvDeleteSpec {
   }
 };
 
+/// Deletes the keys a KvDeleteSpec selects, streamed (see the file's comment).
+///
+/// Errors: stops with invalid_input for a bad pattern, batch size or missing keys input (before any call), with
+/// journal when resuming a different spec, and with the API's error when a listing fails or a batch fails fatally
+/// (authentication, not_found, retries exhausted); keys the API refuses one by one end in OpReport::failures
+/// (status partial).
+///
+/// Example:
+/// ```
+/// ckp::ops::KvDeleteSpec spec;
+/// spec.account_id = account;
+/// spec.namespace_id = ns;
+/// spec.prefix = "session/";
+/// ckp::ops::KvDelete op(scheduler, spec, {.on_progress = show});
+/// ckp::ops::OpReport report = ckp::ops::run(http, op);   // report.done: keys the API confirmed deleted
+/// ```
+/// A keys file instead (Selector::keys), streamed:
+/// ```
+/// spec.selector = ckp::ops::KvDeleteSpec::Selector::keys;
+/// auto file = ckp::io::FileReader::open("keys.txt");
+/// if (!file) return fail(file.error());
+/// ckp::ops::KvDelete op(scheduler, spec, {}, ckp::engine::open_records(std::move(*file)));
+/// ```
 class KvDelete final : public Operation {
  public:
   /// @p keys is the input for Selector::keys (null otherwise); @p expected_total, when known (from a preflight),

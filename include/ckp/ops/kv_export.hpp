@@ -28,17 +28,20 @@
 
 namespace ckp::ops {
 
+/// What to export. Serialized into the journal.
 struct KvExportSpec {
-  std::string account_id;
-  std::string namespace_id;
-  std::string prefix;
+  std::string account_id;    ///< the account that owns the namespace
+  std::string namespace_id;  ///< the namespace's id
+  std::string prefix;        ///< only keys under this ("" = all)
   std::string output;  ///< the output's name (a file path), for the journal
 
-  static constexpr const char* op_name = "kv.export";
+  static constexpr const char* op_name = "kv.export";  ///< OpReport::operation and the journal's `op`
 
+  /// The spec as journaled.
   json to_json() const {
     return {{"account_id", account_id}, {"namespace_id", namespace_id}, {"prefix", prefix}, {"output", output}};
   }
+  /// Reads a journaled spec back; ErrorKind::journal when a field is missing or of the wrong type.
   static Result<KvExportSpec> from_json(const json& j) {
     try {
       return KvExportSpec{j.at("account_id"), j.at("namespace_id"), j.value("prefix", ""), j.value("output", "")};
@@ -48,10 +51,24 @@ struct KvExportSpec {
   }
 };
 
+/// Exports keys, values, metadata and expirations to a ByteSink as NDJSON (see the file's comment).
+///
+/// Errors: stops with the API's error when a listing or read fails fatally, with io when the sink fails, with
+/// journal when a resume does not match the spec or the output is shorter than journaled.
+///
+/// Example:
+/// ```
+/// ckp::engine::StringSink out;                         // io::FileSink for a file
+/// ckp::ops::KvExport op(scheduler, {.account_id = account, .namespace_id = ns, .prefix = "user/"}, out);
+/// ckp::ops::OpReport report = ckp::ops::run(http, op);
+/// // out.str(): one {"key":…,"value":…} line per key, in key order
+/// ```
 class KvExport final : public Operation {
  public:
+  /// Listed pages whose values are being read at once (memory stays bounded by this).
   static constexpr std::size_t max_pages_in_flight = 4;
 
+  /// Exports @p spec's keys into @p out, which must outlive the operation.
   KvExport(engine::Scheduler& scheduler, KvExportSpec spec, engine::ByteSink& out, OpOptions options = {})
       : Operation(KvExportSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)), out_(out) {}
 

@@ -25,20 +25,22 @@ namespace ckp::ops {
 
 /// What to import. Serialized into the journal.
 struct KvImportSpec {
-  std::string account_id;
-  std::string namespace_id;
+  std::string account_id;        ///< the account that owns the namespace
+  std::string namespace_id;      ///< the namespace's id
   std::string input;             ///< the input's name (a file path)
   std::uint64_t input_size = 0;  ///< its size (a resume against another file is refused)
-  std::size_t batch_size = api::kv_limits::max_bulk_items;
+  std::size_t batch_size = api::kv_limits::max_bulk_items;  ///< pairs per bulk write, 1–10,000
   std::size_t max_batch_bytes = api::kv_limits::max_bulk_request_bytes - 1024;  ///< room for brackets and slack
-  bool dry_run = false;
+  bool dry_run = false;  ///< validate and count; write nothing
 
-  static constexpr const char* op_name = "kv.import";
+  static constexpr const char* op_name = "kv.import";  ///< OpReport::operation and the journal's `op`
 
+  /// The spec as journaled.
   json to_json() const {
     return {{"account_id", account_id}, {"namespace_id", namespace_id}, {"input", input}, {"input_size", input_size},
             {"batch_size", batch_size}, {"max_batch_bytes", max_batch_bytes}, {"dry_run", dry_run}};
   }
+  /// Reads a journaled spec back; ErrorKind::journal when a field is missing or of the wrong type.
   static Result<KvImportSpec> from_json(const json& j) {
     try {
       KvImportSpec s;
@@ -123,8 +125,24 @@ inline Result<std::uint64_t> preflight_import(engine::RecordSource& source, std:
   return count;
 }
 
+/// Bulk-writes the pairs of an input (see the file's comment).
+///
+/// Errors: stops with invalid_input naming `file:line` for a malformed record or a bad batch size, with journal
+/// when a resume does not match, and with the API's error when a batch fails fatally; pairs the API refuses one by
+/// one end in OpReport::failures (status partial).
+///
+/// Example:
+/// ```
+/// auto input = std::make_unique<ckp::engine::LineRecords>(
+///     std::make_unique<ckp::engine::StringReader>("{\"key\":\"a\",\"value\":\"1\"}\n", "pairs.ndjson"));
+/// ckp::ops::KvImport op(scheduler, {.account_id = account, .namespace_id = ns, .input = "pairs.ndjson"},
+///                       std::move(input));
+/// ckp::ops::OpReport report = ckp::ops::run(sim, op);   // report.done == 1
+/// ```
 class KvImport final : public Operation {
  public:
+  /// Writes the records of @p input (never null); @p expected_total, when known (a preflight count), gives
+  /// progress a total and an ETA.
   KvImport(engine::Scheduler& scheduler, KvImportSpec spec, std::unique_ptr<engine::RecordSource> input,
            OpOptions options = {}, std::optional<std::uint64_t> expected_total = {})
       : Operation(KvImportSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)),

@@ -7,6 +7,11 @@
 /// land, writes its last watermark, and finishes with a report. `run()` drives one to the end on a blocking
 /// transport (native or simulated).
 ///
+/// Errors never escape as exceptions: an operation ends with an OpReport whose status says how it ended, whose
+/// `error` says why it stopped (invalid_input for a bad spec or input, journal for a resume that does not match,
+/// authentication / not_found / an exhausted retry for the API, cancelled for Ctrl-C or a deadline) and whose
+/// `failures` list the items that failed for good.
+///
 /// Example:
 /// ```
 /// ckp::ops::KvDelete op(scheduler, spec, {.on_progress = print_bar});
@@ -34,12 +39,13 @@
 
 namespace ckp::ops {
 
+/// The JSON type of specs and reports (nlohmann::json).
 using json = nlohmann::json;
 
 /// An item that failed for good, and why.
 struct Failure {
-  std::string item;
-  Error error;
+  std::string item;  ///< the item's name: a key, a URL, a tag…
+  Error error;       ///< why the API refused it
 };
 
 /// How an operation ended.
@@ -50,6 +56,7 @@ enum class OpStatus {
   cancelled,  ///< stopped by the user or a deadline; resumable from the journal
 };
 
+/// A short name for @p s: "completed", "partial", "failed" or "cancelled" (stable; used in `--json` output).
 constexpr const char* to_string(OpStatus s) noexcept {
   switch (s) {
     case OpStatus::completed: return "completed";
@@ -62,17 +69,17 @@ constexpr const char* to_string(OpStatus s) noexcept {
 
 /// The outcome of an operation.
 struct OpReport {
-  std::string operation;
-  OpStatus status = OpStatus::completed;
-  bool dry_run = false;
+  std::string operation;                  ///< the operation's name, e.g. `kv.delete`
+  OpStatus status = OpStatus::completed;  ///< how it ended
+  bool dry_run = false;                   ///< nothing was changed
   std::uint64_t done = 0;      ///< items confirmed by the API (in a dry run: items that would be acted on)
   std::uint64_t failed = 0;    ///< items that failed for good
   std::uint64_t scanned = 0;   ///< items examined
   std::vector<Failure> failures;      ///< the first OpOptions::max_failures_kept failures
   std::vector<std::string> samples;   ///< a few of the items acted on (or that would be, in a dry run)
   std::optional<Error> error;         ///< why it stopped, for failed and cancelled
-  Duration elapsed{0};
-  engine::SchedulerStats requests;
+  Duration elapsed{0};                ///< from start() to the end
+  engine::SchedulerStats requests;    ///< the scheduler's counters at the end (requests sent, retries, 429s, …)
   json extra = json::object();        ///< operation-specific figures (e.g. purge ids, zones)
 
   /// The process exit code for this outcome: 0 ok, 1 failure, 2 bad input, 3 partial failure, 130 interrupted.
@@ -110,21 +117,39 @@ inline std::optional<Error> check_same_spec(const engine::JournalState& st, std:
   return std::nullopt;
 }
 
-/// Options every operation takes.
+/// Options every operation takes. All are optional.
+///
+/// Example:
+/// ```
+/// ckp::ops::OpOptions options;
+/// options.on_progress = [](const ckp::engine::Progress& p) { std::fprintf(stderr, "%llu done\n", (unsigned long long)p.done); };
+/// options.cancel = cancel;                                   // a CancelToken the program keeps a copy of
+/// options.deadline = transport.now() + std::chrono::minutes(30);
+/// ```
 struct OpOptions {
   /// Where to journal for resume; null = no journal.
   engine::Journal* journal = nullptr;
   /// The journal's current state, when resuming (from Journal::load). The operation continues from its watermark.
   std::optional<engine::JournalState> resume;
+  /// Called every progress_interval with a snapshot, and once more at the end (Progress::finished set).
   std::function<void(const engine::Progress&)> on_progress;
+  /// How often progress is reported, and how often `cancel` and `deadline` are checked.
   Duration progress_interval = std::chrono::milliseconds(250);
+  /// Set it (from anywhere) to stop the operation: it ends as OpStatus::cancelled, resumable.
   engine::CancelToken cancel;
+  /// When this time passes the operation stops as if cancelled (ErrorKind::cancelled, "deadline passed").
   std::optional<Instant> deadline;
+  /// How many failures OpReport::failures keeps (all are counted and journaled).
   std::size_t max_failures_kept = 1000;
+  /// How many items OpReport::samples keeps.
   std::size_t samples = 10;
 };
 
-/// The base of every long operation.
+/// The base of every long operation (see the file's comment): KvDelete, KvExport, KvImport, Purge, SyncPurge.
+///
+/// A subclass implements begin() and work_finished(), calls the API through `scheduler_`, counts with add_done()
+/// and add_failure(), and calls maybe_finish() after every event; stop() ends it early. Drive one with run(), or
+/// with start() and the transport's own loop (the browser's).
 class Operation {
  public:
   virtual ~Operation() = default;
@@ -141,7 +166,9 @@ class Operation {
     tick();
     maybe_finish();
   }
+  /// Whether the operation has ended (its report is final).
   bool finished() const { return finished_; }
+  /// The report: final once finished(), counts so far before.
   const OpReport& report() const { return report_; }
   /// Called once when the operation finishes.
   std::function<void(const OpReport&)> on_finished;
@@ -169,6 +196,7 @@ class Operation {
   }
 
  protected:
+  /// An operation called @p name (OpReport::operation) making its calls through @p scheduler.
   Operation(std::string name, engine::Scheduler& scheduler, OpOptions options)
       : scheduler_(scheduler), options_(std::move(options)) {
     report_.operation = std::move(name);
@@ -180,7 +208,9 @@ class Operation {
   virtual bool work_finished() const = 0;
   /// Called once before the report is final: write the last watermark, fill report_.extra.
   virtual void on_finalize() {}
+  /// What it is doing now, for progress (e.g. "listing and deleting").
   virtual std::string phase() const { return "working"; }
+  /// How many items there are to do, when known (progress shows a total and an ETA then).
   virtual std::optional<std::uint64_t> total() const { return std::nullopt; }
 
   /// Items confirmed by the API.
@@ -191,6 +221,7 @@ class Operation {
     if (options_.journal) options_.journal->failure(item, e);
     if (report_.failures.size() < options_.max_failures_kept) report_.failures.push_back({std::move(item), e});
   }
+  /// Keeps @p item as a sample, up to OpOptions::samples.
   void add_sample(const std::string& item) {
     if (report_.samples.size() < options_.samples) report_.samples.push_back(item);
   }
@@ -202,6 +233,7 @@ class Operation {
     stop_reason_ = reason;
     scheduler_.cancel(std::move(reason));
   }
+  /// Whether stop() was called (or cancellation / the deadline stopped it).
   bool stopping() const { return stopping_; }
 
   /// Finishes the operation if it is done (or stopped and quiet). Call after every event.
@@ -236,6 +268,7 @@ class Operation {
     }
   }
 
+  /// The report's counts, for journal checkpoints.
   engine::JournalCounters counters() const { return {report_.done, report_.failed}; }
 
   /// BatchRunner hooks every operation wants: a confirmed item counts as done, a failed one goes to the report,
@@ -259,9 +292,9 @@ class Operation {
     return h;
   }
 
-  engine::Scheduler& scheduler_;
-  OpOptions options_;
-  OpReport report_;
+  engine::Scheduler& scheduler_;  ///< where the operation's calls go
+  OpOptions options_;             ///< as given to the constructor
+  OpReport report_;               ///< filled as the operation goes
 
  private:
   void tick() {
@@ -301,7 +334,15 @@ inline void submit_bulk(engine::Scheduler& scheduler, api::Request request, std:
                    });
 }
 
-/// Runs @p op to the end on a transport that can drive its own loop (SimTransport, HttplibTransport).
+/// Runs @p op to the end on a transport that can drive its own loop (SimTransport, HttplibTransport): start(),
+/// then `transport.run_until(op.finished())`. Returns the report (final unless the loop ran dry first); errors are
+/// in it, never thrown.
+///
+/// Example:
+/// ```
+/// ckp::ops::OpReport report = ckp::ops::run(sim, op);
+/// if (report.status != ckp::ops::OpStatus::completed) std::puts(report.to_json().dump().c_str());
+/// ```
 template <class T>
 OpReport run(T& transport, Operation& op) {
   op.start();

@@ -31,22 +31,24 @@
 
 namespace ckp::ops {
 
+/// HTTP headers as name/value pairs (the cache-key headers of a purged URL).
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 /// What to purge. Serialized into the journal.
 struct PurgeSpec {
-  api::purge::Kind kind = api::purge::Kind::files;
+  api::purge::Kind kind = api::purge::Kind::files;  ///< what the items are
   std::string account_id;      ///< used to find zones by host when `zones` is empty
   std::vector<ZoneRef> zones;  ///< explicit zones (tags and everything need them)
   HeaderList headers;          ///< cache-key headers added to every URL (files)
   std::string input;           ///< the input's name
-  std::uint64_t input_size = 0;
-  api::PlanProfile plan = api::PlanProfile::enterprise();
-  int zone_concurrency = 3;
-  bool dry_run = false;
+  std::uint64_t input_size = 0;  ///< its size in bytes (a resume against another file is refused)
+  api::PlanProfile plan = api::PlanProfile::enterprise();  ///< per-request caps and purge rates
+  int zone_concurrency = 3;  ///< zones with purges in flight at once
+  bool dry_run = false;      ///< validate and route every item; purge nothing
 
-  static constexpr const char* op_name = "cache.purge";
+  static constexpr const char* op_name = "cache.purge";  ///< OpReport::operation and the journal's `op`
 
+  /// The spec as journaled.
   json to_json() const {
     json zs = json::array();
     for (const auto& z : zones) zs.push_back({{"id", z.id}, {"name", z.name}});
@@ -62,6 +64,7 @@ struct PurgeSpec {
             {"zone_concurrency", zone_concurrency},
             {"dry_run", dry_run}};
   }
+  /// Reads a journaled spec back; ErrorKind::journal when a field is missing, of the wrong type, or an unknown kind.
   static Result<PurgeSpec> from_json(const json& j) {
     try {
       PurgeSpec s;
@@ -91,8 +94,8 @@ struct PurgeSpec {
 
 /// One thing to purge: a URL (with headers), a tag, a host, a prefix — or, for `everything`, the zone itself.
 struct PurgeItem {
-  std::string text;
-  HeaderList headers;
+  std::string text;    ///< the URL, tag, host or prefix
+  HeaderList headers;  ///< cache-key headers (URLs only)
 };
 
 /// Parses one input record for @p kind. Files may be plain URLs or `{"url": …, "headers": {…}}` objects.
@@ -148,6 +151,24 @@ inline std::string purge_item_host(api::purge::Kind kind, const PurgeItem& item)
   }
 }
 
+/// Purges the items of an input, or everything, across zones (see the file's comment).
+///
+/// Errors: stops with invalid_input (naming `file:line`) when any item is invalid or has no zone — before a single
+/// purge is sent — or when tags / everything come without a zone; with journal when a resume does not match; with
+/// the API's error when finding zones or a batch fails fatally. Items the API refuses one by one end in
+/// OpReport::failures (status partial).
+///
+/// Example:
+/// ```
+/// ckp::ops::PurgeSpec spec;
+/// spec.kind = ckp::api::purge::Kind::files;
+/// spec.account_id = account;                  // zones are found from the URLs' hosts
+/// spec.plan = ckp::api::PlanProfile::pro();
+/// auto urls = ckp::io::FileReader::open("changed-urls.txt");
+/// if (!urls) return fail(urls.error());
+/// ckp::ops::Purge op(scheduler, spec, ckp::engine::open_records(std::move(*urls)));
+/// ckp::ops::OpReport report = ckp::ops::run(http, op);
+/// ```
 class Purge final : public Operation {
  public:
   /// @p items is the input (null for `everything`).

@@ -21,8 +21,10 @@
 
 namespace ckp::ops {
 
+/// Reads an input's records into an operation, with backpressure and resume bookkeeping (see the file's comment).
 class RecordFeeder {
  public:
+  /// What the feeder calls; all are required.
   struct Hooks {
     /// May another record be consumed now?
     std::function<bool()> can_accept;
@@ -35,6 +37,8 @@ class RecordFeeder {
     std::function<void(const Error&)> error;
   };
 
+  /// Feeds @p source's records, in segments of @p records_per_segment, opening them in @p watermark (which must
+  /// outlive the feeder).
   RecordFeeder(std::unique_ptr<engine::RecordSource> source, engine::WatermarkTracker& watermark, Hooks hooks,
                std::uint64_t records_per_segment = 1000)
       : source_(std::move(source)), watermark_(watermark), hooks_(std::move(hooks)), per_segment_(records_per_segment) {}
@@ -83,8 +87,11 @@ class RecordFeeder {
     pumping_ = false;
   }
 
+  /// The input is exhausted (or a resume found it already was).
   bool done() const { return done_; }
+  /// Records read so far, skipped ones included.
   std::uint64_t records() const { return records_; }
+  /// The input.
   engine::RecordSource& source() { return *source_; }
 
  private:

@@ -20,21 +20,28 @@
 
 namespace ckp::ops {
 
+/// What to delete and purge. Serialized into the journal.
 struct SyncPurgeSpec {
-  std::string account_id;
-  std::string namespace_id;
-  std::string prefix;
+  std::string account_id;        ///< the account that owns the namespace
+  std::string namespace_id;      ///< the namespace's id
+  std::string prefix;            ///< only keys under this ("" = all)
   std::string search;            ///< deep metadata search, or
-  std::string field, value;      ///< a metadata field's value
+  /// a metadata field (`field`) and its value (`value`; "" = any)
+  ///@{
+  std::string field, value;
+  ///@}
   std::vector<ZoneRef> zones;    ///< where to purge the tags
   std::vector<std::string> cache_tags;  ///< explicit tags (skips extraction)
-  bool extract_tags = true;
+  bool extract_tags = true;    ///< read tags from the selected keys' metadata (when no cache_tags are given)
+  /// When no tag was found: besides the search term (or value) itself, also purge it with the suffixes the Go tool
+  /// used (`-type-image`, `-file`, …).
   bool derived_tags = false;
-  api::PlanProfile plan = api::PlanProfile::enterprise();
-  bool dry_run = false;
+  api::PlanProfile plan = api::PlanProfile::enterprise();  ///< purge caps and rates
+  bool dry_run = false;        ///< count what would be deleted and purged; change nothing
 
-  static constexpr const char* op_name = "sync.purge";
+  static constexpr const char* op_name = "sync.purge";  ///< OpReport::operation and the journal's `op`
 
+  /// The spec as journaled.
   json to_json() const {
     json zs = json::array();
     for (const auto& z : zones) zs.push_back({{"id", z.id}, {"name", z.name}});
@@ -43,6 +50,7 @@ struct SyncPurgeSpec {
             {"zones", zs},              {"cache_tags", cache_tags},     {"extract_tags", extract_tags},
             {"derived_tags", derived_tags}, {"plan", plan.name},        {"dry_run", dry_run}};
   }
+  /// Reads a journaled spec back; ErrorKind::journal when a field is missing or of the wrong type.
   static Result<SyncPurgeSpec> from_json(const json& j) {
     try {
       SyncPurgeSpec s;
@@ -90,8 +98,26 @@ inline std::vector<std::string> tags_in_metadata(const json& metadata) {
   return tags;
 }
 
+/// Deletes the keys a SyncPurgeSpec selects, then purges their cache tags (see the file's comment). The report's
+/// `extra` holds `keys_deleted`, `tags` and `tags_purged`.
+///
+/// Errors: stops with invalid_input without a selector or a zone, or for an invalid tag; otherwise as KvDelete,
+/// then as Purge.
+///
+/// Example:
+/// ```
+/// ckp::ops::SyncPurgeSpec spec;
+/// spec.account_id = account;
+/// spec.namespace_id = ns;
+/// spec.field = "product";
+/// spec.value = "42";
+/// spec.zones = {{zone_id, "example.com"}};
+/// ckp::ops::SyncPurge op(scheduler, spec);
+/// ckp::ops::OpReport report = ckp::ops::run(http, op);
+/// ```
 class SyncPurge final : public Operation {
  public:
+  /// A sync purge of @p spec through @p scheduler.
   SyncPurge(engine::Scheduler& scheduler, SyncPurgeSpec spec, OpOptions options = {})
       : Operation(SyncPurgeSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)) {
     report_.dry_run = spec_.dry_run;

@@ -18,14 +18,26 @@ namespace ckp::ops {
 
 /// A zone by id and name.
 struct ZoneRef {
-  std::string id;
-  std::string name;
+  std::string id;    ///< 32 hex characters
+  std::string name;  ///< e.g. `example.com` (may be empty when only the id is known)
+  /// Member-wise equality.
   bool operator==(const ZoneRef&) const = default;
 };
 
+/// A list of zones and the host → zone lookup (see the file's comment).
+///
+/// Example:
+/// ```
+/// ckp::ops::ZoneDirectory::fetch(scheduler, account, [](ckp::Result<ckp::ops::ZoneDirectory> dir) {
+///   if (!dir) return fail(dir.error());       // the API's error: authentication, rate_limited after retries, …
+///   auto zone = dir->zone_for_host("www.example.com");   // the zone example.com, if the token sees it
+/// });
+/// ```
 class ZoneDirectory {
  public:
+  /// No zones.
   ZoneDirectory() = default;
+  /// These zones (e.g. given on the command line).
   explicit ZoneDirectory(std::vector<ZoneRef> zones) : zones_(std::move(zones)) {}
 
   /// Fetches every zone (optionally of one account), page after page, then calls @p done.
@@ -53,6 +65,7 @@ class ZoneDirectory {
     return std::nullopt;
   }
 
+  /// Every zone, in the API's order.
   const std::vector<ZoneRef>& zones() const { return zones_; }
 
  private:

@@ -150,6 +150,8 @@ inline void on_fetch_done(emscripten_fetch_t* fetch) {
 /// A Transport on the browser's event loop (see the file comment).
 class FetchTransport {
  public:
+  /// A transport with @p config (a trailing `/` of the base URL is dropped). Never fails: a request that cannot
+  /// be made fails later, through its handler.
   explicit FetchTransport(FetchConfig config) : config_(std::move(config)) {
     while (!config_.base_url.empty() && config_.base_url.back() == '/') config_.base_url.pop_back();
     epoch_ms_ = emscripten_date_now() - emscripten_get_now();
@@ -215,9 +217,11 @@ class FetchTransport {
 
   /// Replaces the token sent with later requests (empty: send none).
   void set_token(std::string token) { config_.token = std::move(token); }
+  /// Whether a token is set (requests then carry `Authorization`).
   bool has_token() const { return !config_.token.empty(); }
   /// Requests sent and not yet answered.
   int in_flight() const { return shared_->in_flight; }
+  /// The settings in force.
   const FetchConfig& config() const { return config_; }
 
  private:

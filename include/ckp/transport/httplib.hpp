@@ -41,18 +41,20 @@ namespace ckp::transport {
 
 /// How to authenticate: an API token, or a legacy global API key with its e-mail.
 struct Credentials {
-  std::string token;
-  std::string api_key;
-  std::string email;
+  std::string token;    ///< an API token, sent as `Authorization: Bearer …` (wins when set)
+  std::string api_key;  ///< a legacy global API key, sent as `X-Auth-Key`
+  std::string email;    ///< the e-mail that goes with api_key, sent as `X-Auth-Email`
+  /// True when neither a token nor a complete key + e-mail pair is set.
   bool empty() const { return token.empty() && (api_key.empty() || email.empty()); }
 };
 
+/// Settings of an HttplibTransport.
 struct HttplibConfig {
-  std::string base_url = "https://api.cloudflare.com/client/v4";
-  Credentials credentials;
+  std::string base_url = "https://api.cloudflare.com/client/v4";  ///< absolute http(s) URL of the API base
+  Credentials credentials;  ///< added to every request; never seen by the engine
   int workers = 66;  ///< parallel connections: the largest concurrency limit plus the reserved listing slots
-  Duration connect_timeout = std::chrono::seconds(10);
-  Duration read_timeout = std::chrono::seconds(90);
+  Duration connect_timeout = std::chrono::seconds(10);  ///< then TransportFailure::connect or timeout
+  Duration read_timeout = std::chrono::seconds(90);     ///< per read (and write); then TransportFailure::reset
   bool verify_tls = true;  ///< only an explicit `--insecure` turns this off
   std::string ca_bundle;   ///< empty: the system bundle
   /// Proxy URL; empty: read HTTPS_PROXY / HTTP_PROXY (and NO_PROXY) from the environment.
@@ -109,6 +111,16 @@ inline api::TransportFailure failure_of(httplib::Error e) {
 
 }  // namespace detail
 
+/// The native Transport (see the file's comment). Thread-safe where it must be: send() and after() are called on
+/// the loop thread, the workers only post completions; wake() may be called from any thread.
+///
+/// Example, an operation to its end:
+/// ```
+/// ckp::transport::HttplibTransport http({.base_url = base_url, .credentials = {.token = token}});
+/// ckp::engine::Scheduler scheduler(http);
+/// ckp::ops::KvDelete op(scheduler, spec);
+/// ckp::ops::OpReport report = ckp::ops::run(http, op);   // runs the loop in this thread
+/// ```
 class HttplibTransport {
  public:
   /// Throws std::invalid_argument when the base URL is not an absolute http(s) URL.
@@ -147,10 +159,13 @@ class HttplibTransport {
     for (auto& t : workers_) t.join();
   }
 
+  /// Unix-epoch time that advances with the monotonic clock.
   Instant now() const {
     return Instant{std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch()) + epoch_offset_};
   }
 
+  /// Queues @p request for a worker; @p on_response runs later inside run_until(), with the response or a
+  /// transport failure (connect, timeout, reset, tls, other).
   void send(api::Request request, ResponseHandler on_response) {
     {
       std::lock_guard lock(jobs_mutex_);
@@ -160,6 +175,7 @@ class HttplibTransport {
     jobs_cv_.notify_one();
   }
 
+  /// Runs @p fn inside run_until() once @p delay has passed.
   void after(Duration delay, TimerHandler fn) { timers_.push({now() + std::max(delay, Duration{0}), timer_seq_++, std::move(fn)}); }
 
   /// Runs the loop — completions and timers, in this thread — until @p done() holds. Returns false if nothing is
@@ -199,6 +215,7 @@ class HttplibTransport {
     done_cv_.notify_one();
   }
 
+  /// The parsed API base URL.
   const api::Url& base() const { return base_; }
 
  private:

@@ -37,18 +37,23 @@ struct SimConfig {
   Duration network_rtt{0};
 };
 
+/// A Transport in virtual time over an in-process server (see the file's comment). Never fails by itself: what a
+/// request gets is what the server model answers (including its injected faults).
 class SimTransport {
  public:
   /// Computes the server's reply to a request arriving at a given time.
   using Handler = std::function<emu::Reply(const api::Request&, Instant)>;
 
+  /// Serves requests from @p server (which must outlive the transport).
   SimTransport(emu::Server& server, SimConfig config = {})
       : SimTransport([&server](const api::Request& r, Instant t) { return server.handle(r, t); }, std::move(config)) {}
+  /// Serves requests from @p handler: any function from (request, arrival time) to a reply.
   explicit SimTransport(Handler handler, SimConfig config = {})
       : handler_(std::move(handler)), config_(std::move(config)), now_(config_.start) {}
   SimTransport(const SimTransport&) = delete;
   SimTransport& operator=(const SimTransport&) = delete;
 
+  /// Virtual time: SimConfig::start, advanced by step() to each event's time.
   Instant now() const { return now_; }
 
   /// The server handles the request at once (it arrives now); the response is delivered after the server's delay
@@ -64,6 +69,7 @@ class SimTransport {
              [h = std::move(on_response), r = std::move(response)]() mutable { h(std::move(r)); });
   }
 
+  /// Queues @p fn as an event @p delay from now (a negative delay counts as zero).
   void after(Duration delay, TimerHandler fn) { schedule(now_ + std::max(delay, Duration{0}), std::move(fn)); }
 
   /// Runs the earliest event, advancing virtual time to it. False when no event is left.
@@ -99,8 +105,11 @@ class SimTransport {
   /// Drops every pending event: in-flight requests never answer, timers never fire (a process killed mid-run).
   void discard_pending() { events_ = {}; }
 
+  /// Requests sent so far.
   std::uint64_t requests() const { return requests_; }
+  /// Events run so far (responses delivered and timers fired).
   std::uint64_t events_run() const { return events_run_; }
+  /// Events waiting to run.
   std::size_t pending() const { return events_.size(); }
 
  private:

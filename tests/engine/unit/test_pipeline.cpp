@@ -40,6 +40,24 @@ TEST_CASE("watermark advances only over settled segments, in order") {
   CHECK(w.open_segments() == 0);
 }
 
+TEST_CASE("a journal's preamble reaches the store only with the spec") {
+  MemoryJournalStore store;
+  Journal j(store);
+  j.preamble(json{{"job", {{"id", "j1"}}}});
+  CHECK(store.lines().empty());  // killed now: no journal that cannot be resumed
+  j.begin("kv.import", json{{"batch_size", 10}});
+  auto st = Journal::load(store);
+  REQUIRE(st);
+  CHECK(st->op == "kv.import");
+  REQUIRE(st->notes.size() == 1);
+  CHECK(st->notes[0]["job"]["id"] == "j1");
+
+  MemoryJournalStore dry;
+  Journal never(dry);
+  never.preamble(json{{"job", {{"id", "j2"}}}});  // a dry run never begins
+  CHECK(dry.lines().empty());
+}
+
 TEST_CASE("journal round trip, torn last line, corruption") {
   MemoryJournalStore store;
   Journal j(store);

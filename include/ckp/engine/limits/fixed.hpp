@@ -11,6 +11,7 @@ namespace ckp::engine {
 /// Always allows `limit` calls in flight.
 class FixedLimit final : public Limit {
  public:
+  /// Allows @p limit calls in flight (at least 1).
   explicit FixedLimit(int limit) : limit_(std::max(1, limit)) {}
   int current() const override { return limit_; }
   void on_sample(const Sample&) override {}

@@ -26,19 +26,31 @@
 
 namespace ckp::engine {
 
+/// Latency-gradient concurrency, the engine's default (`--limit-algorithm gradient2`); see the file's comment for
+/// the formulas.
+///
+/// Example:
+/// ```
+/// ckp::engine::Gradient2Limit g;                       // Config defaults: start at 24, between 1 and 64
+/// g.on_sample({.start = t0, .rtt = std::chrono::milliseconds(120), .inflight = 24});
+/// int may_send = g.current();
+/// ```
 class Gradient2Limit final : public Limit {
  public:
+  /// Tuning; the defaults are the ones measured in benchmarks/sim/concurrency_sweep.cpp.
   struct Config {
     int initial = 24;  ///< see LimitConfig::initial
-    int min_limit = 1;
-    int max_limit = 64;
+    int min_limit = 1;   ///< never below this
+    int max_limit = 64;  ///< never above this
     double tolerance = 1.5;     ///< how much RTT may rise before the limit shrinks
     int long_window = 100;      ///< samples in the long-term RTT average
     double queue_size = 2;      ///< growth per sample when there is no queueing
-    double smoothing = 0.2;
+    double smoothing = 0.2;     ///< weight of each new target in the limit, in (0, 1]
     double drop_ratio = 0.8;    ///< limit × drop_ratio on a drop (at most once per round trip)
     bool slow_start = true;     ///< +1 per sample until the first queueing or drop
 
+    /// Throws std::invalid_argument unless 1 ≤ min_limit ≤ initial ≤ max_limit, tolerance ≥ 1, long_window ≥ 1,
+    /// smoothing ∈ (0, 1] and drop_ratio ∈ (0, 1).
     void validate() const {
       if (min_limit < 1 || max_limit < min_limit || initial < min_limit || initial > max_limit)
         throw std::invalid_argument("gradient2: need 1 <= min_limit <= initial <= max_limit");
@@ -50,6 +62,7 @@ class Gradient2Limit final : public Limit {
   };
 
   Gradient2Limit() : Gradient2Limit(Config{}) {}
+  /// Starts at `config.initial`. Throws std::invalid_argument for an invalid @p config (Config::validate()).
   explicit Gradient2Limit(Config config)
       : config_(config), limit_(config.initial), slow_start_(config.slow_start) {
     config_.validate();

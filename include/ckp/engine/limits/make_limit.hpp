@@ -27,15 +27,21 @@ namespace ckp::engine {
 struct LimitConfig {
   std::string algorithm = "gradient2";  ///< fixed | aimd | gradient2 | vegas
   int initial = 24;                     ///< the starting limit; the fixed value for `fixed`
-  int min_limit = 1;
-  int max_limit = 64;
-  std::uint64_t seed = 1;
+  int min_limit = 1;                    ///< the adaptive limits never go below this
+  int max_limit = 64;                   ///< nor above this
+  std::uint64_t seed = 1;               ///< for algorithms with randomness (vegas' probe jitter)
 
   /// A fixed limit of @p n.
   static LimitConfig fixed(int n) { return {"fixed", n, n, n, 1}; }
 };
 
 /// The Limit described by @p c. Throws std::invalid_argument on an unknown algorithm or bad bounds.
+///
+/// Example:
+/// ```
+/// std::unique_ptr<ckp::engine::Limit> limit = ckp::engine::make_limit({.algorithm = "aimd", .initial = 8});
+/// std::unique_ptr<ckp::engine::Limit> ten = ckp::engine::make_limit(ckp::engine::LimitConfig::fixed(10));
+/// ```
 inline std::unique_ptr<Limit> make_limit(const LimitConfig& c) {
   if (c.algorithm == "fixed") return std::make_unique<FixedLimit>(c.initial);
   if (c.algorithm == "aimd") return std::make_unique<AimdLimit>(AimdLimit::Config{c.initial, c.min_limit, c.max_limit});

@@ -18,16 +18,26 @@
 
 namespace ckp::engine {
 
+/// Delay-based concurrency (`--limit-algorithm vegas`); see the file's comment for the rule.
+///
+/// Example:
+/// ```
+/// ckp::engine::VegasLimit vegas({.initial = 16, .seed = 7});
+/// vegas.on_sample({.start = t0, .rtt = std::chrono::milliseconds(90), .inflight = 16});
+/// ```
 class VegasLimit final : public Limit {
  public:
+  /// Tuning; the defaults suit Cloudflare's API.
   struct Config {
     int initial = 24;  ///< see LimitConfig::initial
-    int min_limit = 1;
-    int max_limit = 64;
+    int min_limit = 1;   ///< never below this
+    int max_limit = 64;  ///< never above this
     int probe_multiplier = 30;  ///< re-probe the no-load RTT after about probe_multiplier × limit samples
-    double drop_ratio = 0.8;
+    double drop_ratio = 0.8;    ///< limit × drop_ratio on a drop
     std::uint64_t seed = 1;     ///< for the probe jitter
 
+    /// Throws std::invalid_argument unless 1 ≤ min_limit ≤ initial ≤ max_limit, probe_multiplier ≥ 1 and
+    /// drop_ratio ∈ (0, 1).
     void validate() const {
       if (min_limit < 1 || max_limit < min_limit || initial < min_limit || initial > max_limit)
         throw std::invalid_argument("vegas: need 1 <= min_limit <= initial <= max_limit");
@@ -37,6 +47,7 @@ class VegasLimit final : public Limit {
   };
 
   VegasLimit() : VegasLimit(Config{}) {}
+  /// Starts at `config.initial`. Throws std::invalid_argument for an invalid @p config (Config::validate()).
   explicit VegasLimit(Config config) : config_(config), limit_(config.initial), rng_(config.seed) {
     config_.validate();
     schedule_probe();
