@@ -2,7 +2,7 @@
 // confirmation naming the namespace, then the engine's streaming delete with progress, chart, cancel and resume.
 import { byId, confirmDialog, h, num, show } from "./dom.js";
 import { clearError, showError } from "./errors.js";
-import { JobView } from "./jobview.js";
+import { runInView } from "./jobview.js";
 
 export class BulkPanel {
   constructor(api, scope, { tracker, resume }) {
@@ -117,18 +117,11 @@ export class BulkPanel {
     this.running = true;
     this.deleteButton.disabled = true;
     this.previewButton.disabled = true;
-    const view = new JobView(byId("bulk-job"), { title, unit: "keys", verb: "deleted", onResume: (id) => this.resumeJob(id) });
-    const job = startJob({
-      progress: (p) => view.progress(p),
-      finished: (r) => {
-        view.finished(r);
-        this.running = false;
-        this.previewButton.disabled = false;
-        this.tracker.ended(job.id);
-      },
+    const view = { title, unit: "keys", verb: "deleted", onResume: (id) => this.resumeJob(id) };
+    const job = runInView(byId("bulk-job"), view, this.tracker, startJob, () => {
+      this.running = false;
+      this.previewButton.disabled = false;
     });
-    view.attach(job);
-    this.tracker.started(job.id);
     byId("bulk-job").scrollIntoView({ block: "nearest" });
     return job;
   }

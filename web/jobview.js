@@ -184,3 +184,23 @@ function unitFor(n, unit) {
 function capitalize(s) {
   return s ? s[0].toUpperCase() + s.slice(1) : s;
 }
+
+/**
+ * Starts a job shown in a new JobView in @p container (@p viewOptions as for JobView): progress goes to the view;
+ * when the job finishes the view shows its result, @p onFinished runs and @p tracker ({started(id), ended(id)})
+ * hears that it ended. Returns the job.
+ */
+export function runInView(container, viewOptions, tracker, startJob, onFinished) {
+  const view = new JobView(container, viewOptions);
+  const job = startJob({
+    progress: (p) => view.progress(p),
+    finished: (r) => {
+      view.finished(r);
+      onFinished();
+      tracker.ended(job.id);
+    },
+  });
+  view.attach(job);
+  tracker.started(job.id);
+  return job;
+}

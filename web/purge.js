@@ -2,7 +2,7 @@
 // engine across the plan's per-request caps and paced by its rate governor.
 import { byId, confirmDialog, h, num, show } from "./dom.js";
 import { clearError, showError } from "./errors.js";
-import { JobView } from "./jobview.js";
+import { runInView } from "./jobview.js";
 
 const KINDS = {
   files: { label: "URLs to purge, one per line", help: "e.g. https://www.example.com/styles.css — or a JSON array.", unit: "URLs" },
@@ -148,18 +148,10 @@ export class PurgePanel {
   run(startJob, title, unit = "items") {
     this.running = true;
     this.submit.disabled = true;
-    const view = new JobView(byId("purge-job"), { title, unit, verb: "purged", onResume: (id) => this.resumeJob(id) });
-    const job = startJob({
-      progress: (p) => view.progress(p),
-      finished: (r) => {
-        view.finished(r);
-        this.running = false;
-        this.submit.disabled = false;
-        this.tracker.ended(job.id);
-      },
+    const view = { title, unit, verb: "purged", onResume: (id) => this.resumeJob(id) };
+    return runInView(byId("purge-job"), view, this.tracker, startJob, () => {
+      this.running = false;
+      this.submit.disabled = false;
     });
-    view.attach(job);
-    this.tracker.started(job.id);
-    return job;
   }
 }

@@ -113,6 +113,14 @@ inline emu::LatencyModel latency_ms(int base_ms, int jitter_ms) {
   return {milliseconds(base_ms), milliseconds(jitter_ms), std::chrono::microseconds(20)};
 }
 
+/// 5xx on a share @p rate of calls, half 500 and half 503.
+inline emu::FaultRates server_errors(double rate) {
+  emu::FaultRates f;
+  f.error_500 = rate / 2;
+  f.error_503 = rate / 2;
+  return f;
+}
+
 /// The KV profiles: latency, the global window binding, server capacity, 5xx, a latency spike, a limit change.
 inline std::vector<Profile> kv_profiles() {
   std::vector<Profile> out;
@@ -129,18 +137,8 @@ inline std::vector<Profile> kv_profiles() {
   add("window", "lat200, sized so the 1200/5-min window binds", latency_ms(200, 100)).window_sized = true;
   add("capacity8", "lat200; the server serves 8 calls at nominal speed, more stretch every call",
       latency_ms(200, 100)).capacity = 8;
-  add("5xx-1%", "lat200; 0.5% 500 + 0.5% 503", latency_ms(200, 100)).faults = [] {
-    emu::FaultRates f;
-    f.error_500 = 0.005;
-    f.error_503 = 0.005;
-    return f;
-  }();
-  add("5xx-10%", "lat200; 5% 500 + 5% 503", latency_ms(200, 100)).faults = [] {
-    emu::FaultRates f;
-    f.error_500 = 0.05;
-    f.error_503 = 0.05;
-    return f;
-  }();
+  add("5xx-1%", "lat200; 0.5% 500 + 0.5% 503", latency_ms(200, 100)).faults = server_errors(0.01);
+  add("5xx-10%", "lat200; 5% 500 + 5% 503", latency_ms(200, 100)).faults = server_errors(0.10);
   add("spike", "lat200; latency x4 from 50% to 75% of the nominal duration", latency_ms(200, 100)).changes = {
       {0.5, 4.0, std::nullopt, 0}, {0.75, 1.0, std::nullopt, 0}};
   add("limit-drop", "lat200; at 50% the quota drops to 60% of the run's calls + 32 per 5 min", latency_ms(200, 100))
@@ -168,19 +166,9 @@ inline std::vector<Profile> purge_profiles() {
   add("window", "business, lat200, sized so the 1200/5-min window binds", api::PlanProfile::business(),
       latency_ms(200, 100)).window_sized = true;
   add("5xx-1%", "enterprise, lat200; 0.5% 500 + 0.5% 503", api::PlanProfile::enterprise(), latency_ms(200, 100))
-      .faults = [] {
-    emu::FaultRates f;
-    f.error_500 = 0.005;
-    f.error_503 = 0.005;
-    return f;
-  }();
+      .faults = server_errors(0.01);
   add("5xx-10%", "enterprise, lat200; 5% 500 + 5% 503", api::PlanProfile::enterprise(), latency_ms(200, 100))
-      .faults = [] {
-    emu::FaultRates f;
-    f.error_500 = 0.05;
-    f.error_503 = 0.05;
-    return f;
-  }();
+      .faults = server_errors(0.10);
   add("spike", "enterprise, lat200; latency x4 from 50% to 75%", api::PlanProfile::enterprise(), latency_ms(200, 100))
       .changes = {{0.5, 4.0, std::nullopt, 0}, {0.75, 1.0, std::nullopt, 0}};
   add("limit-drop", "enterprise, lat200; at 50% the quota drops to 60% of the run's calls + 32",

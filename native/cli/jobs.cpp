@@ -30,7 +30,7 @@ Result<std::pair<std::string, std::unique_ptr<io::FileJournalStore>>> JobStore::
   std::replace(name.begin(), name.end(), '.', '-');
   std::random_device rd;
   std::string id = fmt::format("{}-{}-{:04x}", now_stamp("%Y%m%d-%H%M%S"), name, rd() & 0xFFFF);
-  auto store = io::FileJournalStore::open(dir_ + "/" + id + ".jsonl");
+  auto store = io::FileJournalStore::open(path_of(id));
   if (!store) return std::move(store).error();
   return std::make_pair(id, std::move(*store));
 }
@@ -38,7 +38,7 @@ Result<std::pair<std::string, std::unique_ptr<io::FileJournalStore>>> JobStore::
 JobInfo JobStore::read(const std::string& id) const {
   JobInfo info;
   info.id = id;
-  info.path = dir_ + "/" + id + ".jsonl";
+  info.path = path_of(id);
   io::JournalFileView view(info.path);
   auto st = engine::Journal::load(view);
   if (!st) {

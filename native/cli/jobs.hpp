@@ -31,7 +31,7 @@ class JobStore {
  public:
   explicit JobStore(std::string dir) : dir_(std::move(dir)) {}
 
-  /// A new job for @p op: its id and an open journal store. The journal's first note records @p meta.
+  /// A new job for @p op: its id and an open journal store (the file appears with the journal's first record).
   Result<std::pair<std::string, std::unique_ptr<io::FileJournalStore>>> create(const std::string& op);
   /// Every job, newest first.
   std::vector<JobInfo> list() const;
@@ -40,6 +40,8 @@ class JobStore {
   /// Opens an existing job's journal for appending (resume, abort).
   Result<std::unique_ptr<io::FileJournalStore>> reopen(const JobInfo& job) const;
   const std::string& dir() const { return dir_; }
+  /// The journal file of job @p id.
+  std::string path_of(const std::string& id) const { return dir_ + "/" + id + ".jsonl"; }
 
  private:
   JobInfo read(const std::string& id) const;

@@ -186,7 +186,7 @@ void Runtime::discard_job() {
   if (job_id_.empty()) return;
   journal_.reset();
   journal_store_.reset();
-  std::remove((settings_.journal_dir.value + "/" + job_id_ + ".jsonl").c_str());
+  std::remove(JobStore(settings_.journal_dir.value).path_of(job_id_).c_str());
   job_id_.clear();
 }
 
@@ -251,7 +251,8 @@ void Runtime::print_report(const ops::OpReport& r, const std::string& noun, cons
     if (r.error) fmt::print(stderr, "{}: {}\n", r.status == ops::OpStatus::cancelled ? "interrupted" : "error", r.error->message);
     const bool bad_input = r.error && r.error->kind == ErrorKind::invalid_input;
     // The journal file appears with the operation's spec; stopped before that, there is nothing to resume.
-    const bool journaled = !job_id_.empty() && ::access((settings_.journal_dir.value + "/" + job_id_ + ".jsonl").c_str(), F_OK) == 0;
+    const bool journaled =
+        !job_id_.empty() && ::access(JobStore(settings_.journal_dir.value).path_of(job_id_).c_str(), F_OK) == 0;
     if (journaled && !bad_input)
       fmt::print(stderr, "Progress is saved. Resume with:\n  cache-kv-purger jobs resume {}\n", job_id_);
   }

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "console/console_server.hpp"
+#include "common/http_server.hpp"
 #include "console/request_guard.hpp"
 
 extern char** environ;
@@ -81,15 +82,6 @@ void open_browser(const std::string& url) {
     return;
   }
   std::thread([pid] { waitpid(pid, nullptr, 0); }).detach();  // reap it; xdg-open returns at once
-}
-
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
 }
 
 int run(const ConsoleOptions& o, const ConsoleSettings& s) {

@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ckp/api/multipart.hpp"
 #include "ckp/version.hpp"
+#include "common/http_server.hpp"
 #include "console/request_guard.hpp"
 
 namespace ckp::native::console {
@@ -106,37 +106,14 @@ void ConsoleServer::install_routes() {
     if (!target) return refuse(res, 400, "this API path is not allowed");
     proxy_.forward(req, res, *target, {}, {});
   };
-  // Bodies come through the content reader: httplib would otherwise parse a multipart body (a KV write with
-  // metadata) into parts and keep no body. Parts are encoded again, under a fresh boundary.
   auto forward_body = [this, target_of](const httplib::Request& req, httplib::Response& res,
                                         const httplib::ContentReader& reader) {
     auto target = target_of(req);
     if (!target) return refuse(res, 400, "this API path is not allowed");
-    std::string body;
-    std::string type = req.get_header_value("Content-Type");
-    bool ok;
-    if (req.is_multipart_form_data()) {
-      std::vector<api::FormPart> parts;
-      ok = reader(
-          [&](const httplib::MultipartFormData& f) {
-            parts.push_back({f.name, "", f.filename, f.content_type});
-            return true;
-          },
-          [&](const char* data, std::size_t n) {
-            if (!parts.empty()) parts.back().content.append(data, n);
-            return true;
-          });
-      const std::string boundary = api::choose_boundary(parts);
-      body = api::encode_multipart(parts, boundary);
-      type = "multipart/form-data; boundary=" + boundary;
-    } else {
-      ok = reader([&](const char* data, std::size_t n) {
-        body.append(data, n);
-        return true;
-      });
-    }
-    if (!ok) return refuse(res, res.status == 413 ? 413 : 400, "the request body could not be read");
-    proxy_.forward(req, res, *target, std::move(body), type);
+    auto body = read_request_body(req, reader);
+    if (!body.ok) return refuse(res, res.status == 413 ? 413 : 400, "the request body could not be read");
+    proxy_.forward(req, res, *target, std::move(body.bytes),
+                   body.multipart_type.value_or(req.get_header_value("Content-Type")));
   };
   const std::string api_pattern = std::string(api_prefix) + "/.*";
   svr.Get(api_pattern, forward);

@@ -16,6 +16,7 @@
 
 #include "ckp/api/validate.hpp"
 #include "ckp/emu/server.hpp"
+#include "common/http_server.hpp"
 #include "emulator/http_front.hpp"
 
 namespace ckp::native {
@@ -152,16 +153,6 @@ emu::Config make_config(const EmulatorOptions& o, IdSource& ids) {
   c.faults.lockout_after = o.fault_lockout_after;
   c.fault_seed = o.fault_seed;
   return c;
-}
-
-/// Blocks SIGINT and SIGTERM in this thread and every thread started after it; a waiter thread takes them.
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
 }
 
 /// The account of the namespaces in a state file, so that a restart with --state (and no --account) sees them.

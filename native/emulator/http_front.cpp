@@ -6,9 +6,9 @@
 #include <utility>
 #include <vector>
 
-#include "ckp/api/multipart.hpp"
 #include "ckp/api/url.hpp"
 #include "ckp/emu/respond.hpp"
+#include "common/http_server.hpp"
 
 namespace ckp::native {
 
@@ -186,33 +186,9 @@ void HttpFront::install_routes() {
   };
 
   auto plain = [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, req.body, std::nullopt); };
-  // Bodies are read through the content reader: httplib would otherwise parse multipart bodies into parts and
-  // leave req.body empty. Multipart parts are re-encoded so that the model parses exactly one format.
   auto with_body = [serve](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    std::string body;
-    std::optional<std::string> type;
-    bool ok;
-    if (req.is_multipart_form_data()) {
-      std::vector<api::FormPart> parts;
-      ok = reader(
-          [&](const httplib::MultipartFormData& f) {
-            parts.push_back({f.name, "", f.filename, f.content_type});
-            return true;
-          },
-          [&](const char* data, std::size_t n) {
-            if (!parts.empty()) parts.back().content.append(data, n);
-            return true;
-          });
-      std::string boundary = api::choose_boundary(parts);
-      body = api::encode_multipart(parts, boundary);
-      type = "multipart/form-data; boundary=" + boundary;
-    } else {
-      ok = reader([&](const char* data, std::size_t n) {
-        body.append(data, n);
-        return true;
-      });
-    }
-    if (!ok) {
+    auto body = read_request_body(req, reader);
+    if (!body.ok) {
       int status = res.status == 413 ? 413 : 400;
       api::Response r = status == 413
                             ? emu::failure(413, emu::code::body_too_large, "Request body too large")
@@ -220,7 +196,7 @@ void HttpFront::install_routes() {
       res.set_header("Connection", "close");
       return write(res, r, false);
     }
-    serve(req, res, std::move(body), std::move(type));
+    serve(req, res, std::move(body.bytes), std::move(body.multipart_type));
   };
 
   // A request without Content-Length or chunked encoding has no body (RFC 9112 §6.3), but httplib would wait for

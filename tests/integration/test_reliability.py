@@ -74,19 +74,24 @@ class Kills(CliTest):
             return True
         return False
 
-    def test_delete_killed_20_times_then_resumed_is_exact(self):
-        ns = self.emu.ns("k")
-        rng = random.Random(2026)
+    def kill_and_resume(self, args, most, rng, delay):
+        """Runs `args`, then `jobs resume` again and again, each killed after a random delay in `delay` seconds, until
+        `most` kills or a run that finishes first. Returns the number of kills."""
         kills = 0
-        args = ["kv", "delete", "--namespace-id", ns, "--prefix", "old/0", "--pattern", "^old/0[01]", "--yes",
-                "--progress", "none"]
-        if self.run_killed(args, rng.uniform(0.15, 0.4)):
+        if self.run_killed(args, rng.uniform(*delay)):
             kills += 1
-        while kills < 20:
+        while kills < most:
             job = resumable_job(self)
-            if not self.run_killed(["jobs", "resume", job, "--progress", "none"], rng.uniform(0.15, 0.4)):
+            if not self.run_killed(["jobs", "resume", job, "--progress", "none"], rng.uniform(*delay)):
                 break
             kills += 1
+        return kills
+
+    def test_delete_killed_20_times_then_resumed_is_exact(self):
+        ns = self.emu.ns("k")
+        args = ["kv", "delete", "--namespace-id", ns, "--prefix", "old/0", "--pattern", "^old/0[01]", "--yes",
+                "--progress", "none"]
+        kills = self.kill_and_resume(args, 20, random.Random(2026), (0.15, 0.4))
         self.assertEqual(kills, 20, "the delete finished before 20 kills; make it longer")
         job = resumable_job(self)
         final = self.ok("jobs", "resume", job, "--json", "--progress", "none", timeout=600).json()
@@ -103,15 +108,7 @@ class Kills(CliTest):
             json.dumps({"key": f"i/{n:06d}", "value": f"value-{n}", "metadata": {"n": n, "tag": f"t{n % 7}"}}) + "\n"
             for n in range(60000)))
         args = ["kv", "import", "--namespace", "target", "--file", path, "--batch-size", "2000", "--progress", "none"]
-        rng = random.Random(9)
-        kills = 0
-        if self.run_killed(args, rng.uniform(0.3, 0.6)):
-            kills += 1
-        while kills < 5:
-            job = resumable_job(self)
-            if not self.run_killed(["jobs", "resume", job, "--progress", "none"], rng.uniform(0.3, 0.6)):
-                break
-            kills += 1
+        kills = self.kill_and_resume(args, 5, random.Random(9), (0.3, 0.6))
         jobs = [j for j in self.ok("jobs", "list", "--json").json() if j["status"] == "resumable"]
         if jobs:
             self.ok("jobs", "resume", jobs[0]["id"], "--progress", "none", timeout=600)

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
+import { after, before } from "node:test";
 
 export const BINARY = process.env.CKP_BINARY;
 export const CONSOLE_HOST = process.env.CKP_CONSOLE_HOST;
@@ -99,6 +100,26 @@ export function startConsole(emulator, { serverToken = true, accountId = false, 
   if (accountId) env.CLOUDFLARE_ACCOUNT_ID = emulator.info.account_id;
   return startServer(consoleProgram(), ["console", "--port", "0", "--wasm-dir", WASM_DIR, ...args], env,
     "the console server");
+}
+
+/**
+ * One file's test stack: before its tests, the emulator (with `emulatorArgs`), the console server in front of it
+ * (`consoleOptions` as for startConsole) and Chromium; after them, all three stopped. Returns an object whose
+ * `emulator`, `server` and `browser` are set once the stack is up.
+ */
+export function consoleStack(emulatorArgs, consoleOptions) {
+  const stack = {};
+  before(async () => {
+    stack.emulator = await startEmulator(emulatorArgs);
+    stack.server = await startConsole(stack.emulator, consoleOptions);
+    stack.browser = await launchBrowser();
+  });
+  after(async () => {
+    await stack.browser?.close();
+    await stack.server?.stop();
+    await stack.emulator?.stop();
+  });
+  return stack;
 }
 
 /** Launches Debian's Chromium (never a downloaded browser). */

@@ -1,28 +1,18 @@
 // A bulk delete of 20,000 keys by prefix, from the page to the emulator's store: preview (count + samples), the
 // confirmation naming the namespace (Escape cancels it; nothing is deleted), then the delete to completion.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
 import {
-  emulatorKeys, emulatorPut, emulatorStats, launchBrowser, openConsole, requireBrowser, screenshot, startConsole,
-  startEmulator,
+  consoleStack, emulatorKeys, emulatorPut, emulatorStats, openConsole, requireBrowser, screenshot,
 } from "../harness.mjs";
 
 requireBrowser();
 
-let emulator, server, browser;
-before(async () => {
-  emulator = await startEmulator(["--seed-namespace", "T", "--seed-keys", "20000", "--latency", "40"]);
-  server = await startConsole(emulator);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await emulator?.stop();
-});
+const stack = consoleStack(["--seed-namespace", "T", "--seed-keys", "20000", "--latency", "40"]);
 
 test("bulk delete of 20,000 keys by prefix runs to completion", async () => {
+  const { emulator, server, browser } = stack;
   const ns = emulator.info.namespaces.T;
   await emulatorPut(emulator, ns, Array.from({ length: 50 }, (_, i) => ({ key: `keep/${i}`, value: "stays" })));
   const { page, errors } = await openConsole(browser, server);

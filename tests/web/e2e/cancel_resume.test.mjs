@@ -2,28 +2,17 @@
 // the tab is closed; a new tab finds the job in browser storage and resumes it from its journal's watermark (without
 // listing the namespace again from the start) to an exact end.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import {
-  emulatorKeys, emulatorStats, launchBrowser, openConsole, requireBrowser, screenshot, startConsole, startEmulator,
-} from "../harness.mjs";
+import { consoleStack, emulatorKeys, emulatorStats, openConsole, requireBrowser, screenshot } from "../harness.mjs";
 
 requireBrowser();
 
-let emulator, server, browser;
-before(async () => {
-  // 100 ms per call: listing 20 pages takes 2 s at least, so a cancel after 3,000 keys lands mid-run.
-  emulator = await startEmulator(["--seed-namespace", "T", "--seed-keys", "20000", "--latency", "100"]);
-  server = await startConsole(emulator);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await emulator?.stop();
-});
+// 100 ms per call: listing 20 pages takes 2 s at least, so a cancel after 3,000 keys lands mid-run.
+const stack = consoleStack(["--seed-namespace", "T", "--seed-keys", "20000", "--latency", "100"]);
 
 test("cancel a bulk delete, close the tab, resume it in a new tab", async () => {
+  const { emulator, server, browser } = stack;
   const ns = emulator.info.namespaces.T;
   const first = await openConsole(browser, server);
   const page = first.page;

@@ -2,26 +2,17 @@
 // key field, before anything is sent), and a rate limit with its wait (at the list of keys). The console server has
 // no credentials here: the page asks for a token and keeps it in memory only.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { emulatorStats, launchBrowser, openConsole, requireBrowser, screenshot, startConsole, startEmulator } from "../harness.mjs";
+import { consoleStack, emulatorStats, openConsole, requireBrowser, screenshot } from "../harness.mjs";
 
 requireBrowser();
 
-let emulator, server, browser;
-before(async () => {
-  // A token allowed only 8 calls per 5 minutes, so that the rate limit is reached within the test.
-  emulator = await startEmulator(["--seed-namespace", "T", "--seed-keys", "30", "--rate-limit", "8/300"]);
-  server = await startConsole(emulator, { serverToken: false });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await emulator?.stop();
-});
+// A token allowed only 8 calls per 5 minutes, so that the rate limit is reached within the test.
+const stack = consoleStack(["--seed-namespace", "T", "--seed-keys", "30", "--rate-limit", "8/300"], { serverToken: false });
 
 test("bad token, key too long, rate limited: each in words, where the user is", async () => {
+  const { emulator, server, browser } = stack;
   const { page, errors } = await openConsole(browser, server);
   assert.equal(await page.locator("#conn-status").textContent(), "Not connected: enter an API token");
   assert.equal(await page.evaluate(() => document.activeElement.id), "token");

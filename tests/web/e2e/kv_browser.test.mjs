@@ -2,25 +2,16 @@
 // (a multipart body, through the console's proxy), the value and metadata read back, and a delete behind a
 // confirmation.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { emulatorApi, launchBrowser, openConsole, requireBrowser, screenshot, startConsole, startEmulator } from "../harness.mjs";
+import { consoleStack, emulatorApi, openConsole, requireBrowser, screenshot } from "../harness.mjs";
 
 requireBrowser();
 
-let emulator, server, browser;
-before(async () => {
-  emulator = await startEmulator(["--seed-namespace", "T", "--seed-keys", "250"]);
-  server = await startConsole(emulator);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await emulator?.stop();
-});
+const stack = consoleStack(["--seed-namespace", "T", "--seed-keys", "250"]);
 
 test("list, page, write, read and delete keys", async () => {
+  const { emulator, server, browser } = stack;
   const ns = emulator.info.namespaces.T;
   const keyPath = (k) => `/accounts/${emulator.info.account_id}/storage/kv/namespaces/${ns}/${k}`;
   const { page, errors } = await openConsole(browser, server);

@@ -1,25 +1,16 @@
 // A purge by URLs from the page: 250 URLs with a cache-key header on a Pro zone (100 URLs per request) arrive at the
 // emulator as exactly 3 purge requests holding exactly those URLs.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { emulatorPurges, launchBrowser, openConsole, requireBrowser, screenshot, startConsole, startEmulator } from "../harness.mjs";
+import { consoleStack, emulatorPurges, openConsole, requireBrowser, screenshot } from "../harness.mjs";
 
 requireBrowser();
 
-let emulator, server, browser;
-before(async () => {
-  emulator = await startEmulator(["--zone", "example.com", "--plan", "pro"]);
-  server = await startConsole(emulator);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await emulator?.stop();
-});
+const stack = consoleStack(["--zone", "example.com", "--plan", "pro"]);
 
 test("purge 250 URLs with a cache-key header", async () => {
+  const { emulator, server, browser } = stack;
   const { page, errors } = await openConsole(browser, server);
   const panel = page.locator("#panel-purge");
   assert.equal(await page.getByLabel("Zone", { exact: true }).inputValue(), emulator.info.zones[0].id);
@@ -53,6 +44,7 @@ test("purge 250 URLs with a cache-key header", async () => {
 });
 
 test("a URL outside the zone is refused before anything is sent", async () => {
+  const { emulator, server, browser } = stack;
   const before = (await emulatorPurges(emulator)).length;
   const { page } = await openConsole(browser, server);
   const panel = page.locator("#panel-purge");
