@@ -5,6 +5,7 @@
 #include <set>
 
 #include "browser_storage.hpp"
+#include "ckp/api/json_integer.hpp"
 
 namespace ckp::wasm {
 
@@ -39,8 +40,9 @@ std::string join(const std::vector<std::string>& lines, std::size_t from = 0) {
 LocalStorageJournalStore::LocalStorageJournalStore(std::string job_id) : id_(std::move(job_id)) {
   auto head = nlohmann::json::parse(storage_get(key("head")).value_or("null"), nullptr, false);
   if (!head.is_object()) return;
-  gen_ = head.value("gen", 0);
-  chunks_ = head.value("chunks", 0);
+  // Browser storage is the user's to edit: read the counters without trusting their type.
+  gen_ = api::json_integer<int>(head.value("gen", nlohmann::json())).value_or(0);
+  chunks_ = api::json_integer<int>(head.value("chunks", nlohmann::json())).value_or(0);
   for (int k = 0; k < chunks_; ++k) {
     auto chunk = storage_get(key("g" + std::to_string(gen_) + "." + std::to_string(k)));
     if (!chunk) break;  // a chunk written without its head update never counts; a missing one ends the journal

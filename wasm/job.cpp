@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "browser_storage.hpp"
+#include "ckp/api/json_integer.hpp"
 #include "ckp/engine/records.hpp"
 #include "ckp/ops/kv_delete.hpp"
 #include "ckp/ops/purge.hpp"
@@ -270,7 +271,7 @@ std::shared_ptr<Job> Job::resume(std::shared_ptr<Core> core, const std::string& 
   }
   job->meta_ = meta;
   job->meta_["status"] = "running";
-  job->meta_["resumes"] = meta.value("resumes", 0) + 1;
+  job->meta_["resumes"] = api::json_integer<int>(meta.value("resumes", nlohmann::json())).value_or(0) + 1;
   write_job_meta(job_id, job->meta_);
   std::optional<std::uint64_t> total;
   if (auto t = meta.find("total"); t != meta.end() && t->is_number_unsigned()) total = t->get<std::uint64_t>();

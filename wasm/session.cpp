@@ -1,6 +1,7 @@
 // Session: the page's interactive calls, each one through the engine's scheduler.
 #include "session.hpp"
 
+#include <algorithm>
 #include <functional>
 
 #include "ckp/api/base64.hpp"
@@ -23,7 +24,7 @@ transport::FetchConfig parse_config(const std::string& text) {
     for (auto& [k, v] : h->items())
       if (v.is_string()) c.extra_headers.emplace_back(k, v.get<std::string>());
   if (auto t = j.find("timeout_s"); t != j.end() && t->is_number() && t->get<double>() > 0)
-    c.timeout = from_seconds(t->get<double>());
+    c.timeout = from_seconds(std::min(t->get<double>(), 3600.0));  // an hour is plenty, and keeps the cast defined
   return c;
 }
 

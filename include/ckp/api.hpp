@@ -6,6 +6,7 @@
 #include "ckp/api/envelope.hpp"
 #include "ckp/api/error.hpp"
 #include "ckp/api/http.hpp"
+#include "ckp/api/json_integer.hpp"
 #include "ckp/api/kv.hpp"
 #include "ckp/api/limits.hpp"
 #include "ckp/api/multipart.hpp"

@@ -4,6 +4,7 @@
 /// from a response to a typed, actionable Error. Any body at all — HTML from a proxy, a truncated document, nothing —
 /// becomes a value or a clear Error, never an exception.
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,7 +49,8 @@ inline std::optional<std::int64_t> int_field(const json& obj, const char* name) 
   auto it = obj.find(name);
   if (it == obj.end()) return std::nullopt;
   if (it->is_number_integer()) return it->get<std::int64_t>();
-  if (it->is_number_float()) return static_cast<std::int64_t>(it->get<double>());
+  // A float outside int64's range cannot be converted (undefined behaviour); no count is that large anyway.
+  if (it->is_number_float() && std::abs(it->get<double>()) < 9e18) return static_cast<std::int64_t>(it->get<double>());
   return std::nullopt;
 }
 
@@ -191,8 +193,7 @@ inline Error http_error(const Response& r, std::vector<ApiMessage> errors) {
   e.message = code ? fmt::format("Cloudflare: {} (HTTP {}, code {})", what, r.status, code)
                    : fmt::format("Cloudflare: {} (HTTP {})", what, r.status);
   if (auto ra = r.headers.get("Retry-After")) {
-    if (auto secs = detail::parse_int(*ra); secs && *secs >= 0)
-      e.retry_after = std::chrono::duration_cast<Duration>(std::chrono::seconds{*secs});
+    if (auto secs = detail::parse_int(*ra)) e.retry_after = retry_after_seconds(*secs);
   }
   if (e.kind == ErrorKind::rate_limited && e.retry_after)
     e.message += fmt::format(" - retry after {} s", std::chrono::duration_cast<std::chrono::seconds>(*e.retry_after).count());

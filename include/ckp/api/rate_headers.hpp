@@ -3,6 +3,7 @@
 /// Parsers for the headers Cloudflare uses to talk about rate limits: `Ratelimit`, `Ratelimit-Policy`
 /// (IETF draft structured fields, e.g. `"default";r=50;t=30`) and `Retry-After` (seconds or an HTTP date).
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -154,16 +155,25 @@ inline std::optional<std::int64_t> parse_http_date(std::string_view s) {
   return detail::days_from_civil(*year, month, static_cast<unsigned>(*day)) * 86400 + *hh * 3600 + *mm * 60 + *ss;
 }
 
+/// The longest wait a `Retry-After` may ask for. Cloudflare's lockout is five minutes; a larger value is a
+/// broken proxy, and taking it literally would overflow the clock (found by fuzzing), so it is capped.
+inline constexpr Duration max_retry_after = std::chrono::hours(24);
+
+/// Delta seconds from a `Retry-After` header as a Duration: nullopt when negative, capped at max_retry_after.
+inline std::optional<Duration> retry_after_seconds(std::int64_t secs) {
+  if (secs < 0) return std::nullopt;
+  const auto cap = std::chrono::duration_cast<std::chrono::seconds>(max_retry_after).count();
+  return std::chrono::duration_cast<Duration>(std::chrono::seconds{std::min(secs, cap)});
+}
+
 /// Parses `Retry-After`: delta seconds (what Cloudflare sends) or an HTTP date, relative to @p now.
-/// Returns nullopt when the value is neither. A date in the past means "now" (zero).
+/// Returns nullopt when the value is neither. A date in the past means "now" (zero); waits are capped at
+/// max_retry_after.
 inline std::optional<Duration> parse_retry_after(std::string_view value, Instant now) {
-  if (auto secs = detail::parse_int(value)) {
-    if (*secs < 0) return std::nullopt;
-    return std::chrono::duration_cast<Duration>(std::chrono::seconds{*secs});
-  }
+  if (auto secs = detail::parse_int(value)) return retry_after_seconds(*secs);
   if (auto at = parse_http_date(value)) {
     auto delta = from_unix_seconds(*at) - now;
-    return delta.count() > 0 ? delta : Duration{0};
+    return delta.count() > 0 ? std::min(delta, max_retry_after) : Duration{0};
   }
   return std::nullopt;
 }

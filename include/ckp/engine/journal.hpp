@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ckp/api/error.hpp"
+#include "ckp/api/json_integer.hpp"
 
 namespace ckp::engine {
 
@@ -154,7 +155,7 @@ class Journal {
       const std::string t = j["t"].get<std::string>();
       try {
         if (t == "spec") {
-          if (j.value("v", 0) != 1)
+          if (auto v = j.find("v"); v == j.end() || api::json_integer<int>(*v) != 1)
             return Error::make(ErrorKind::journal, "journal was written by an incompatible version");
           st.op = j.at("op").get<std::string>();
           st.spec = j.at("spec");
@@ -165,7 +166,11 @@ class Journal {
           return Error::make(ErrorKind::journal, "journal does not start with the operation's spec");
         } else if (t == "ckpt") {
           st.resume = j.at("resume");
-          st.counters = {j.at("done").get<std::uint64_t>(), j.at("failed").get<std::uint64_t>()};
+          const auto done = api::json_integer<std::uint64_t>(j.at("done"));
+          const auto failed = api::json_integer<std::uint64_t>(j.at("failed"));
+          if (!done || !failed)
+            return Error::make(ErrorKind::journal, fmt::format("journal line {} has a bad checkpoint count", i + 1));
+          st.counters = {*done, *failed};
           st.settled.clear();  // a watermark supersedes the pieces before it
         } else if (t == "settled") {
           st.settled.push_back(j.at("range"));

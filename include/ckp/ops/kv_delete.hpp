@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "ckp/api/json_integer.hpp"
 #include "ckp/api/kv.hpp"
 #include "ckp/api/validate.hpp"
 #include "ckp/engine/batch_runner.hpp"
@@ -81,11 +82,13 @@ struct KvDeleteSpec {
       s.search = j.value("search", "");
       s.pattern = j.value("pattern", "");
       s.input = j.value("input", "");
-      s.input_size = j.value("input_size", std::uint64_t{0});
-      s.batch_size = j.value("batch_size", api::kv_limits::max_bulk_items);
+      s.input_size = api::json_integer_field(j, "input_size", std::uint64_t{0});
+      s.batch_size = api::json_integer_field(j, "batch_size", api::kv_limits::max_bulk_items);
+      if (s.batch_size < 1 || s.batch_size > api::kv_limits::max_bulk_items)
+        return Error::make(ErrorKind::journal, "batch_size in journal is outside 1-10000");
       s.dry_run = j.value("dry_run", false);
       return s;
-    } catch (const json::exception& e) {
+    } catch (const std::exception& e) {  // json::exception, or std::invalid_argument from json_integer_field
       return Error::make(ErrorKind::journal, std::string("bad kv.delete spec in journal: ") + e.what());
     }
   }
@@ -131,7 +134,7 @@ class KvDelete final : public Operation {
            std::unique_ptr<engine::RecordSource> keys = nullptr, std::optional<std::uint64_t> expected_total = {})
       : Operation(KvDeleteSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)),
         expected_total_(expected_total),
-        // 24 pending batches: enough to keep the default concurrency (16, up to 64 adaptively) busy on a keys-file
+        // 24 pending batches: enough to keep the default concurrency (24 at the start, up to 64) busy on a keys-file
         // delete, at most 240,000 keys (~20 MB) in memory.
         runner_({spec_.batch_size, std::numeric_limits<std::size_t>::max(), 24, 64u << 20, 8}, runner_hooks()) {
     report_.dry_run = spec_.dry_run;

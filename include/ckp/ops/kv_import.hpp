@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "ckp/api/base64.hpp"
+#include "ckp/api/json_integer.hpp"
 #include "ckp/api/kv.hpp"
 #include "ckp/api/validate.hpp"
 #include "ckp/engine/batch_runner.hpp"
@@ -47,12 +48,14 @@ struct KvImportSpec {
       s.account_id = j.at("account_id");
       s.namespace_id = j.at("namespace_id");
       s.input = j.value("input", "");
-      s.input_size = j.value("input_size", std::uint64_t{0});
-      s.batch_size = j.value("batch_size", api::kv_limits::max_bulk_items);
-      s.max_batch_bytes = j.value("max_batch_bytes", api::kv_limits::max_bulk_request_bytes - 1024);
+      s.input_size = api::json_integer_field(j, "input_size", std::uint64_t{0});
+      s.batch_size = api::json_integer_field(j, "batch_size", api::kv_limits::max_bulk_items);
+      s.max_batch_bytes = api::json_integer_field(j, "max_batch_bytes", s.max_batch_bytes);
+      if (s.batch_size < 1 || s.batch_size > api::kv_limits::max_bulk_items || s.max_batch_bytes < 1)
+        return Error::make(ErrorKind::journal, "batch limits in journal are out of range");
       s.dry_run = j.value("dry_run", false);
       return s;
-    } catch (const json::exception& e) {
+    } catch (const std::exception& e) {  // json::exception, or std::invalid_argument from json_integer_field
       return Error::make(ErrorKind::journal, std::string("bad kv.import spec in journal: ") + e.what());
     }
   }

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "ckp/api/json_integer.hpp"
 #include "ckp/api/purge.hpp"
 #include "ckp/api/validate.hpp"
 #include "ckp/engine/batch_runner.hpp"
@@ -78,15 +79,17 @@ struct PurgeSpec {
       for (const auto& z : j.at("zones")) s.zones.push_back({z.at("id"), z.value("name", "")});
       for (const auto& h : j.at("headers")) s.headers.emplace_back(h.at(0), h.at(1));
       s.input = j.value("input", "");
-      s.input_size = j.value("input_size", std::uint64_t{0});
+      s.input_size = api::json_integer_field(j, "input_size", std::uint64_t{0});
       const json& plan = j.at("plan");
       s.plan = api::PlanProfile::named(plan.value("name", "enterprise")).value_or(api::PlanProfile::enterprise());
-      s.plan.max_urls_per_request = plan.value("max_urls", s.plan.max_urls_per_request);
-      s.plan.max_flex_items_per_request = plan.value("max_flex", s.plan.max_flex_items_per_request);
-      s.zone_concurrency = j.value("zone_concurrency", 3);
+      s.plan.max_urls_per_request = api::json_integer_field(plan, "max_urls", s.plan.max_urls_per_request);
+      s.plan.max_flex_items_per_request = api::json_integer_field(plan, "max_flex", s.plan.max_flex_items_per_request);
+      s.zone_concurrency = api::json_integer_field(j, "zone_concurrency", 3);
+      if (s.plan.max_urls_per_request < 1 || s.plan.max_flex_items_per_request < 1 || s.zone_concurrency < 1)
+        return Error::make(ErrorKind::journal, "purge limits in journal are out of range");
       s.dry_run = j.value("dry_run", false);
       return s;
-    } catch (const json::exception& e) {
+    } catch (const std::exception& e) {  // json::exception, or std::invalid_argument from json_integer_field
       return Error::make(ErrorKind::journal, std::string("bad cache.purge spec in journal: ") + e.what());
     }
   }

@@ -67,7 +67,7 @@ struct SyncPurgeSpec {
       s.plan = api::PlanProfile::named(j.value("plan", "enterprise")).value_or(api::PlanProfile::enterprise());
       s.dry_run = j.value("dry_run", false);
       return s;
-    } catch (const json::exception& e) {
+    } catch (const std::exception& e) {
       return Error::make(ErrorKind::journal, std::string("bad sync.purge spec in journal: ") + e.what());
     }
   }

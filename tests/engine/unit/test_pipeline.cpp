@@ -8,6 +8,7 @@
 #include "ckp/engine/journal.hpp"
 #include "ckp/engine/records.hpp"
 #include "ckp/engine/watermark.hpp"
+#include "ckp/ops/kv_delete.hpp"
 #include "ckp/ops/metadata_match.hpp"
 #include "ckp/ops/text_input.hpp"
 
@@ -87,6 +88,19 @@ TEST_CASE("journal round trip, torn last line, corruption") {
   bad.append(R"({"t":"spec","v":1,"op":"x","spec":{}})");
   CHECK(Journal::load(bad).error().kind == ErrorKind::journal);
   CHECK(Journal::load(MemoryJournalStore{}).error().message.find("empty") != std::string::npos);
+
+  // A checkpoint count that is a float or negative is refused with its line, not converted (a fuzzing find).
+  for (const char* count : {"2e+112", "-1", "1.5"}) {
+    MemoryJournalStore odd;
+    odd.append(R"({"t":"spec","v":1,"op":"x","spec":{}})");
+    odd.append(fmt::format(R"({{"t":"ckpt","resume":{{}},"done":{},"failed":0}})", count));
+    auto e = Journal::load(odd);
+    REQUIRE_FALSE(e);
+    CHECK(e.error().message == "journal line 2 has a bad checkpoint count");
+  }
+  MemoryJournalStore float_version;
+  float_version.append(R"({"t":"spec","v":1.5e46,"op":"x","spec":{}})");
+  CHECK(Journal::load(float_version).error().message.find("incompatible version") != std::string::npos);
 
   MemoryJournalStore crashy;
   Journal cj(crashy);
@@ -309,4 +323,27 @@ TEST_CASE("batch runner: byte caps and backpressure") {
   CHECK_FALSE(runner.can_accept());  // one in flight + one filling = 2 pending batches
   h.answer_all();
   CHECK(runner.can_accept());
+}
+
+TEST_CASE("journaled specs: numbers that are not whole or out of range are refused, never converted") {
+  CHECK(api::json_integer<int>(json(7)) == 7);
+  CHECK_FALSE(api::json_integer<int>(json(1e300)));
+  CHECK_FALSE(api::json_integer<int>(json(1.0)));
+  CHECK_FALSE(api::json_integer<unsigned>(json(-1)));
+  CHECK_FALSE(api::json_integer<int>(json(std::uint64_t{1} << 40)));
+  CHECK(api::json_integer<std::uint64_t>(json(std::uint64_t{1} << 63)) == std::uint64_t{1} << 63);
+  CHECK_FALSE(api::json_integer<int>(json("7")));
+
+  json spec = ops::KvDeleteSpec{}.to_json();
+  spec["account_id"] = "a";
+  spec["namespace_id"] = "n";
+  spec["selector"] = "prefix";
+  REQUIRE(ops::KvDeleteSpec::from_json(spec));
+  spec["batch_size"] = 2e300;
+  auto e = ops::KvDeleteSpec::from_json(spec);
+  REQUIRE_FALSE(e);
+  CHECK(e.error().kind == ErrorKind::journal);
+  CHECK(e.error().message.find("batch_size") != std::string::npos);
+  spec["batch_size"] = 0;
+  CHECK(ops::KvDeleteSpec::from_json(spec).error().message.find("1-10000") != std::string::npos);
 }

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "ckp/api/envelope.hpp"
 #include "ckp/api/rate_headers.hpp"
 
 using namespace ckp;
@@ -50,4 +51,17 @@ TEST_CASE("Retry-After as seconds or HTTP date") {
   CHECK_FALSE(parse_retry_after("Sun, 06 Xyz 1994 08:51:37 GMT", now));
   CHECK(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT") == 0);
   CHECK(parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT") == 1835438400);
+}
+
+TEST_CASE("an absurd Retry-After is capped instead of overflowing the clock (a fuzzing find)") {
+  Instant now = from_unix_seconds(784111777);
+  CHECK(parse_retry_after("555555555555555", now) == max_retry_after);
+  CHECK(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now) == max_retry_after);
+  Response r;
+  r.status = 429;
+  r.headers.set("Retry-After", "555555555555555");
+  r.body = R"({"success":false,"errors":[{"code":971,"message":"Please wait"}]})";
+  auto env = read_envelope(r);
+  REQUIRE_FALSE(env);
+  CHECK(env.error().retry_after == max_retry_after);
 }
