@@ -5,15 +5,19 @@ Figures (operations, faults injected, kills, keys verified, keys lost) are print
 
 import json
 import os
+import http.client
 import random
+import select
 import signal
+import socket
 import ssl
 import stat
 import subprocess
 import threading
 import time
 import unittest
-from http.server import BaseHTTPRequestHandler, HTTPServer
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
 from cli_harness import BINARY, CliTest, Emulator
 
@@ -201,18 +205,24 @@ class _Api(BaseHTTPRequestHandler):
         pass
 
 
+def start_tls_api(home, common_name):
+    """A stand-in API (_Api) over HTTPS with a fresh self-signed certificate for @p common_name, on loopback."""
+    cert, key = os.path.join(home, "c.pem"), os.path.join(home, "k.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", f"/CN={common_name}"], check=True, capture_output=True)
+    server = HTTPServer(("127.0.0.1", 0), _Api)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 class Tls(CliTest):
     emulator_args = ["--seed-namespace", "t"]
 
     def test_certificates_are_verified_unless_insecure_which_warns(self):
-        cert, key = os.path.join(self.home, "c.pem"), os.path.join(self.home, "k.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                        "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
-        server = HTTPServer(("127.0.0.1", 0), _Api)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert, key)
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = start_tls_api(self.home, "127.0.0.1")
         try:
             env = self.env(CLOUDFLARE_API_BASE_URL=f"https://127.0.0.1:{server.server_address[1]}/client/v4")
             r = self.run_cli("kv", "list", env=env)
@@ -223,6 +233,112 @@ class Tls(CliTest):
             self.assertIn("warning: --insecure: TLS certificates are NOT verified", r.err)
         finally:
             server.shutdown()
+
+
+class _ForwardProxy(BaseHTTPRequestHandler):
+    """A forward proxy for the proxy tests: CONNECT tunnels (HTTPS_PROXY) and absolute-URI requests (HTTP_PROXY).
+    Every host goes to 127.0.0.1 (the tests use names that do not resolve, so only the proxy can reach them), and
+    what passes through is recorded on the server: request lines, headers, and the bytes a tunnel carried."""
+    protocol_version = "HTTP/1.1"
+
+    def do_CONNECT(self):
+        self.server.seen.append(self.requestline)
+        port = int(self.path.rsplit(":", 1)[1])
+        upstream = socket.create_connection(("127.0.0.1", port))
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.close_connection = True
+        sockets = [self.connection, upstream]
+        while True:
+            readable, _, _ = select.select(sockets, [], [], 10)
+            if not readable:
+                break
+            for sock in readable:
+                data = sock.recv(65536)
+                if not data:
+                    upstream.close()
+                    return
+                if sock is self.connection:
+                    self.server.tunnelled += data
+                (upstream if sock is self.connection else self.connection).sendall(data)
+        upstream.close()
+
+    def forward(self):
+        self.server.seen.append(self.requestline)
+        self.server.headers.append(dict(self.headers))
+        url = urllib.parse.urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        upstream = http.client.HTTPConnection("127.0.0.1", url.port, timeout=30)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-connection", "connection")}
+        upstream.request(self.command, url.path + ("?" + url.query if url.query else ""), body, headers)
+        answer = upstream.getresponse()
+        data = answer.read()
+        self.send_response(answer.status)
+        for k, v in answer.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        upstream.close()
+
+    do_GET = do_POST = do_PUT = do_DELETE = forward
+
+    def log_message(self, *args):
+        pass
+
+
+def start_proxy():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ForwardProxy)
+    server.daemon_threads = True
+    server.seen, server.headers, server.tunnelled = [], [], bytearray()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class Proxy(CliTest):
+    emulator_args = ["--seed-namespace", "t", "--seed-keys", "3"]
+
+    def test_http_proxy_carries_the_calls_and_no_proxy_bypasses_it(self):
+        proxy = start_proxy()
+        try:
+            port = self.emu.base_url.split(":")[2].split("/")[0]
+            base = f"http://kv.example.invalid:{port}/client/v4"  # resolvable only by the proxy
+            env = self.env(CLOUDFLARE_API_BASE_URL=base, HTTP_PROXY=f"http://127.0.0.1:{proxy.server_address[1]}")
+            r = self.run_cli("kv", "put", "--namespace", "t", "--key", "via-proxy", "--value", "yes", env=env)
+            self.assertEqual(r.code, 0, r)
+            r = self.run_cli("kv", "list", "--namespace", "t", "--all", "--json", env=env)
+            self.assertEqual(r.code, 0, r)
+            self.assertEqual(len(r.json()), 4)
+            self.assertEqual(self.emu.value(self.emu.ns("t"), "via-proxy"), b"yes")
+            self.assertTrue(all(h.get("Authorization", "").startswith("Bearer ") for h in proxy.headers))
+            self.assertTrue(any(f"kv.example.invalid:{port}/client/v4/accounts/" in line for line in proxy.seen),
+                            proxy.seen)
+            count = len(proxy.seen)
+            env["NO_PROXY"] = "example.invalid"  # a domain suffix: the CLI now goes direct, and cannot resolve it
+            r = self.run_cli("kv", "list", "--namespace", "t", env=env)
+            self.assertEqual(r.code, 1, r)
+            self.assertIn(f"error talking to kv.example.invalid:{port}", r.err)  # names the host it could not reach
+            self.assertEqual(len(proxy.seen), count)
+        finally:
+            proxy.shutdown()
+
+    def test_https_proxy_opens_a_tunnel_and_the_token_stays_inside_tls(self):
+        api = start_tls_api(self.home, "api.example.invalid")
+        proxy = start_proxy()
+        try:
+            port = api.server_address[1]
+            env = self.env(CLOUDFLARE_API_BASE_URL=f"https://api.example.invalid:{port}/client/v4",
+                           HTTPS_PROXY=f"127.0.0.1:{proxy.server_address[1]}")  # no scheme: taken as http://
+            r = self.run_cli("--insecure", "kv", "list", env=env)  # self-signed: --insecure (tested in Tls)
+            self.assertEqual(r.code, 0, r)
+            self.assertIn(f"CONNECT api.example.invalid:{port} HTTP/1.1", proxy.seen)  # the tunnel, by name
+            self.assertGreater(len(proxy.tunnelled), 0)
+            self.assertNotIn(self.emu.token.encode(), bytes(proxy.tunnelled))
+            self.assertNotIn(b"Authorization", bytes(proxy.tunnelled))
+        finally:
+            proxy.shutdown()
+            api.shutdown()
 
 
 if __name__ == "__main__":

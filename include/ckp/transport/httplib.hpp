@@ -272,6 +272,14 @@ class HttplibTransport {
     return h;
   }
 
+  /// What failed and where, e.g. "Connection error talking to api.example.com:443 via proxy 10.0.0.1:3128": the
+  /// user sees which host (or proxy) to check.
+  std::string failure_detail(httplib::Error e) const {
+    std::string where = base_.host + ":" + std::to_string(base_.effective_port());
+    if (proxy_) where += " via proxy " + proxy_->host + ":" + std::to_string(proxy_->effective_port());
+    return httplib::to_string(e) + " error talking to " + where;
+  }
+
   api::Response perform(httplib::Client& client, const api::Request& r) const {
     const std::string target = base_path_ + r.target();
     const auto headers = headers_for(r);
@@ -285,7 +293,7 @@ class HttplibTransport {
       case api::Method::put: res = client.Put(target, headers, r.body, type); break;
       case api::Method::patch: res = client.Patch(target, headers, r.body, type); break;
     }
-    if (!res) return api::Response::failed(detail::failure_of(res.error()), httplib::to_string(res.error()));
+    if (!res) return api::Response::failed(detail::failure_of(res.error()), failure_detail(res.error()));
     api::Response out;
     out.status = res->status;
     out.body = std::move(res->body);
