@@ -113,6 +113,13 @@ Result<Settings> resolve_settings(const GlobalOptions& g) {
       return bad(fmt::format("{} ({})", e.what(), s.limit_algorithm.source));
     }
   }
+  {
+    char* end = nullptr;
+    const double seconds = std::strtod(s.timeout.value.c_str(), &end);
+    if (!end || *end || s.timeout.value.empty() || !(seconds > 0 && seconds <= 3600))
+      return bad(fmt::format("timeout '{}' ({}) must be a number of seconds from 0 to 3600", s.timeout.value,
+                             s.timeout.source));
+  }
   if (!api::parse_url(s.api_base_url.value))
     return bad(fmt::format("API base URL '{}' ({}) is not an absolute http(s) URL", s.api_base_url.value,
                            s.api_base_url.source));

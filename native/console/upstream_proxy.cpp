@@ -84,7 +84,7 @@ std::unique_ptr<httplib::Client> UpstreamProxy::acquire() {
   client->set_keep_alive(true);
   client->set_follow_location(false);
   client->enable_server_certificate_verification(config_.verify_tls);
-  if (proxy_) client->set_proxy(proxy_->host, proxy_->effective_port());
+  transport::detail::use_proxy(*client, proxy_);
   return client;
 }
 

@@ -58,7 +58,7 @@ class UpstreamProxy {
   UpstreamConfig config_;
   api::Url base_;
   std::string base_path_;
-  std::optional<api::Url> proxy_;
+  std::optional<transport::detail::ProxySetting> proxy_;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<httplib::Client>> pool_;
 };

@@ -42,6 +42,10 @@ class Basics(CliTest):
         r = self.run_cli("--plan", "platinum", "kv", "list")
         self.assertEqual(r.code, 2)
         self.assertIn("platinum", r.err)
+        for timeout in ("abc", "1e300", "0"):
+            r = self.run_cli("kv", "list", env=self.env(CLOUDFLARE_API_TIMEOUT=timeout))
+            self.assertEqual(r.code, 2, r)
+            self.assertIn(f"timeout '{timeout}' (env CLOUDFLARE_API_TIMEOUT) must be a number of seconds", r.err)
 
     def test_first_run_writes_a_commented_sample_config(self):
         r = self.ok("kv", "list")

@@ -5,6 +5,7 @@ Figures (operations, faults injected, kills, keys verified, keys lost) are print
 
 import json
 import os
+import base64
 import http.client
 import random
 import select
@@ -243,6 +244,7 @@ class _ForwardProxy(BaseHTTPRequestHandler):
 
     def do_CONNECT(self):
         self.server.seen.append(self.requestline)
+        self.server.headers.append(dict(self.headers))
         port = int(self.path.rsplit(":", 1)[1])
         upstream = socket.create_connection(("127.0.0.1", port))
         self.send_response(200, "Connection established")
@@ -336,6 +338,28 @@ class Proxy(CliTest):
             self.assertGreater(len(proxy.tunnelled), 0)
             self.assertNotIn(self.emu.token.encode(), bytes(proxy.tunnelled))
             self.assertNotIn(b"Authorization", bytes(proxy.tunnelled))
+            self.assertNotIn("Proxy-Authorization", proxy.headers[-1])  # no credentials: none sent
+        finally:
+            proxy.shutdown()
+            api.shutdown()
+
+    def test_proxy_credentials_are_sent_to_the_proxy_and_never_printed(self):
+        api = start_tls_api(self.home, "api.example.invalid")
+        proxy = start_proxy()
+        try:
+            base = f"https://api.example.invalid:{api.server_address[1]}/client/v4"
+            url = f"http://ops%40example.com:pa%3Ass-w0rd@127.0.0.1:{proxy.server_address[1]}"  # percent-encoded
+            r = self.run_cli("--insecure", "kv", "list", env=self.env(CLOUDFLARE_API_BASE_URL=base, HTTPS_PROXY=url))
+            self.assertEqual(r.code, 0, r)
+            expected = "Basic " + base64.b64encode(b"ops@example.com:pa:ss-w0rd").decode()
+            self.assertEqual(proxy.headers[-1].get("Proxy-Authorization"), expected)
+            self.assertNotIn("pa:ss-w0rd", r.out + r.err)
+            # A malformed proxy setting is a usage error naming the variable; its value (maybe a password) is not shown.
+            bad = "http://ops:pa%3Ass-w0rd@[proxy"
+            r = self.run_cli("kv", "list", env=self.env(CLOUDFLARE_API_BASE_URL=base, HTTPS_PROXY=bad))
+            self.assertEqual(r.code, 2, r)
+            self.assertIn("HTTPS_PROXY is set but is not a valid proxy URL", r.err)
+            self.assertNotIn("pa%3Ass-w0rd", r.out + r.err)
         finally:
             proxy.shutdown()
             api.shutdown()

@@ -4,8 +4,8 @@
 /// back to the engine's loop, which runs in the thread that calls run_until() — so the engine stays single-threaded.
 ///
 /// TLS certificates are always verified for https (system CA bundle) unless the caller explicitly turns it off.
-/// `HTTPS_PROXY` / `HTTP_PROXY` (and `NO_PROXY`) are honoured. Credentials are added here, at the edge, so they never
-/// pass through the engine, its journal or its logs.
+/// `HTTPS_PROXY` / `HTTP_PROXY` (and `NO_PROXY`) are honoured, with `user:password@` for proxy Basic auth.
+/// Credentials are added here, at the edge, so they never pass through the engine, its journal or its logs.
 ///
 /// Needs cpp-httplib (Debian: libcpp-httplib-dev; link with pkg-config `cpp-httplib`).
 ///
@@ -70,8 +70,41 @@ inline std::string env(const char* name) {
   return v ? v : "";
 }
 
+/// A proxy: where it is, and the credentials for it (from `http://user:password@host:port`, percent-decoded).
+struct ProxySetting {
+  api::Url url;          ///< the proxy's address (http; HTTPS targets go through a CONNECT tunnel)
+  std::string user;      ///< empty: no Proxy-Authorization
+  std::string password;  ///< never printed
+};
+
+/// Parses a proxy URL as HTTPS_PROXY holds it: `[http://][user:password@]host[:port]` (no scheme means http).
+/// Returns nullopt when it is not a valid URL.
+inline std::optional<ProxySetting> parse_proxy(std::string text) {
+  if (text.find("://") == std::string::npos) text = "http://" + text;
+  const std::size_t authority = text.find("://") + 3;
+  const std::size_t at = text.find('@', authority), slash = text.find('/', authority);
+  ProxySetting p;
+  if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+    const std::string userinfo = text.substr(authority, at - authority);
+    const std::size_t colon = userinfo.find(':');
+    auto user = api::url_decode(userinfo.substr(0, colon));
+    auto password = api::url_decode(colon == std::string::npos ? "" : userinfo.substr(colon + 1));
+    if (!user || !password) return std::nullopt;
+    p.user = std::move(*user);
+    p.password = std::move(*password);
+    text.erase(authority, at + 1 - authority);
+  }
+  auto url = api::parse_url(text);
+  if (!url) return std::nullopt;
+  p.url = std::move(*url);
+  return p;
+}
+
 /// The proxy for @p target from the environment, honouring NO_PROXY (and never for loopback).
-inline std::optional<api::Url> proxy_for(const api::Url& target) {
+/// @throws std::invalid_argument naming the variable (not its value, which may hold a password) when the variable is
+/// set but not a valid proxy URL: going direct instead would fail later with a confusing error, or bypass a proxy
+/// the user relies on.
+inline std::optional<ProxySetting> proxy_for(const api::Url& target) {
   if (target.host == "localhost" || target.host == "127.0.0.1" || target.host == "::1") return std::nullopt;
   std::string no_proxy = env("NO_PROXY").empty() ? env("no_proxy") : env("NO_PROXY");
   for (std::size_t start = 0; start <= no_proxy.size();) {
@@ -84,11 +117,21 @@ inline std::optional<api::Url> proxy_for(const api::Url& target) {
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  std::string p = target.scheme == "https" ? (env("HTTPS_PROXY").empty() ? env("https_proxy") : env("HTTPS_PROXY"))
-                                           : (env("HTTP_PROXY").empty() ? env("http_proxy") : env("HTTP_PROXY"));
-  if (p.empty()) return std::nullopt;
-  if (p.find("://") == std::string::npos) p = "http://" + p;
-  return api::parse_url(p);
+  const bool https = target.scheme == "https";
+  const char* name = https ? (env("HTTPS_PROXY").empty() ? "https_proxy" : "HTTPS_PROXY")
+                           : (env("HTTP_PROXY").empty() ? "http_proxy" : "HTTP_PROXY");
+  const std::string value = env(name);
+  if (value.empty()) return std::nullopt;
+  auto p = parse_proxy(value);
+  if (!p) throw std::invalid_argument(std::string(name) + " is set but is not a valid proxy URL ([http://][user:password@]host[:port])");
+  return p;
+}
+
+/// Routes @p client through @p proxy (no-op without one), with Basic auth when it has credentials.
+inline void use_proxy(httplib::Client& client, const std::optional<ProxySetting>& proxy) {
+  if (!proxy) return;
+  client.set_proxy(proxy->url.host, proxy->url.effective_port());
+  if (!proxy->user.empty()) client.set_proxy_basic_auth(proxy->user, proxy->password);
 }
 
 inline api::TransportFailure failure_of(httplib::Error e) {
@@ -132,9 +175,9 @@ class HttplibTransport {
     while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
     if (config_.proxy) {
       if (!config_.proxy->empty()) {
-        auto p = api::parse_url(config_.proxy->find("://") == std::string::npos ? "http://" + *config_.proxy : *config_.proxy);
-        if (!p) throw std::invalid_argument("proxy URL '" + *config_.proxy + "' is not valid");
-        proxy_ = *p;
+        proxy_ = detail::parse_proxy(*config_.proxy);
+        // The value is not echoed: it may hold a password.
+        if (!proxy_) throw std::invalid_argument("the proxy URL is not valid ([http://][user:password@]host[:port])");
       }
     } else {
       proxy_ = detail::proxy_for(base_);
@@ -256,7 +299,7 @@ class HttplibTransport {
     client->set_follow_location(false);
     client->enable_server_certificate_verification(config_.verify_tls);
     if (!config_.ca_bundle.empty()) client->set_ca_cert_path(config_.ca_bundle.c_str());
-    if (proxy_) client->set_proxy(proxy_->host.c_str(), proxy_->effective_port());
+    detail::use_proxy(*client, proxy_);
     return client;
   }
 
@@ -276,7 +319,7 @@ class HttplibTransport {
   /// user sees which host (or proxy) to check.
   std::string failure_detail(httplib::Error e) const {
     std::string where = base_.host + ":" + std::to_string(base_.effective_port());
-    if (proxy_) where += " via proxy " + proxy_->host + ":" + std::to_string(proxy_->effective_port());
+    if (proxy_) where += " via proxy " + proxy_->url.host + ":" + std::to_string(proxy_->url.effective_port());
     return httplib::to_string(e) + " error talking to " + where;
   }
 
@@ -325,7 +368,7 @@ class HttplibTransport {
   HttplibConfig config_;
   api::Url base_;
   std::string base_path_;
-  std::optional<api::Url> proxy_;
+  std::optional<detail::ProxySetting> proxy_;
   Duration epoch_offset_{};
 
   std::mutex jobs_mutex_;
