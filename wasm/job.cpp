@@ -192,8 +192,7 @@ std::shared_ptr<Job> Job::bulk_delete(std::shared_ptr<Core> core, const std::str
     job->fail_early(spec.error(), ops::KvDeleteSpec::op_name);
     return job;
   }
-  std::optional<std::uint64_t> total;
-  if (auto t = j.find("expected_total"); t != j.end() && t->is_number_unsigned()) total = t->get<std::uint64_t>();
+  const auto total = api::json_integer<std::uint64_t>(j.value("expected_total", nlohmann::json()));
   if (!spec->dry_run) {
     job->meta_ = {{"id", id},
                   {"op", ops::KvDeleteSpec::op_name},
@@ -273,8 +272,7 @@ std::shared_ptr<Job> Job::resume(std::shared_ptr<Core> core, const std::string& 
   job->meta_["status"] = "running";
   job->meta_["resumes"] = api::json_integer<int>(meta.value("resumes", nlohmann::json())).value_or(0) + 1;
   write_job_meta(job_id, job->meta_);
-  std::optional<std::uint64_t> total;
-  if (auto t = meta.find("total"); t != meta.end() && t->is_number_unsigned()) total = t->get<std::uint64_t>();
+  const auto total = api::json_integer<std::uint64_t>(meta.value("total", nlohmann::json()));
 
   if (state->op == ops::KvDeleteSpec::op_name) {
     auto spec = ops::KvDeleteSpec::from_json(state->spec);
