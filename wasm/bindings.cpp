@@ -3,6 +3,7 @@
 #include <emscripten/bind.h>
 
 #include "browser_journal.hpp"
+#include "ckp/api/json_parse.hpp"
 #include "ckp/api/validate.hpp"
 #include "ckp/version.hpp"
 #include "js_values.hpp"
@@ -22,9 +23,9 @@ std::string validate(const std::string& kind, const std::string& text) {
   else if (kind == "prefix") e = api::validate_purge_prefix(text);
   else if (kind == "metadata") {
     if (text.empty()) return "";
-    auto j = json::parse(text, nullptr, false);
-    if (j.is_discarded()) e = Error::make(ErrorKind::invalid_input, "metadata is not valid JSON (write it as a JSON object, e.g. {\"type\": \"page\"})");
-    else e = api::validate_metadata(j);
+    auto j = api::parse_json(text);
+    if (!j) e = Error::make(ErrorKind::invalid_input, "metadata is " + j.error().message + "; write it as a JSON object, e.g. {\"type\": \"page\"}");
+    else e = api::validate_metadata(*j);
   } else {
     e = Error::make(ErrorKind::invalid_input, "unknown input kind '" + kind + "'");
   }

@@ -6,6 +6,7 @@
 
 #include "browser_storage.hpp"
 #include "ckp/api/json_integer.hpp"
+#include "ckp/api/json_parse.hpp"
 
 namespace ckp::wasm {
 
@@ -38,7 +39,7 @@ std::string join(const std::vector<std::string>& lines, std::size_t from = 0) {
 }  // namespace
 
 LocalStorageJournalStore::LocalStorageJournalStore(std::string job_id) : id_(std::move(job_id)) {
-  auto head = nlohmann::json::parse(storage_get(key("head")).value_or("null"), nullptr, false);
+  auto head = api::parse_json_or_discarded(storage_get(key("head")).value_or("null"));
   if (!head.is_object()) return;
   // Browser storage is the user's to edit: read the counters without trusting their type.
   gen_ = api::json_integer<int>(head.value("gen", nlohmann::json())).value_or(0);
@@ -90,7 +91,7 @@ std::vector<std::string> LocalStorageJournalStore::lines() const {
 std::string job_key_prefix(const std::string& job_id) { return "ckp.job." + job_id + "."; }
 
 nlohmann::json read_job_meta(const std::string& job_id) {
-  auto meta = nlohmann::json::parse(storage_get(job_key_prefix(job_id) + "meta").value_or("null"), nullptr, false);
+  auto meta = api::parse_json_or_discarded(storage_get(job_key_prefix(job_id) + "meta").value_or("null"));
   return meta.is_object() ? meta : nlohmann::json(nullptr);
 }
 

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ckp/api/json_parse.hpp"
+
 namespace {
 
 // Returns a malloc'd UTF-8 copy of the value, or 0 when absent (or storage is unavailable).
@@ -84,7 +86,7 @@ void storage_remove(const std::string& key) { ckp_storage_remove(key.c_str()); }
 std::vector<std::string> storage_keys(const std::string& prefix) {
   std::unique_ptr<char, FreeDeleter> v(ckp_storage_keys(prefix.c_str()));
   std::vector<std::string> out;
-  auto j = nlohmann::json::parse(v.get(), nullptr, false);
+  auto j = ckp::api::parse_json_or_discarded(v.get());
   if (j.is_array())
     for (const auto& k : j)
       if (k.is_string()) out.push_back(k.get<std::string>());

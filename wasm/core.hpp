@@ -34,6 +34,9 @@ struct Core {
 
   transport::FetchTransport transport;
   engine::Scheduler interactive;
+  /// The API the console server forwards to (its `/console/config` says): what a job's journal records as its
+  /// target, and what a resume must find again.
+  std::string api_base;
   std::map<std::string, std::shared_ptr<Job>> running;
   std::uint64_t next_job = 0;
 };

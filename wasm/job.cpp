@@ -7,9 +7,9 @@
 
 #include "browser_storage.hpp"
 #include "ckp/api/json_integer.hpp"
+#include "ckp/api/json_parse.hpp"
 #include "ckp/engine/records.hpp"
-#include "ckp/ops/kv_delete.hpp"
-#include "ckp/ops/purge.hpp"
+#include "ckp/ops/registry.hpp"
 #include "js_values.hpp"
 
 namespace ckp::wasm {
@@ -28,70 +28,37 @@ Error invalid(std::string message) { return Error::make(ErrorKind::invalid_input
 
 Error journal_error(std::string message) { return Error::make(ErrorKind::journal, std::move(message)); }
 
-/// The KvDeleteSpec in the page's JSON, or why it is not one.
-Result<ops::KvDeleteSpec> delete_spec(const json& j) {
-  ops::KvDeleteSpec s;
-  s.account_id = j.value("account_id", "");
-  s.namespace_id = j.value("namespace_id", "");
-  if (s.account_id.empty()) return invalid("choose an account first");
-  if (s.namespace_id.empty()) return invalid("choose a namespace first");
-  const std::string selector = j.value("selector", "prefix");
-  if (selector == "prefix") s.selector = ops::KvDeleteSpec::Selector::prefix;
-  else if (selector == "metadata") s.selector = ops::KvDeleteSpec::Selector::metadata;
-  else if (selector == "search") s.selector = ops::KvDeleteSpec::Selector::search;
-  else return invalid("unknown selection '" + selector + "' (prefix, metadata or search)");
-  s.prefix = j.value("prefix", "");
-  s.field = j.value("field", "");
-  s.value = j.value("value", "");
-  s.search = j.value("search", "");
-  if (s.selector == ops::KvDeleteSpec::Selector::metadata && s.field.empty()) return invalid("name the metadata field to match");
-  if (s.selector == ops::KvDeleteSpec::Selector::search && s.search.empty()) return invalid("enter the text to search the metadata for");
-  if (auto b = j.find("batch_size"); b != j.end() && b->is_number_integer()) {
-    const auto n = b->get<std::int64_t>();
-    if (n < 1 || n > static_cast<std::int64_t>(api::kv_limits::max_bulk_items)) return invalid("batch size must be 1-10000");
-    s.batch_size = static_cast<std::size_t>(n);
-  }
-  s.dry_run = j.value("dry_run", false);
-  return s;
-}
-
-/// The PurgeSpec in the page's JSON, or why it is not one.
-Result<ops::PurgeSpec> purge_spec(const json& j, std::uint64_t input_size) {
-  ops::PurgeSpec s;
-  const std::string kind = j.value("kind", "files");
-  bool known = false;
-  for (auto k : {api::purge::Kind::files, api::purge::Kind::tags, api::purge::Kind::hosts, api::purge::Kind::prefixes,
-                 api::purge::Kind::everything})
-    if (kind == api::purge::field_name(k)) s.kind = k, known = true;
-  if (!known) return invalid("unknown purge type '" + kind + "'");
-  s.account_id = j.value("account_id", "");
-  if (auto zs = j.find("zones"); zs != j.end() && zs->is_array())
-    for (const auto& z : *zs)
-      if (z.is_object() && z.contains("id") && z["id"].is_string()) s.zones.push_back({z["id"], z.value("name", "")});
-  if (s.zones.empty() && s.account_id.empty()) return invalid("choose an account or a zone first");
-  if (auto hs = j.find("headers"); hs != j.end()) {
-    if (hs->is_object()) {
-      for (auto& [k, v] : hs->items()) {
-        if (!v.is_string()) return invalid("header " + k + " must have a text value");
-        s.headers.emplace_back(k, v.get<std::string>());
-      }
-    } else if (hs->is_array()) {
-      for (const auto& h : *hs)
-        if (h.is_array() && h.size() == 2 && h[0].is_string() && h[1].is_string()) s.headers.emplace_back(h[0], h[1]);
-    }
-  }
-  const std::string plan = j.value("plan", "enterprise");
-  auto profile = api::PlanProfile::named(plan);
-  if (!profile) return invalid("unknown plan '" + plan + "' (free, pro, business or enterprise)");
-  s.plan = *profile;
-  s.input = "purge list";
-  s.input_size = input_size;
-  s.dry_run = j.value("dry_run", false);
-  return s;
+/// The page's words for spec fields, in errors (the CLI says --tag-field where the page says "Metadata field").
+std::string page_name(std::string_view field) {
+  static const std::pair<const char*, const char*> names[] = {
+      {"account_id", "the account"},       {"namespace_id", "the namespace"},
+      {"prefix", "“Key prefix”"},          {"pattern", "the name pattern"},
+      {"search", "“Text in the metadata”"}, {"field", "“Metadata field”"},
+      {"value", "“Value”"},                {"all_keys", "“Every key in the namespace”"},
+      {"batch_size", "“Keys per bulk request”"}, {"zones", "the zone"},
+      {"input", "the list"},               {"headers", "the headers"},
+      {"plan", "the plan"},                {"zone_concurrency", "zones at once"}};
+  for (const auto& [f, name] : names)
+    if (field == f) return name;
+  return std::string(field);
 }
 
 std::unique_ptr<engine::RecordSource> records_of(const std::string& text) {
   return engine::open_records(std::make_unique<engine::StringReader>(text, "purge list"));
+}
+
+/// Where the console's operations find their input: the text the page gave (or browser storage kept).
+ops::OpEnvironment environment(engine::Scheduler& scheduler, std::string input) {
+  ops::OpEnvironment env;
+  env.scheduler = &scheduler;
+  env.open_input = [input = std::move(input)](const std::string&, std::uint64_t expected)
+      -> Result<std::unique_ptr<engine::RecordSource>> {
+    if (expected && expected != input.size())
+      return journal_error("the job's input in this browser's storage is not the one it started with");
+    return records_of(input);
+  };
+  env.name_field = page_name;
+  return env;
 }
 
 }  // namespace
@@ -117,8 +84,9 @@ ops::OpOptions Job::options(std::optional<engine::JournalState> resume) {
   return o;
 }
 
-void Job::launch(std::unique_ptr<ops::Operation> op) {
-  op_ = std::move(op);
+void Job::launch(ops::BuiltOperation built) {
+  sink_ = std::move(built.sink);
+  op_ = std::move(built.op);
   op_->on_finished = [this](const ops::OpReport& r) { on_finished(r); };
   core_->running[id_] = shared_from_this();
   op_->start();
@@ -180,67 +148,58 @@ std::string Job::progress() {
 }
 
 std::shared_ptr<Job> Job::bulk_delete(std::shared_ptr<Core> core, const std::string& spec_json, emscripten::val callbacks) {
-  auto j = json::parse(spec_json, nullptr, false);
-  const std::string id = new_job_id(*core, "kv-delete");
+  return start(std::move(core), ops::KvDeleteSpec::op_name, spec_json, "", std::move(callbacks));
+}
+
+std::shared_ptr<Job> Job::purge(std::shared_ptr<Core> core, const std::string& spec_json, const std::string& items,
+                                emscripten::val callbacks) {
+  return start(std::move(core), ops::PurgeSpec::op_name, spec_json, items, std::move(callbacks));
+}
+
+std::shared_ptr<Job> Job::start(std::shared_ptr<Core> core, const std::string& op_name, const std::string& page_json,
+                                const std::string& items, emscripten::val callbacks) {
+  auto spec = api::parse_json_or_discarded(page_json);
+  const bool purge = op_name == ops::PurgeSpec::op_name;
+  const std::string id = new_job_id(*core, purge ? "purge" : "kv-delete");
   auto job = std::make_shared<Job>(Token{}, core, id, std::move(callbacks));
-  if (!j.is_object()) {
-    job->fail_early(invalid("the bulk delete's settings are not a JSON object"), ops::KvDeleteSpec::op_name);
+  if (!spec.is_object()) {
+    job->fail_early(invalid("the job's settings are not a JSON object"), op_name);
     return job;
   }
-  auto spec = delete_spec(j);
-  if (!spec) {
-    job->fail_early(spec.error(), ops::KvDeleteSpec::op_name);
-    return job;
+  // The page's spec is the engine's spec (the same JSON the CLI builds); a purge's items travel beside it.
+  if (purge) {
+    spec["input"] = "purge list";
+    spec["input_size"] = items.size();
   }
-  const auto total = api::json_integer<std::uint64_t>(j.value("expected_total", nlohmann::json()));
-  if (!spec->dry_run) {
+  const bool dry_run = spec.value("dry_run", false);
+  const bool everything = purge && spec.value("kind", "") == api::purge::field_name(api::purge::Kind::everything);
+  const auto total = api::json_integer<std::uint64_t>(spec.value("expected_total", nlohmann::json()));
+  // A purge can resume only with its input: journal it when the input fits in browser storage.
+  const bool journaled = !dry_run && !everything && (!purge || storage_set(job_key_prefix(id) + "input", items));
+  if (journaled) {
     job->meta_ = {{"id", id},
-                  {"op", ops::KvDeleteSpec::op_name},
-                  {"label", j.value("label", "Bulk delete")},
-                  {"account_id", spec->account_id},
-                  {"namespace_id", spec->namespace_id},
-                  {"namespace_title", j.value("namespace_title", "")},
+                  {"op", op_name},
+                  {"label", spec.value("label", purge ? "Cache purge" : "Bulk delete")},
+                  {"account_id", spec.value("account_id", "")},
+                  {"namespace_id", spec.value("namespace_id", "")},
+                  {"namespace_title", spec.value("namespace_title", "")},
                   {"total", total ? json(*total) : json(nullptr)},
                   {"created", unix_now(*core)},
                   {"status", "running"}};
     write_job_meta(id, job->meta_);
     job->open_journal();
+    job->journal_->target({{"api_base_url", core->api_base}, {"account_id", spec.value("account_id", "")}});
   }
-  auto op = std::make_unique<ops::KvDelete>(*job->scheduler_, std::move(*spec), job->options(std::nullopt), nullptr, total);
-  job->launch(std::move(op));
-  return job;
-}
-
-std::shared_ptr<Job> Job::purge(std::shared_ptr<Core> core, const std::string& spec_json, const std::string& items,
-                                emscripten::val callbacks) {
-  auto j = json::parse(spec_json, nullptr, false);
-  const std::string id = new_job_id(*core, "purge");
-  auto job = std::make_shared<Job>(Token{}, core, id, std::move(callbacks));
-  if (!j.is_object()) {
-    job->fail_early(invalid("the purge's settings are not a JSON object"), ops::PurgeSpec::op_name);
+  auto options = job->options(std::nullopt);
+  options.expected_total = total;
+  auto built = ops::build_operation(op_name, spec, environment(*job->scheduler_, items), std::move(options), false);
+  if (!built) {
+    if (journaled) forget_job(id);
+    job->journal_.reset();
+    job->fail_early(built.error(), op_name);
     return job;
   }
-  auto spec = purge_spec(j, items.size());
-  if (!spec) {
-    job->fail_early(spec.error(), ops::PurgeSpec::op_name);
-    return job;
-  }
-  const bool everything = spec->kind == api::purge::Kind::everything;
-  // A purge can resume only with its input: journal it when the input fits in browser storage.
-  if (!spec->dry_run && !everything && storage_set(job_key_prefix(id) + "input", items)) {
-    job->meta_ = {{"id", id},
-                  {"op", ops::PurgeSpec::op_name},
-                  {"label", j.value("label", "Cache purge")},
-                  {"account_id", spec->account_id},
-                  {"created", unix_now(*core)},
-                  {"total", nullptr},
-                  {"status", "running"}};
-    write_job_meta(id, job->meta_);
-    job->open_journal();
-  }
-  auto op = std::make_unique<ops::Purge>(*job->scheduler_, std::move(*spec), everything ? nullptr : records_of(items),
-                                         job->options(std::nullopt));
-  job->launch(std::move(op));
+  job->launch(std::move(*built));
   return job;
 }
 
@@ -268,32 +227,35 @@ std::shared_ptr<Job> Job::resume(std::shared_ptr<Core> core, const std::string& 
     job->fail_early(journal_error("job " + job_id + " already ended (" + *state->end_status + "); nothing to resume"), op_name);
     return job;
   }
+  // A job started through one console (one API) is never resumed through another by accident.
+  if (auto e = ops::check_target(*state, {{"api_base_url", core->api_base}}, false)) {
+    job->journal_.reset();
+    job->fail_early(journal_error(e->message + ": start the console against the job's API to resume it"), op_name);
+    return job;
+  }
+  std::string input;
+  if (state->op == ops::PurgeSpec::op_name) {
+    auto stored = storage_get(job_key_prefix(job_id) + "input");
+    if (!stored) {
+      job->journal_.reset();
+      job->fail_early(journal_error("the purge's input is no longer in this browser's storage"), state->op);
+      return job;
+    }
+    input = std::move(*stored);
+  }
   job->meta_ = meta;
   job->meta_["status"] = "running";
   job->meta_["resumes"] = api::json_integer<int>(meta.value("resumes", nlohmann::json())).value_or(0) + 1;
   write_job_meta(job_id, job->meta_);
-  const auto total = api::json_integer<std::uint64_t>(meta.value("total", nlohmann::json()));
-
-  if (state->op == ops::KvDeleteSpec::op_name) {
-    auto spec = ops::KvDeleteSpec::from_json(state->spec);
-    if (!spec) {
-      job->fail_early(spec.error(), state->op);
-      return job;
-    }
-    auto op = std::make_unique<ops::KvDelete>(*job->scheduler_, std::move(*spec), job->options(std::move(*state)), nullptr, total);
-    job->launch(std::move(op));
-  } else if (state->op == ops::PurgeSpec::op_name) {
-    auto spec = ops::PurgeSpec::from_json(state->spec);
-    auto input = storage_get(job_key_prefix(job_id) + "input");
-    if (!spec || !input || input->size() != spec->input_size) {
-      job->fail_early(spec ? journal_error("the purge's input is no longer in this browser's storage") : spec.error(), state->op);
-      return job;
-    }
-    auto op = std::make_unique<ops::Purge>(*job->scheduler_, std::move(*spec), records_of(*input), job->options(std::move(*state)));
-    job->launch(std::move(op));
-  } else {
-    job->fail_early(journal_error("job " + job_id + " is a '" + state->op + "', which the console cannot resume"), state->op);
+  auto options = job->options(*state);
+  options.expected_total = api::json_integer<std::uint64_t>(meta.value("total", nlohmann::json()));
+  auto built = ops::build_operation(state->op, state->spec, environment(*job->scheduler_, std::move(input)),
+                                    std::move(options), true);
+  if (!built) {
+    job->fail_early(built.error(), state->op);
+    return job;
   }
+  job->launch(std::move(*built));
   return job;
 }
 

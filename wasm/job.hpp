@@ -26,19 +26,22 @@
 #include "ckp/engine/journal.hpp"
 #include "ckp/engine/scheduler.hpp"
 #include "ckp/ops/operation.hpp"
+#include "ckp/ops/registry.hpp"
 #include "core.hpp"
 
 namespace ckp::wasm {
 
 class Job : public std::enable_shared_from_this<Job> {
  public:
-  /// Starts a bulk delete. @p spec_json: `{account_id, namespace_id, namespace_title, selector: "prefix"|"metadata"|
-  /// "search", prefix, field, value, search, batch_size, dry_run, expected_total}`. A real run (not a dry run) is
-  /// journaled in browser storage.
+  /// Starts a bulk delete. @p spec_json: the engine's KvDeleteSpec JSON (`{account_id, namespace_id, source:
+  /// "listing", all_keys, prefix, pattern, search, field, value, batch_size, dry_run, max_pages}` — the JSON the CLI
+  /// builds for the same selection), plus the page's `namespace_title`, `label` and `expected_total`. A real run
+  /// (not a dry run) is journaled in browser storage.
   static std::shared_ptr<Job> bulk_delete(std::shared_ptr<Core> core, const std::string& spec_json, emscripten::val callbacks);
-  /// Starts a cache purge of @p items. @p spec_json: `{kind: "files"|"tags"|"hosts"|"prefixes"|"purge_everything",
-  /// account_id, zones: [{id, name}], headers: {name: value}, plan: "free"|"pro"|"business"|"enterprise",
-  /// dry_run}`. Journaled (with its input) when the input fits in browser storage.
+  /// Starts a cache purge of @p items (lines, or a JSON array). @p spec_json: the engine's PurgeSpec JSON (`{kind:
+  /// "files"|"tags"|"hosts"|"prefixes"|"purge_everything", account_id, zones: [{id, name}], headers: [[name,
+  /// value]] or {name: value}, plan: {name} or "pro", dry_run}`), plus the page's `label`. Journaled (with its input)
+  /// when the input fits in browser storage.
   static std::shared_ptr<Job> purge(std::shared_ptr<Core> core, const std::string& spec_json, const std::string& items,
                                     emscripten::val callbacks);
   /// Resumes job @p job_id from its journal: it continues after the last watermark and never skips work.
@@ -65,8 +68,11 @@ class Job : public std::enable_shared_from_this<Job> {
   Job(Token, std::shared_ptr<Core> core, std::string id, emscripten::val callbacks);
 
  private:
-  /// Runs @p op (already built on scheduler_) and tracks it in the core until it ends.
-  void launch(std::unique_ptr<ops::Operation> op);
+  /// Starts operation @p op_name from the page's spec (see bulk_delete() and purge()).
+  static std::shared_ptr<Job> start(std::shared_ptr<Core> core, const std::string& op_name,
+                                    const std::string& page_json, const std::string& items, emscripten::val callbacks);
+  /// Runs @p built (made on scheduler_) and tracks it in the core until it ends.
+  void launch(ops::BuiltOperation built);
   /// Ends a job that could not start (bad spec, missing journal) with @p e.
   void fail_early(const Error& e, const std::string& operation);
   void on_finished(const ops::OpReport& report);
@@ -88,6 +94,7 @@ class Job : public std::enable_shared_from_this<Job> {
   std::unique_ptr<engine::Scheduler> scheduler_;
   std::unique_ptr<LocalStorageJournalStore> store_;
   std::unique_ptr<engine::Journal> journal_;
+  std::unique_ptr<engine::ByteSink> sink_;
   std::unique_ptr<ops::Operation> op_;
 };
 

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "ckp/api/base64.hpp"
+#include "ckp/api/json_parse.hpp"
 #include "ckp/api/kv.hpp"
 #include "ckp/api/validate.hpp"
 #include "ckp/api/zones.hpp"
@@ -16,7 +17,7 @@ namespace {
 
 transport::FetchConfig parse_config(const std::string& text) {
   transport::FetchConfig c;
-  auto j = json::parse(text, nullptr, false);
+  auto j = api::parse_json_or_discarded(text);
   if (!j.is_object()) return c;
   c.base_url = j.value("base_url", c.base_url);
   c.token = j.value("token", "");
@@ -121,7 +122,10 @@ void all_pages(const CorePtr& core, MakeRequest make_request, Parse parse, Rende
 
 }  // namespace
 
-Session::Session(const std::string& config_json) : core_(std::make_shared<Core>(parse_config(config_json))) {}
+Session::Session(const std::string& config_json) : core_(std::make_shared<Core>(parse_config(config_json))) {
+  auto j = api::parse_json_or_discarded(config_json);
+  if (j.is_object()) core_->api_base = j.value("api_base", "");
+}
 
 void Session::zones(const std::string& account_id, emscripten::val cb) {
   constexpr int per_page = api::zone_limits::max_per_page;
@@ -206,15 +210,16 @@ void Session::put_key(const std::string& account_id, const std::string& namespac
   if (auto e = api::validate_key(key)) return answer(core_, std::move(cb), error_text(*e));
   if (auto e = api::validate_value_size(value.size(), key)) return answer(core_, std::move(cb), error_text(*e));
   api::kv::WriteOptions opts;
-  auto options = json::parse(options_json.empty() ? "{}" : options_json, nullptr, false);
+  auto options = api::parse_json_or_discarded(options_json.empty() ? "{}" : options_json);
   if (!options.is_object()) return invalid("options are not a JSON object");
   if (auto m = options.find("metadata"); m != options.end() && !m->is_null()) {
     json metadata = *m;
     if (m->is_string()) {
       const std::string text = m->get<std::string>();
       if (!text.empty()) {
-        metadata = json::parse(text, nullptr, false);
-        if (metadata.is_discarded()) return invalid("metadata is not valid JSON (write it as a JSON object, e.g. {\"type\": \"page\"})");
+        auto parsed = api::parse_json(text);
+        if (!parsed) return invalid("metadata is " + parsed.error().message + "; write it as a JSON object, e.g. {\"type\": \"page\"}");
+        metadata = std::move(*parsed);
         if (auto e = api::validate_metadata(metadata, key)) return answer(core_, std::move(cb), error_text(*e));
         opts.metadata = metadata;
       }

@@ -47,7 +47,7 @@ async function main() {
   } catch (e) {
     return fatal("The engine could not start.", e.message || String(e));
   }
-  const api = new Api(engine, { secret });
+  const api = new Api(engine, { secret, apiBase: config.api_base });
   const scope = new Scope(api, config);
   const running = new Set(); // ids of the jobs this page is running
 

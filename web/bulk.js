@@ -37,6 +37,7 @@ export class BulkPanel {
     const s = this.selector;
     show(byId("bulk-meta"), s === "metadata");
     show(byId("bulk-search-wrap"), s === "search");
+    show(byId("bulk-all-wrap"), s === "prefix");
     byId("bulk-prefix-label").textContent = s === "prefix" ? "Key prefix" : "Only keys starting with (optional)";
   }
 
@@ -46,6 +47,12 @@ export class BulkPanel {
     byId("bulk-preview-result").hidden = true;
   }
 
+  /**
+   * The engine's KvDeleteSpec — the same JSON the CLI builds for the same selection — plus the page's own
+   * namespace_title and label. Only the fields of the chosen way of selecting are sent: a value typed under another
+   * choice and then hidden never narrows (or widens) the selection unseen. The engine checks the whole spec and
+   * refuses an empty selection: every key needs the box ticked.
+   */
   #spec() {
     const nsId = byId("bulk-ns").value;
     const ns = this.scope.namespace(nsId);
@@ -53,24 +60,27 @@ export class BulkPanel {
     const spec = {
       account_id: this.scope.accountId,
       namespace_id: nsId,
-      namespace_title: ns ? ns.title : nsId,
-      selector: s,
+      source: "listing",
+      all_keys: s === "prefix" && byId("bulk-all-keys").checked,
       prefix: byId("bulk-prefix").value,
-      field: byId("bulk-field").value.trim(),
-      value: byId("bulk-value").value,
-      search: byId("bulk-search").value,
+      pattern: "",
+      search: s === "search" ? byId("bulk-search").value : "",
+      field: s === "metadata" ? byId("bulk-field").value : "",
+      value: s === "metadata" ? byId("bulk-value").value : "",
       batch_size: Number(byId("bulk-batch").value) || 10000,
     };
+    spec.namespace_title = ns ? ns.title : nsId;
     spec.label = `Delete ${this.#describe(spec)} from ${spec.namespace_title}`;
     return spec;
   }
 
   #describe(spec) {
-    const under = spec.prefix ? ` starting with “${spec.prefix}”` : "";
-    if (spec.selector === "metadata")
-      return `keys${under} whose metadata “${spec.field}” is ${spec.value ? `“${spec.value}”` : "set"}`;
-    if (spec.selector === "search") return `keys${under} whose metadata mentions “${spec.search}”`;
-    return spec.prefix ? `keys starting with “${spec.prefix}”` : "every key";
+    if (spec.all_keys) return "every key";
+    const parts = [];
+    if (spec.prefix) parts.push(`starting with “${spec.prefix}”`);
+    if (spec.field) parts.push(`whose metadata “${spec.field}” is ${spec.value ? `“${spec.value}”` : "set"}`);
+    if (spec.search) parts.push(`whose metadata mentions “${spec.search}”`);
+    return parts.length ? `keys ${parts.join(" and ")}` : "no keys (nothing is selected)";
   }
 
   /** The dry run: lists and filters exactly as the delete will, deletes nothing. */

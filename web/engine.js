@@ -42,10 +42,16 @@ export function loadEngine() {
  * Every method resolves to {ok: true, result} or {ok: false, error: {kind, message, http_status, code, retry_after_s}}.
  */
 export class Api {
-  constructor(engine, { secret, token }) {
+  /** @p apiBase: the API the console server forwards to; jobs record it, and resume only against it. */
+  constructor(engine, { secret, token, apiBase }) {
     this.engine = engine;
     this.session = new engine.Session(
-      JSON.stringify({ base_url: "/client/v4", token: token || "", headers: { "X-Ckp-Console": secret } }),
+      JSON.stringify({
+        base_url: "/client/v4",
+        api_base: apiBase || "",
+        token: token || "",
+        headers: { "X-Ckp-Console": secret },
+      }),
     );
   }
 

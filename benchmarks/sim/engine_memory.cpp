@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
       ops::KvDeleteSpec spec;
       spec.account_id = "0123456789abcdef0123456789abcdef";
       spec.namespace_id = ns;
-      spec.prefix = "old/";
+      spec.select.prefix = "old/";
       ops::KvDelete op(scheduler, spec, {.progress_interval = std::chrono::seconds(10)});
       const Instant start = sim.now();
       auto report = ops::run(sim, op);

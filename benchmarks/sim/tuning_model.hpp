@@ -678,10 +678,10 @@ inline CellResult run_cell(Workload w, std::uint64_t items, const Profile& p, co
       ops::KvDeleteSpec spec;
       spec.account_id = bench_account;
       spec.namespace_id = ns;
-      spec.prefix = "old/";
+      spec.select.prefix = "old/";
       std::unique_ptr<engine::RecordSource> keys;
       if (w == Workload::delete_keys) {
-        spec.selector = ops::KvDeleteSpec::Selector::keys;
+        spec.source = ops::KvDeleteSpec::Source::keys;
         spec.input = "keys.txt";
         keys = detail::lines_of(detail::seeded_keys("old/", items), "keys.txt");
       }

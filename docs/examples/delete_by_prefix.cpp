@@ -63,10 +63,10 @@ int main(int argc, char** argv) {
   // The scheduler: adaptive concurrency, the rate governor and retries, with their defaults.
   ckp::engine::Scheduler scheduler(http);
 
-  ckp::ops::KvDeleteSpec spec;  // Selector::prefix is the default
+  ckp::ops::KvDeleteSpec spec;  // keys from a listing (Source::listing) is the default
   spec.account_id = account;
   spec.namespace_id = argv[1];
-  spec.prefix = argv[2];
+  spec.select.prefix = argv[2];
 
   ckp::ops::OpOptions options;
   options.cancel = cancel;
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
                  static_cast<unsigned long long>(expected), static_cast<unsigned long long>(report.done));
     return 1;
   }
-  const auto left = count_keys(http, scheduler, account, spec.namespace_id, spec.prefix);
+  const auto left = count_keys(http, scheduler, account, spec.namespace_id, spec.select.prefix);
   if (!left) {
     std::fprintf(stderr, "listing failed: %s\n", left.error().message.c_str());
     return 1;

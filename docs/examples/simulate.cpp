@@ -43,7 +43,7 @@ int main() {
   ckp::ops::KvDeleteSpec spec;
   spec.account_id = account;
   spec.namespace_id = ns;
-  spec.prefix = "old/";
+  spec.select.prefix = "old/";
 
   // First run: journaled, with a progress callback, cancelled after 2 virtual seconds.
   ckp::engine::MemoryJournalStore store;

@@ -7,6 +7,7 @@
 #include "ckp/api/error.hpp"
 #include "ckp/api/http.hpp"
 #include "ckp/api/json_integer.hpp"
+#include "ckp/api/json_parse.hpp"
 #include "ckp/api/kv.hpp"
 #include "ckp/api/limits.hpp"
 #include "ckp/api/multipart.hpp"

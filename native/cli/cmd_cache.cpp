@@ -5,10 +5,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "ckp/api/json_parse.hpp"
 #include "ckp/api/purge.hpp"
 #include "ckp/api/validate.hpp"
 #include "cli/context.hpp"
-#include "cli/op_builders.hpp"
+#include "ckp/ops/purge.hpp"
+#include "cli/job_runner.hpp"
 
 namespace ckp::cli {
 
@@ -51,27 +53,30 @@ std::string slurp(const std::string& path) {
 }
 
 /// Tags from a file: JSON (an array of strings, or of objects with --json-field), CSV (--csv-column by header name
-/// or 1-based index; default the first column; a header row is skipped when it names the column), or text lines.
-std::string tags_from_file(const PurgeFlags& f) {
+/// or 1-based index; default the first column; a header row is skipped when it names the column), or text lines
+/// (nullopt: streamed from the file itself).
+std::optional<std::vector<std::string>> tags_from_file(const PurgeFlags& f) {
   const std::string& path = f.tags_file;
   const bool json_file = path.size() > 5 && path.substr(path.size() - 5) == ".json";
   const bool csv_file = !f.csv_column.empty() || (path.size() > 4 && path.substr(path.size() - 4) == ".csv");
-  if (!json_file && !csv_file && f.json_field.empty()) return {};  // plain text: streamed from the file itself
-  std::string out;
+  if (!json_file && !csv_file && f.json_field.empty()) return std::nullopt;
+  std::vector<std::string> out;
   if (json_file || !f.json_field.empty()) {
-    auto j = nlohmann::json::parse(slurp(path), nullptr, false);
+    auto parsed = api::parse_json(slurp(path));
+    if (!parsed) fail_usage(path + ": " + parsed.error().message);
+    auto j = std::move(*parsed);
     if (j.is_discarded() || !j.is_array()) fail_usage(path + ": expected a JSON array of tags (or of objects with --json-field)");
     std::size_t n = 0;
     for (const auto& item : j) {
       ++n;
       if (item.is_string()) {
-        out += item.get<std::string>() + "\n";
+        out.push_back(item.get<std::string>());
       } else if (item.is_object() && !f.json_field.empty() && item.contains(f.json_field)) {
         const auto& v = item[f.json_field];
-        if (v.is_string()) out += v.get<std::string>() + "\n";
+        if (v.is_string()) out.push_back(v.get<std::string>());
         else if (v.is_array())
           for (const auto& t : v)
-            if (t.is_string()) out += t.get<std::string>() + "\n";
+            if (t.is_string()) out.push_back(t.get<std::string>());
       } else {
         fail_usage(fmt::format("{}: element {} is not a string{}", path, n,
                                f.json_field.empty() ? " (use --json-field NAME for objects)" : " and has no field " + f.json_field));
@@ -112,7 +117,7 @@ std::string tags_from_file(const PurgeFlags& f) {
     if (static_cast<std::size_t>(column) >= cells.size())
       fail_usage(fmt::format("{}:{}: has no column {}", path, n, column + 1));
     std::string tag = std::string(ops::detail::trim(cells[static_cast<std::size_t>(column)]));
-    if (!tag.empty()) out += tag + "\n";
+    if (!tag.empty()) out.push_back(std::move(tag));
   }
   return out;
 }
@@ -142,17 +147,17 @@ std::vector<ops::ZoneRef> chosen_zones(Context& ctx, const PurgeFlags& f) {
   return refs;
 }
 
-/// Items given as flags, one per line; or empty if they come from a file.
-std::string lines_of(const std::vector<std::string>& repeated, const std::string& comma_list,
-                     const std::vector<std::string>& positional = {}) {
-  std::string out;
-  for (const auto& v : repeated) out += v + "\n";
-  for (const auto& v : split_list(comma_list)) out += v + "\n";
-  for (const auto& v : positional) out += v + "\n";
-  return out;
+/// Items given as flags: each exactly as typed (a `#` is not a comment there), from a repeated flag, a
+/// comma-separated list and positional arguments.
+InputSpec items_of(const std::vector<std::string>& repeated, const std::string& comma_list,
+                   const std::vector<std::string>& positional = {}) {
+  std::vector<std::string> items = repeated;
+  for (const auto& v : split_list(comma_list)) items.push_back(v);
+  for (const auto& v : positional) items.push_back(v);
+  return InputSpec::of_items(items);
 }
 
-int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input) {
+int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input, const std::string& input_flag) {
   auto& rt = ctx.runtime();
   rt.require_credentials();
   if (f.force) rt.assume_yes();
@@ -177,22 +182,19 @@ int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input) {
     spec.account_id = rt.settings().account_id.value;  // optional: narrows the zones searched by host
   }
   if (kind != api::purge::Kind::everything) {
-    if (input.is_inline() && input.inline_text.empty()) fail_usage("nothing to purge: give items as flags or a file");
+    if (input.empty_inline()) fail_usage("nothing to purge: give items as flags or a file");
     spec.input = input.name();
-    spec.input_size = input_size(input);
+    spec.input_size = input.size();
   }
+  require_valid(spec, input_flag);
 
   if (!f.dry_run && !rt.options().yes) {
-    // Summary first: a dry run reads the input, finds zones and counts, without purging anything.
+    // Summary first: the same purge as a dry run reads the input, finds zones and counts, without purging anything.
     auto preview = spec;
     preview.dry_run = true;
-    ops::OpOptions quiet;
-    auto built = build_purge(rt, preview, input, quiet, false);
-    built.op->start();
-    rt.http().run_until([&] { return built.op->finished(); });
-    const auto& r = built.op->report();
-    if (r.status == ops::OpStatus::failed) fail(*r.error);
-    fmt::print(stderr, "About to purge {} {}:\n", grouped(r.done), built.noun);
+    const auto r = run_preview(rt, ops::PurgeSpec::op_name, preview.to_json(), input, input_flag);
+    if (r.status == ops::OpStatus::failed || r.status == ops::OpStatus::cancelled) fail(*r.error);
+    fmt::print(stderr, "About to purge {} {}:\n", grouped(r.done), kind == api::purge::Kind::everything ? "zones" : "items");
     for (const auto& z : r.extra["zones"])
       fmt::print(stderr, "  zone {} ({}): {} item(s), {} request(s)\n", z.value("name", ""), z.value("id", ""),
                  z.value("items", 0), z.value("requests", 0));
@@ -203,9 +205,7 @@ int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input) {
     }
   }
   spec.dry_run = f.dry_run;
-  const int code = run_job(rt, ops::PurgeSpec::op_name, input, f.dry_run,
-                           [&](ops::OpOptions o) { return build_purge(rt, spec, input, std::move(o), false); });
-  return code;
+  return run_job(rt, ops::PurgeSpec::op_name, spec.to_json(), input, !f.dry_run, input_flag);
 }
 
 void add_zone_flags(CLI::App* c, PurgeFlags& f) {
@@ -213,11 +213,11 @@ void add_zone_flags(CLI::App* c, PurgeFlags& f) {
   c->add_option("--zones", f.zones, "Zones (repeatable, or comma-separated)");
   c->add_flag("--all-zones", f.all_zones, "Every zone of the account");
   c->add_option("--zone-list", f.zone_list, "File with one zone per line");
-  c->add_option("--zone-concurrency", f.zone_concurrency, "Zones purged at once (default 3)");
+  c->add_option("--zone-concurrency", f.zone_concurrency, "Zones purged at once (default 3)")->check(CLI::Range(1, 100));
   c->add_flag("-v,--verbose", f.verbose, "More detail");
   c->add_flag("--dry-run", f.dry_run, "Show what would be purged; purge nothing");
   c->add_flag("--force", f.force, "Do not ask (same as --yes)");
-  c->add_option("--batch-size", f.batch_size, "Items per request (at most the plan's cap)");
+  c->add_option("--batch-size", f.batch_size, "Items per request (at most the plan's cap)")->check(CLI::Range(1, 10000));
 }
 
 }  // namespace
@@ -232,7 +232,7 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
 
   auto* everything = purge_cmd->add_subcommand("everything", "Purge everything cached for the zone(s)");
   add_zone_flags(everything, *f);
-  everything->callback([&ctx, f] { ctx.exit_code = purge(ctx, *f, Kind::everything, {}); });
+  everything->callback([&ctx, f] { ctx.exit_code = purge(ctx, *f, Kind::everything, {}, "--zone"); });
 
   auto add_files = [&](const char* name, const char* help) {
     auto* files = purge_cmd->add_subcommand(name, help);
@@ -243,8 +243,8 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
     files->add_option("--files-list", f->files_list, "File: one URL per line, or {\"url\":…,\"headers\":{…}} lines, or a JSON array");
     files->add_option("--header", f->headers, "Cache-key header for every URL, 'Name: value' (repeatable)");
     files->callback([&ctx, f] {
-      InputSpec in{f->files_list, f->files_list.empty() ? lines_of(f->file, f->files, f->positional) : ""};
-      ctx.exit_code = purge(ctx, *f, Kind::files, in);
+      if (!f->files_list.empty()) return (void)(ctx.exit_code = purge(ctx, *f, Kind::files, InputSpec::file(f->files_list), "--files-list"));
+      ctx.exit_code = purge(ctx, *f, Kind::files, items_of(f->file, f->files, f->positional), "--files");
     });
   };
   add_files("files", "Purge URLs");
@@ -258,8 +258,8 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
   hosts->add_flag("--auto-zone", f->auto_zone, "Find each host's zone (the default when no zone is given)");
   hosts->callback([&ctx, f] {
     if (f->auto_zone) f->zone.clear(), f->zones.clear();
-    InputSpec in{f->hosts_file, f->hosts_file.empty() ? lines_of(f->host, f->hosts) : ""};
-    ctx.exit_code = purge(ctx, *f, Kind::hosts, in);
+    if (!f->hosts_file.empty()) return (void)(ctx.exit_code = purge(ctx, *f, Kind::hosts, InputSpec::file(f->hosts_file), "--hosts-file"));
+    ctx.exit_code = purge(ctx, *f, Kind::hosts, items_of(f->host, f->hosts), "--hosts");
   });
 
   auto* prefixes = purge_cmd->add_subcommand("prefixes", "Purge by URL prefix (host/path, no scheme)");
@@ -268,8 +268,9 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
   prefixes->add_option("--prefixes", f->prefixes, "Prefixes, comma-separated");
   prefixes->add_option("--prefixes-file", f->prefixes_file, "File: one prefix per line");
   prefixes->callback([&ctx, f] {
-    InputSpec in{f->prefixes_file, f->prefixes_file.empty() ? lines_of(f->prefix, f->prefixes) : ""};
-    ctx.exit_code = purge(ctx, *f, Kind::prefixes, in);
+    if (!f->prefixes_file.empty())
+      return (void)(ctx.exit_code = purge(ctx, *f, Kind::prefixes, InputSpec::file(f->prefixes_file), "--prefixes-file"));
+    ctx.exit_code = purge(ctx, *f, Kind::prefixes, items_of(f->prefix, f->prefixes), "--prefixes");
   });
 
   auto add_tags = [&](const char* name, const char* help) {
@@ -281,15 +282,10 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
     tags->add_option("--csv-column", f->csv_column, "CSV column: header name or 1-based index");
     tags->add_option("--json-field", f->json_field, "JSON: the field holding the tag(s) in each object");
     tags->callback([&ctx, f] {
-      InputSpec in;
-      if (!f->tags_file.empty()) {
-        std::string extracted = tags_from_file(*f);
-        if (extracted.empty()) in.path = f->tags_file;
-        else in.inline_text = extracted;
-      } else {
-        in.inline_text = lines_of(f->tag, f->tags);
-      }
-      ctx.exit_code = purge(ctx, *f, Kind::tags, in);
+      if (f->tags_file.empty()) return (void)(ctx.exit_code = purge(ctx, *f, Kind::tags, items_of(f->tag, f->tags), "--tags"));
+      auto extracted = tags_from_file(*f);
+      ctx.exit_code = purge(ctx, *f, Kind::tags, extracted ? InputSpec::of_items(*extracted) : InputSpec::file(f->tags_file),
+                            "--tags-file");
     });
   };
   add_tags("tags", "Purge by cache tag");
@@ -301,7 +297,9 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
   custom->add_option("--body-file", f->body_file, "File holding the JSON body");
   custom->callback([&ctx, f] {
     const std::string text = !f->body_file.empty() ? slurp(f->body_file) : f->body;
-    auto j = nlohmann::json::parse(text, nullptr, false);
+    auto parsed = api::parse_json(text);
+    if (!parsed) fail_usage((f->body_file.empty() ? std::string("--body") : f->body_file) + ": " + parsed.error().message);
+    auto j = std::move(*parsed);
     if (j.is_discarded() || !j.is_object()) fail_usage("--body must be a JSON object such as {\"files\":[…]}");
     std::vector<std::string> types;
     for (auto k : {Kind::files, Kind::tags, Kind::hosts, Kind::prefixes, Kind::everything})
@@ -314,14 +312,13 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
       if (types[0] == api::purge::field_name(k)) kind = k;
     if (kind == Kind::everything) {
       if (j["purge_everything"] != true) fail_usage("purge_everything must be true");
-      ctx.exit_code = purge(ctx, *f, kind, {});
+      ctx.exit_code = purge(ctx, *f, kind, {}, "--body");
       return;
     }
     const auto& arr = j[types[0]];
     if (!arr.is_array()) fail_usage(types[0] + " must be an array");
-    InputSpec in;
-    for (const auto& item : arr) in.inline_text += (item.is_string() ? item.get<std::string>() : item.dump()) + "\n";
-    ctx.exit_code = purge(ctx, *f, kind, in);
+    // The array itself is the input: strings exactly as given, and {"url", "headers"} objects as objects.
+    ctx.exit_code = purge(ctx, *f, kind, InputSpec{"", arr.dump()}, "--body");
   });
 }
 

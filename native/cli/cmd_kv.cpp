@@ -6,10 +6,16 @@
 #include <regex>
 
 #include "ckp/api/base64.hpp"
+#include "ckp/api/json_parse.hpp"
 #include "ckp/api/kv.hpp"
 #include "ckp/api/validate.hpp"
+#include "ckp/io/file_reader.hpp"
 #include "cli/context.hpp"
-#include "cli/op_builders.hpp"
+#include "ckp/ops/key_selection.hpp"
+#include "ckp/ops/kv_delete.hpp"
+#include "ckp/ops/kv_export.hpp"
+#include "ckp/ops/kv_import.hpp"
+#include "cli/job_runner.hpp"
 
 namespace ckp::cli {
 
@@ -24,7 +30,6 @@ struct KvFlags {
   std::string keys;
   std::string keys_file;
   std::string prefix;
-  bool prefix_given = false;
   std::string pattern;
   std::string search;
   std::string tag_field;
@@ -39,7 +44,8 @@ struct KvFlags {
   bool all_keys = false;
   bool force = false;
   bool dry_run = false;
-  int batch_size = 0;
+  int batch_size = 0;  // 0: not given (the flag itself refuses anything outside 1-10000)
+  std::string save_keys;
   std::string value;
   std::string file;
   std::string bulk_file;
@@ -59,13 +65,75 @@ void add_namespace_flags(CLI::App* c, KvFlags& f) {
 
 void add_selector_flags(CLI::App* c, KvFlags& f) {
   c->add_option("--key", f.key, "One key");
-  c->add_option("--keys", f.keys, "Keys: \"a,b,c\", or @FILE for one key per line");
-  c->add_option("--prefix", f.prefix, "Keys starting with this prefix")->each([&f](const std::string&) { f.prefix_given = true; });
-  c->add_option("--pattern", f.pattern, "Only key names matching this regular expression");
+  c->add_option("--keys", f.keys, "Keys: \"a,b,c\" (trimmed around commas), or @FILE for one key per line");
+  c->add_option("--prefix", f.prefix, "Keys starting with this prefix");
+  c->add_option("--pattern", f.pattern, "Only key names matching this regular expression (ECMAScript)");
   c->add_option("--search", f.search, "Keys whose metadata contains this text anywhere (case-insensitive)");
   c->add_option("--tag-field", f.tag_field, "Keys whose metadata has this field…");
   c->add_option("--tag-value", f.tag_value, "…with this value (empty: any value)");
-  c->add_option("--batch-size", f.batch_size, "Keys per bulk request (1-10000; default 10000)");
+  c->add_option("--batch-size", f.batch_size, "Keys per bulk request (1-10000; default 10000)")
+      ->check(CLI::Range(1, static_cast<int>(api::kv_limits::max_bulk_items)));
+}
+
+bool given(const CLI::App& cmd, const char* flag) { return cmd.count(flag) > 0; }
+
+/// A destructive command refuses a selection flag given with an empty value (an unset shell variable, say): it
+/// would otherwise quietly stop narrowing.
+void refuse_empty_selection_flags(const CLI::App& cmd, const KvFlags& f) {
+  const std::pair<const char*, const std::string*> flags[] = {
+      {"--key", &f.key},         {"--keys", &f.keys},       {"--keys-file", &f.keys_file}, {"--prefix", &f.prefix},
+      {"--pattern", &f.pattern}, {"--search", &f.search}, {"--tag-field", &f.tag_field}};
+  for (const auto& [flag, value] : flags)
+    if (given(cmd, flag) && value->empty())
+      fail_usage(fmt::format("{} was given an empty value (an unset shell variable?); an empty filter selects nothing "
+                             "and is refused{}",
+                             flag, std::string_view(flag) == "--prefix" ? ": pass --all-keys to mean every key" : ""));
+}
+
+/// The flags that name keys one by one (at most one may be given), and which one was.
+std::string key_list_flag(const CLI::App& cmd) {
+  std::vector<std::string> named;
+  for (const char* flag : {"--key", "--keys", "--keys-file"})
+    if (cmd.get_option_no_throw(flag) && given(cmd, flag)) named.emplace_back(flag);
+  if (named.size() > 1)
+    fail_usage(fmt::format("{} and {} both name keys; give the keys one way", named[0], named[1]));
+  return named.empty() ? "" : named.front();
+}
+
+/// The filters the flags give: every one given must match (ops/key_selection.hpp).
+ops::KeySelection selection_of(const KvFlags& f) {
+  ops::KeySelection s;
+  s.prefix = f.prefix;
+  s.pattern = f.pattern;
+  s.search = f.search;
+  s.field = f.tag_field;
+  s.value = f.tag_value;
+  s.all_keys = f.all_keys;
+  return s;
+}
+
+/// The key list named by @p flag (`--key`, `--keys` "a,b" or "@FILE", `--keys-file`) as an input.
+InputSpec key_list_input(const KvFlags& f, const std::string& flag) {
+  if (flag == "--key") return InputSpec::of_items({f.key});
+  if (flag == "--keys-file") return InputSpec::file(f.keys_file);
+  if (f.keys.rfind('@', 0) == 0) return InputSpec::file(f.keys.substr(1));
+  return InputSpec::of_items(split_list(f.keys));
+}
+
+/// In words: which keys a delete spec selects ("keys starting with 'user/' whose metadata contains 'x'").
+std::string describe(const ops::KvDeleteSpec& spec, const InputSpec& input) {
+  const auto& s = spec.select;
+  if (s.all_keys) return "EVERY key";
+  std::vector<std::string> parts;
+  if (!s.prefix.empty()) parts.push_back(fmt::format("starting with '{}'", s.prefix));
+  if (!s.pattern.empty()) parts.push_back(fmt::format("matching /{}/", s.pattern));
+  if (!s.search.empty()) parts.push_back(fmt::format("whose metadata contains '{}'", s.search));
+  if (!s.field.empty())
+    parts.push_back(s.value.empty() ? fmt::format("whose metadata has field '{}'", s.field)
+                                    : fmt::format("whose metadata {} = '{}'", s.field, s.value));
+  std::string out = spec.source == ops::KvDeleteSpec::Source::keys ? "the keys listed in " + input.name() : "keys";
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i == 0 ? (spec.source == ops::KvDeleteSpec::Source::keys ? " that are " : " ") : ", and ") + parts[i];
+  return out;
 }
 
 struct Target {
@@ -83,20 +151,11 @@ Target target(Context& ctx, const KvFlags& f) {
 }
 
 nlohmann::json parse_metadata_flag(const std::string& text) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) fail_usage("--metadata-json is not valid JSON: " + text);
+  auto parsed = api::parse_json(text);
+  if (!parsed) fail_usage("--metadata-json is " + parsed.error().message);
+  auto j = std::move(*parsed);
   if (auto e = api::validate_metadata(j)) fail(*e);
   return j;
-}
-
-/// Keys from --keys ("a,b" or "@file") or --keys-file, as an input for the delete operation.
-InputSpec keys_input(const KvFlags& f) {
-  InputSpec in;
-  if (!f.keys_file.empty()) in.path = f.keys_file;
-  else if (f.keys.rfind('@', 0) == 0) in.path = f.keys.substr(1);
-  else
-    for (const auto& k : split_list(f.keys)) in.inline_text += k + "\n";
-  return in;
 }
 
 std::string expiration_text(const std::optional<std::int64_t>& e) { return e ? std::to_string(*e) : ""; }
@@ -120,29 +179,23 @@ void list_namespaces(Context& ctx, const std::string& account) {
   rt.note("{} namespace{}\n", table.size(), table.size() == 1 ? "" : "s");
 }
 
-/// Pages through keys (all pages with @p all), calling @p each for keys passing the filters.
+/// Pages through keys (all pages with @p all), calling @p each for keys passing every filter — the same predicate a
+/// delete applies (ops::KeyFilter).
 void for_each_key(Context& ctx, const Target& t, const KvFlags& f, bool all,
                   const std::function<void(const api::kv::Key&)>& each, std::string* next_cursor) {
   auto& rt = ctx.runtime();
-  std::optional<std::regex> pattern;
-  if (!f.pattern.empty()) {
-    try {
-      pattern.emplace(f.pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      fail_usage("--pattern '" + f.pattern + "' is not a valid regular expression: " + e.what());
-    }
-  }
-  const std::string needle = ops::detail::ascii_lower(f.search);
+  auto selection = selection_of(f);
+  selection.all_keys = false;
+  if (auto e = selection.validate(false); e && !selection.filtered()) e.reset();  // listing everything is fine here
+  else if (e) fail(e->to_error(flag_namer()));
+  auto filter = ops::KeyFilter::make(selection);
+  if (!filter) fail_usage("--pattern " + filter.error().message);
   std::string cursor = f.cursor;
   const int limit = f.limit > 0 ? f.limit : api::kv_limits::max_list_limit;
   do {
     auto page = rt.call(api::kv::list_keys(t.account, t.ns, {f.prefix, cursor, limit}), api::kv::parse_keys);
-    for (const auto& k : page.keys) {
-      if (pattern && !std::regex_search(k.name, *pattern)) continue;
-      if (!f.search.empty() && !ops::metadata_contains(k.metadata, needle)) continue;
-      if (!f.tag_field.empty() && !ops::metadata_field_matches(k.metadata, f.tag_field, f.tag_value)) continue;
-      each(k);
-    }
+    for (const auto& k : page.keys)
+      if (filter->matches(k)) each(k);
     cursor = page.cursor;
   } while (all && !cursor.empty());
   if (next_cursor) *next_cursor = cursor;
@@ -189,8 +242,10 @@ nlohmann::json key_json(const api::kv::Key& k, const std::string* value) {
 
 void show_single_key(Context& ctx, const Target& t, const std::string& key, bool with_metadata, const std::string& file);
 
-void kv_list(Context& ctx, const KvFlags& f) {
+void kv_list(Context& ctx, const CLI::App& cmd, const KvFlags& f) {
   auto& rt = ctx.runtime();
+  if (given(cmd, "--keys"))
+    fail_usage("kv list shows one key with --key KEY; --keys is for kv get --bulk and kv delete");
   rt.require_credentials();
   const std::string account = rt.account_id(f.account_id);
   if (f.namespace_id.empty() && f.namespace_name.empty()) return list_namespaces(ctx, account);
@@ -274,21 +329,37 @@ void show_single_key(Context& ctx, const Target& t, const std::string& key, bool
   if (with_metadata && (value.bytes.empty() || value.bytes.back() != '\n')) fmt::print("\n");
 }
 
-void kv_get(Context& ctx, const KvFlags& f) {
-  Target t = target(ctx, f);
+void kv_get(Context& ctx, const CLI::App& cmd, const KvFlags& f) {
   auto& rt = ctx.runtime();
-  const bool many = f.bulk || !f.keys.empty() || f.prefix_given || !f.search.empty() || !f.tag_field.empty();
+  const std::string list_flag = key_list_flag(cmd);
+  const auto selection = selection_of(f);
+  const bool many = f.bulk || list_flag == "--keys" || selection.filtered();
   if (!many) {
-    if (f.key.empty()) fail_usage("kv get needs --key KEY (or --keys, --prefix, --search, --tag-field with --bulk)");
+    if (f.key.empty()) fail_usage("kv get needs --key KEY (or --keys, --prefix, --pattern, --search, --tag-field with --bulk)");
+    Target t = target(ctx, f);
     return show_single_key(ctx, t, f.key, f.metadata, f.file);
   }
+  if (list_flag.empty() && !selection.filtered())
+    fail_usage("kv get --bulk needs the keys to read: --keys, --key, --prefix, --pattern, --search or --tag-field");
+  if (auto e = selection.validate(!list_flag.empty())) fail(e->to_error(flag_namer(list_flag)));
+  Target t = target(ctx, f);
   std::vector<api::kv::Key> keys;
-  if (!f.keys.empty()) {
-    auto src = open_input(keys_input(f));
+  if (!list_flag.empty()) {
+    auto input = key_list_input(f, list_flag);
+    auto src = input.is_inline()
+                   ? engine::open_records(std::make_unique<engine::StringReader>(input.text, input.name()))
+                   : [&] {
+                       auto r = io::open_records(input.path);
+                       if (!r) fail(r.error());
+                       return std::move(*r);
+                     }();
+    auto filter = ops::KeyFilter::make(selection);
+    if (!filter) fail_usage("--pattern " + filter.error().message);
     while (auto r = src->next()) {
-      auto k = ops::text_item(*r, src->format(), src->name(), false, [](std::string_view s) { return api::validate_key(s); });
+      auto k = ops::text_item(*r, src->format(), src->name(), ops::TextRules::exact(),
+                              [](std::string_view s) { return api::validate_key(s); });
       if (!k) fail(k.error());
-      if (k->has_value()) keys.push_back({**k, std::nullopt, nullptr});
+      if (k->has_value() && filter->matches_name(**k)) keys.push_back({**k, std::nullopt, nlohmann::json()});
     }
     if (src->error()) fail(*src->error());
   } else {
@@ -321,7 +392,7 @@ void kv_get(Context& ctx, const KvFlags& f) {
 
 int kv_bulk_write(Context& ctx, const KvFlags& f, const std::string& file);
 
-int kv_put(Context& ctx, const KvFlags& f) {
+int kv_put(Context& ctx, const CLI::App& cmd, const KvFlags& f) {
   if (f.bulk || !f.bulk_file.empty()) return kv_bulk_write(ctx, f, !f.bulk_file.empty() ? f.bulk_file : f.file);
   if (f.key.empty()) fail_usage("kv put needs --key KEY and --value TEXT (or --file PATH); --bulk --bulk-file for many");
   if (auto e = api::validate_key(f.key)) fail(*e);
@@ -336,13 +407,15 @@ int kv_put(Context& ctx, const KvFlags& f) {
   if (auto e = api::validate_value_size(value.size(), f.key)) fail(*e);
   api::kv::WriteOptions w;
   if (!f.metadata_json.empty()) w.metadata = parse_metadata_flag(f.metadata_json);
-  if (f.expiration_ttl > 0) {
-    if (auto e = api::validate_expiration_ttl(f.expiration_ttl)) fail(*e);
+  if (given(cmd, "--expiration-ttl") && given(cmd, "--expiration"))
+    fail_usage("--expiration-ttl and --expiration both set when the key expires; give one");
+  if (given(cmd, "--expiration-ttl")) {
+    if (auto e = api::validate_expiration_ttl(f.expiration_ttl)) fail_usage("--expiration-ttl: " + e->message);
     w.expiration_ttl = f.expiration_ttl;
-  } else if (f.expiration > 0) {
+  } else if (given(cmd, "--expiration")) {
     if (auto e = api::validate_expiration(f.expiration, to_unix_seconds(Instant{std::chrono::duration_cast<Duration>(
                                                                 std::chrono::system_clock::now().time_since_epoch())})))
-      fail(*e);
+      fail_usage("--expiration: " + e->message);
     w.expiration = f.expiration;
   }
   Target t = target(ctx, f);
@@ -361,46 +434,89 @@ int kv_bulk_write(Context& ctx, const KvFlags& f, const std::string& file) {
   if (file.empty()) fail_usage("bulk write needs --file PATH (NDJSON lines or a JSON array of {\"key\",\"value\"})");
   Target t = target(ctx, f);
   auto& rt = ctx.runtime();
-  InputSpec input{file, ""};
-  ops::KvImportSpec spec{t.account, t.ns, file, input_size(input)};
+  const auto input = InputSpec::file(file);
+  ops::KvImportSpec spec{t.account, t.ns, file, input.size()};
   if (f.batch_size > 0) spec.batch_size = static_cast<std::size_t>(f.batch_size);
   spec.dry_run = f.dry_run;
-  return run_job(rt, ops::KvImportSpec::op_name, input, spec.dry_run,
-                 [&](ops::OpOptions o) { return build_import(rt, spec, input, std::move(o), false); });
+  require_valid(spec, "--file");
+  return run_job(rt, ops::KvImportSpec::op_name, spec.to_json(), input, !spec.dry_run, "--file");
 }
 
 // --- kv delete -----------------------------------------------------------------------------------------------
 
-int kv_delete(Context& ctx, const KvFlags& f) {
+/// Writes key names as a JSON array, one per line as they come — exact whatever bytes a name holds, and readable
+/// back with --keys-file.
+class KeyListWriter {
+ public:
+  explicit KeyListWriter(const std::string& path) : path_(path), out_(path, std::ios::binary | std::ios::trunc) {
+    if (!out_) fail(Error::make(ErrorKind::io, "cannot write " + path));
+    out_ << "[";
+  }
+  void add(const std::string& key) { out_ << (count_++ ? ",\n" : "\n") << nlohmann::json(key).dump(); }
+  void finish() {
+    out_ << (count_ ? "\n]\n" : "]\n");
+    out_.close();
+    if (!out_) fail(Error::make(ErrorKind::io, "cannot write " + path_));
+  }
+  std::uint64_t count() const { return count_; }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+  std::uint64_t count_ = 0;
+};
+
+int delete_namespace(Context& ctx, const CLI::App& cmd, const KvFlags& f) {
+  for (const char* flag : {"--key", "--keys", "--keys-file", "--prefix", "--pattern", "--search", "--tag-field",
+                           "--tag-value", "--all-keys", "--bulk", "--batch-size", "--save-keys"})
+    if (given(cmd, flag))
+      fail_usage(fmt::format("--namespace-itself deletes the namespace and every key in it; it cannot be combined with "
+                             "{} (drop one of them)",
+                             flag));
   Target t = target(ctx, f);
   auto& rt = ctx.runtime();
-  const bool dry = f.dry_run;
-  if (f.force) rt.assume_yes();
-
-  if (f.namespace_itself) {
-    auto ns = rt.call(api::kv::get_namespace(t.account, t.ns), api::kv::parse_namespace);
-    if (dry) {
-      fmt::print("DRY RUN: would delete namespace '{}' ({}) and every key in it\n", ns.title, ns.id);
-      return exit_code::ok;
-    }
-    if (!rt.confirm(fmt::format("Delete namespace '{}' ({}) and every key in it?", ns.title, ns.id))) {
-      rt.note("Cancelled; nothing was deleted.\n");
-      return exit_code::ok;
-    }
-    rt.call(api::kv::delete_namespace(t.account, t.ns), api::read_ok);
-    if (rt.json()) print_json({{"namespace_id", ns.id}, {"title", ns.title}, {"deleted", true}});
-    else rt.note("Deleted namespace '{}' ({})\n", ns.title, ns.id);
+  auto ns = rt.call(api::kv::get_namespace(t.account, t.ns), api::kv::parse_namespace);
+  if (f.dry_run) {
+    fmt::print("DRY RUN: would delete namespace '{}' ({}) and every key in it\n", ns.title, ns.id);
     return exit_code::ok;
   }
+  if (!rt.confirm(fmt::format("Delete namespace '{}' ({}) and every key in it?", ns.title, ns.id))) {
+    rt.note("Cancelled; nothing was deleted.\n");
+    return exit_code::ok;
+  }
+  rt.call(api::kv::delete_namespace(t.account, t.ns), api::read_ok);
+  if (rt.json()) print_json({{"namespace_id", ns.id}, {"title", ns.title}, {"deleted", true}});
+  else rt.note("Deleted namespace '{}' ({})\n", ns.title, ns.id);
+  return exit_code::ok;
+}
 
-  const bool many = f.bulk || !f.keys.empty() || !f.keys_file.empty() || f.prefix_given || f.all_keys ||
-                    !f.pattern.empty() || !f.search.empty() || !f.tag_field.empty();
-  if (!many) {
-    if (f.key.empty())
-      fail_usage("kv delete needs --key KEY, or a selection: --keys, --keys-file, --prefix, --all-keys, --pattern, "
-                 "--search, --tag-field");
-    if (auto e = api::validate_key(f.key)) fail(*e);
-    if (dry) {
+int kv_delete(Context& ctx, const CLI::App& cmd, const KvFlags& f) {
+  auto& rt = ctx.runtime();
+  if (f.force) rt.assume_yes();
+  if (f.namespace_itself) return delete_namespace(ctx, cmd, f);
+
+  // The selection, checked as a whole before anything is sent (ops/key_selection.hpp has the rule).
+  refuse_empty_selection_flags(cmd, f);
+  const std::string list_flag = key_list_flag(cmd);
+  const auto selection = selection_of(f);
+  if (list_flag.empty() && !selection.filtered() && !selection.all_keys) {
+    if (f.bulk || given(cmd, "--tag-value"))
+      fail_usage(fmt::format("{} selects nothing by itself: add --prefix, --pattern, --search, --tag-field, --keys or "
+                             "--keys-file - or --all-keys for every key",
+                             f.bulk ? "--bulk" : "--tag-value"));
+    fail_usage("kv delete needs --key KEY, or a selection: --keys, --keys-file, --prefix, --pattern, --search, "
+               "--tag-field, or --all-keys for every key");
+  }
+  if (given(cmd, "--save-keys") && !f.dry_run)
+    fail_usage("--save-keys writes what a dry run selects: add --dry-run (then delete with --keys-file)");
+  const std::string input_flag = list_flag.empty() ? "--keys-file" : list_flag;
+  if (auto e = selection.validate(!list_flag.empty())) fail(e->to_error(flag_namer(input_flag)));
+
+  // One key and nothing else: a single delete.
+  if (list_flag == "--key" && !selection.filtered() && !f.bulk && !given(cmd, "--save-keys")) {
+    if (auto e = api::validate_key(f.key)) fail_usage("--key: " + e->message);
+    Target t = target(ctx, f);
+    if (f.dry_run) {
       fmt::print("DRY RUN: would delete key {} from namespace {}\n", f.key, t.ns);
       return exit_code::ok;
     }
@@ -411,87 +527,97 @@ int kv_delete(Context& ctx, const KvFlags& f) {
     return exit_code::ok;
   }
 
+  Target t = target(ctx, f);
   ops::KvDeleteSpec spec;
   spec.account_id = t.account;
   spec.namespace_id = t.ns;
-  spec.prefix = f.prefix;
-  spec.pattern = f.pattern;
-  spec.dry_run = dry;
+  spec.select = selection;
+  spec.dry_run = f.dry_run;
   if (f.batch_size > 0) spec.batch_size = static_cast<std::size_t>(f.batch_size);
   InputSpec input;
-  std::string what;
-  if (!f.keys.empty() || !f.keys_file.empty()) {
-    spec.selector = ops::KvDeleteSpec::Selector::keys;
-    input = keys_input(f);
+  if (!list_flag.empty()) {
+    input = key_list_input(f, list_flag);
+    spec.source = ops::KvDeleteSpec::Source::keys;
     spec.input = input.name();
-    spec.input_size = input_size(input);
-    what = "the keys listed in " + input.name();
-  } else if (!f.search.empty()) {
-    spec.selector = ops::KvDeleteSpec::Selector::search;
-    spec.search = f.search;
-    what = fmt::format("keys whose metadata contains '{}'", f.search);
-  } else if (!f.tag_field.empty()) {
-    spec.selector = ops::KvDeleteSpec::Selector::metadata;
-    spec.field = f.tag_field;
-    spec.value = f.tag_value;
-    what = f.tag_value.empty() ? fmt::format("keys with metadata field '{}'", f.tag_field)
-                               : fmt::format("keys whose metadata {} = '{}'", f.tag_field, f.tag_value);
-  } else {
-    what = f.prefix.empty() ? std::string("ALL keys") : fmt::format("keys starting with '{}'", f.prefix);
+    spec.input_size = input.size();
   }
-  if (!f.pattern.empty()) what += fmt::format(" matching /{}/", f.pattern);
-  if (!f.prefix.empty() && spec.selector != ops::KvDeleteSpec::Selector::prefix) what += fmt::format(" under prefix '{}'", f.prefix);
+  require_valid(spec, input_flag);
 
-  if (!dry && !rt.options().yes) {
-    // The summary: target, selection, a count (exact for inputs and small listings) and samples.
+  if (!f.dry_run && !rt.options().yes) {
+    // The summary: the same operation as a dry run, cut after the first page of a listing (a key list is read
+    // whole: it is local), so that what is shown is what the delete selects.
+    auto preview = spec;
+    preview.dry_run = true;
+    if (spec.source == ops::KvDeleteSpec::Source::listing) preview.max_pages = 1;
+    const auto r = run_preview(rt, ops::KvDeleteSpec::op_name, preview.to_json(), input, input_flag);
+    if (r.status == ops::OpStatus::failed || r.status == ops::OpStatus::cancelled) fail(*r.error);
+    const bool complete = r.extra.value("complete", true);
     auto ns = rt.call(api::kv::get_namespace(t.account, t.ns), api::kv::parse_namespace);
-    std::string count_text;
-    std::vector<std::string> samples;
-    if (spec.selector == ops::KvDeleteSpec::Selector::keys) {
-      auto src = open_input(input);
-      auto n = ops::preflight_items(*src, false, [](std::string_view k) { return api::validate_key(k); });
-      if (!n) fail(n.error());
-      count_text = grouped(*n) + " keys";
-      while (auto r = src->next())
-        if (samples.size() < 5) {
-          auto k = ops::text_item(*r, src->format(), src->name(), false, nullptr);
-          if (k && k->has_value()) samples.push_back(**k);
-        } else break;
-    } else {
-      KvFlags first = f;
-      first.limit = 1000;
-      std::string cursor;
-      std::uint64_t n = 0;
-      for_each_key(ctx, t, first, false, [&](const api::kv::Key& k) {
-        ++n;
-        if (samples.size() < 5) samples.push_back(k.name);
-      }, &cursor);
-      count_text = cursor.empty() ? grouped(n) + " keys" : fmt::format("at least {} keys (matches in the first 1,000 listed; the rest is counted as it goes - run --dry-run for a full count)", grouped(n));
-      if (n == 0 && cursor.empty()) {
-        rt.note("Nothing to delete: no {} in namespace '{}'.\n", what, ns.title);
-        return exit_code::ok;
-      }
+    const std::string what = describe(spec, input);
+    if (r.done == 0 && complete) {
+      rt.note("Nothing to delete: no {} in namespace '{}'.\n", what, ns.title);
+      return exit_code::ok;
     }
-    fmt::print(stderr, "About to delete {} from namespace '{}' ({}), account {}:\n  {}\n", what, ns.title, ns.id, t.account,
-               count_text);
-    for (const auto& s : samples) fmt::print(stderr, "    {}\n", s);
+    const std::string count =
+        complete ? grouped(r.done) + " keys"
+                 : fmt::format("at least {} keys (matches among the first {} listed; the rest are counted as the "
+                               "delete goes - run --dry-run for a full count)",
+                               grouped(r.done), grouped(r.scanned));
+    fmt::print(stderr, "About to delete {} from namespace '{}' ({}), account {}:\n  {}\n", what, ns.title, ns.id,
+               t.account, count);
+    for (std::size_t i = 0; i < r.samples.size() && i < 5; ++i) fmt::print(stderr, "    {}\n", r.samples[i]);
     if (!rt.confirm("Proceed?")) {
       rt.note("Cancelled; nothing was deleted.\n");
       return exit_code::ok;
     }
   }
-  return run_job(rt, ops::KvDeleteSpec::op_name, input, dry,
-                 [&](ops::OpOptions o) { return build_delete(rt, spec, input, std::move(o), false); });
+
+  std::optional<KeyListWriter> saved;
+  if (given(cmd, "--save-keys")) saved.emplace(f.save_keys);
+  const int code = run_job(rt, ops::KvDeleteSpec::op_name, spec.to_json(), input, !spec.dry_run, input_flag,
+                           [&](ops::Operation& op) {
+                             if (saved)
+                               static_cast<ops::KvDelete&>(op).on_selected([&](const std::string& k) { saved->add(k); });
+                           });
+  if (saved) {
+    saved->finish();
+    rt.note("Saved {} key names to {} (delete exactly these with --keys-file {})\n", grouped(saved->count()),
+            f.save_keys, f.save_keys);
+  }
+  return code;
 }
 
 // --- kv create / rename / config / export / import ----------------------------------------------------------
+
+/// The namespace titled @p title in @p account, if there is one (every page is searched).
+std::optional<api::kv::Namespace> find_namespace(Runtime& rt, const std::string& account, const std::string& title) {
+  for (int page = 1;; ++page) {
+    auto p = rt.call(api::kv::list_namespaces(account, page, 1000), api::kv::parse_namespaces);
+    for (const auto& ns : p.items)
+      if (ns.title == title) return ns;
+    if (p.items.empty() || p.last(1000)) return std::nullopt;
+  }
+}
 
 void kv_create(Context& ctx, const KvFlags& f) {
   auto& rt = ctx.runtime();
   rt.require_credentials();
   if (auto e = api::validate_namespace_title(f.title)) fail(*e);
   const std::string account = rt.account_id(f.account_id);
-  auto ns = rt.call(api::kv::create_namespace(account, f.title), api::kv::parse_namespace);
+  if (auto existing = find_namespace(rt, account, f.title))
+    fail(Error::make(ErrorKind::conflict, fmt::format("a namespace titled '{}' already exists ({})", f.title, existing->id)));
+  const auto retries_before = rt.scheduler().stats().retries;
+  std::optional<Result<api::kv::Namespace>> created;
+  rt.scheduler().submit(api::kv::create_namespace(account, f.title), engine::Cost::api_call(), api::kv::parse_namespace,
+                        [&](Result<api::kv::Namespace> r) { created.emplace(std::move(r)); });
+  rt.http().run_until([&] { return created.has_value(); });
+  if (!*created && created->error().kind == ErrorKind::conflict && rt.scheduler().stats().retries > retries_before) {
+    // It did not exist a moment ago, and the create was retried: an attempt whose answer was lost (a dropped
+    // connection) made it, and the retry found it. That namespace is ours.
+    if (auto ours = find_namespace(rt, account, f.title)) created.emplace(*ours);
+  }
+  if (!*created) fail(created->error());
+  const auto& ns = **created;
   if (rt.json()) return print_json({{"id", ns.id}, {"title", ns.title}});
   fmt::print("Created namespace '{}'\nID: {}\n", ns.title, ns.id);
 }
@@ -513,14 +639,9 @@ int kv_export(Context& ctx, const KvFlags& f) {
   std::string out = !f.output.empty() ? f.output : !f.file.empty() ? f.file : "";
   if (out.empty()) fail_usage("kv export needs --output FILE (or - for standard output)");
   ops::KvExportSpec spec{t.account, t.ns, f.prefix, out};
-  if (out == "-") {
-    // Standard output cannot be truncated on resume, so no job is kept.
-    ops::OpOptions o = rt.op_options();
-    auto built = build_export(rt, spec, o, false);
-    return rt.run_and_report(*built.op, built.noun, built.verb);
-  }
-  return run_job(rt, ops::KvExportSpec::op_name, {}, false,
-                 [&](ops::OpOptions o) { return build_export(rt, spec, std::move(o), false); });
+  require_valid(spec, "--output");
+  // Standard output cannot be truncated on resume, so no job is kept.
+  return run_job(rt, ops::KvExportSpec::op_name, spec.to_json(), {}, out != "-", "--output");
 }
 
 }  // namespace
@@ -535,12 +656,12 @@ void add_kv_commands(CLI::App& app, Context& ctx) {
   add_namespace_flags(list, *f);
   add_selector_flags(list, *f);
   list->add_option("--cursor", f->cursor, "Continue from this cursor");
-  list->add_option("--limit", f->limit, "Keys per page (10-1000)");
   list->add_flag("--all", f->all, "Every page");
   list->add_flag("--metadata", f->metadata, "Show metadata");
   list->add_flag("--values", f->values, "Show values too (bulk get, 100 per request)");
   list->add_flag("--debug", f->show, "(accepted for compatibility)")->group("");
-  list->callback([&ctx, f] { kv_list(ctx, *f); });
+  list->add_option("--limit", f->limit, "Keys per page (10-1000)")->check(CLI::Range(10, api::kv_limits::max_list_limit));
+  list->callback([&ctx, f, list] { kv_list(ctx, *list, *f); });
 
   auto* get = kv->add_subcommand("get", "Read a value (or many with --bulk)");
   add_namespace_flags(get, *f);
@@ -548,7 +669,7 @@ void add_kv_commands(CLI::App& app, Context& ctx) {
   get->add_flag("--bulk", f->bulk, "Read many keys");
   get->add_flag("--metadata", f->metadata, "Show metadata too");
   get->add_option("--file", f->file, "Write the value(s) to this file");
-  get->callback([&ctx, f] { kv_get(ctx, *f); });
+  get->callback([&ctx, f, get] { kv_get(ctx, *get, *f); });
 
   auto* put = kv->add_subcommand("put", "Write a value (or many with --bulk --bulk-file)");
   add_namespace_flags(put, *f);
@@ -560,9 +681,10 @@ void add_kv_commands(CLI::App& app, Context& ctx) {
   put->add_option("--expiration-ttl", f->expiration_ttl, "Expire this many seconds from now (at least 60)");
   put->add_flag("--bulk", f->bulk, "Write many pairs from --bulk-file / --file");
   put->add_option("--bulk-file", f->bulk_file, "NDJSON or JSON array of {key, value, metadata, expiration_ttl, …}");
-  put->add_option("--batch-size", f->batch_size, "Pairs per bulk request (1-10000)");
+  put->add_option("--batch-size", f->batch_size, "Pairs per bulk request (1-10000)")
+      ->check(CLI::Range(1, static_cast<int>(api::kv_limits::max_bulk_items)));
   put->add_flag("--dry-run", f->dry_run, "Show what would be written");
-  put->callback([&ctx, f, done] { done(kv_put(ctx, *f)); });
+  put->callback([&ctx, f, done, put] { done(kv_put(ctx, *put, *f)); });
 
   auto add_delete = [&](const char* name, const char* help) {
     auto* del = kv->add_subcommand(name, help);
@@ -573,8 +695,11 @@ void add_kv_commands(CLI::App& app, Context& ctx) {
     del->add_flag("--all-keys", f->all_keys, "Every key in the namespace");
     del->add_flag("--namespace-itself", f->namespace_itself, "Delete the namespace and all its keys");
     del->add_flag("--dry-run", f->dry_run, "Count and show what would be deleted; change nothing");
+    del->add_option("--save-keys", f->save_keys,
+                    "With --dry-run: write every selected key's name to this file (a JSON array; delete exactly those "
+                    "with --keys-file)");
     del->add_flag("--force", f->force, "Do not ask (same as --yes)");
-    del->callback([&ctx, f, done] { done(kv_delete(ctx, *f)); });
+    del->callback([&ctx, f, done, del] { done(kv_delete(ctx, *del, *f)); });
     return del;
   };
   add_delete("delete", "Delete one key, many keys (streamed), or the namespace");
@@ -622,7 +747,8 @@ void add_kv_commands(CLI::App& app, Context& ctx) {
     add_namespace_flags(imp, *f);
     imp->add_option("--file", f->file, "NDJSON lines or a JSON array of {key, value, metadata, expiration_ttl, base64}")
         ->required();
-    imp->add_option("--batch-size", f->batch_size, "Pairs per bulk request (1-10000)");
+    imp->add_option("--batch-size", f->batch_size, "Pairs per bulk request (1-10000)")
+        ->check(CLI::Range(1, static_cast<int>(api::kv_limits::max_bulk_items)));
     imp->add_flag("--dry-run", f->dry_run, "Validate and count; write nothing");
     imp->callback([&ctx, f, done] { done(kv_bulk_write(ctx, *f, f->file)); });
   };

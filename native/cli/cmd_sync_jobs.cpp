@@ -1,7 +1,8 @@
 // `sync purge` (delete KV keys by metadata, then purge the cache tags they name) and `jobs list|show|resume|abort`.
 
 #include "cli/context.hpp"
-#include "cli/op_builders.hpp"
+#include "ckp/ops/sync_purge.hpp"
+#include "cli/job_runner.hpp"
 
 namespace ckp::cli {
 
@@ -17,18 +18,24 @@ struct SyncFlags {
   int batch_size = 0, concurrency = 0;
 };
 
-int sync_purge(Context& ctx, const SyncFlags& f) {
+int sync_purge(Context& ctx, const CLI::App& cmd, const SyncFlags& f) {
   auto& rt = ctx.runtime();
-  rt.require_credentials();
-  if (f.search.empty() && f.tag_field.empty()) fail_usage("sync purge needs --search TEXT or --tag-field FIELD");
-  const std::string account = rt.account_id(f.account_id);
+  for (auto [flag, value] : {std::pair{"--prefix", &f.prefix}, {"--search", &f.search}, {"--tag-field", &f.tag_field}})
+    if (cmd.count(flag) && value->empty())
+      fail_usage(fmt::format("{} was given an empty value (an unset shell variable?); an empty filter selects nothing "
+                             "and is refused",
+                             flag));
   ops::SyncPurgeSpec spec;
+  spec.select.prefix = f.prefix;
+  spec.select.search = f.search;
+  spec.select.field = f.tag_field;
+  spec.select.value = f.tag_value;
+  if (!spec.select.needs_metadata()) fail_usage("sync purge needs --search TEXT or --tag-field FIELD (every filter given must match)");
+  if (auto e = spec.select.validate(false)) fail(e->to_error(flag_namer()));
+  rt.require_credentials();
+  const std::string account = rt.account_id(f.account_id);
   spec.account_id = account;
   spec.namespace_id = rt.resolve_namespace(account, !f.namespace_id.empty() ? f.namespace_id : f.namespace_name);
-  spec.prefix = f.prefix;
-  spec.search = f.search;
-  spec.field = f.tag_field;
-  spec.value = f.tag_value;
   for (const auto& t : f.cache_tags)
     for (const auto& part : split_list(t)) spec.cache_tags.push_back(part);
   spec.extract_tags = f.extract_tags;
@@ -38,15 +45,20 @@ int sync_purge(Context& ctx, const SyncFlags& f) {
   const std::string zone = !f.zone.empty() ? f.zone : rt.settings().zone.value;
   if (zone.empty()) fail_usage("sync purge needs --zone NAME (where the tags are purged)");
   spec.zones = {rt.resolve_zone(zone)};
-  if (!f.dry_run &&
-      !rt.confirm(fmt::format("Delete the keys in namespace {} whose metadata {} and then purge their cache tags on {}?",
-                              spec.namespace_id,
-                              f.search.empty() ? fmt::format("has {} = '{}'", f.tag_field, f.tag_value)
-                                               : fmt::format("contains '{}'", f.search),
-                              spec.zones[0].name)))
+  require_valid(spec);
+  std::vector<std::string> parts;
+  if (!f.prefix.empty()) parts.push_back(fmt::format("start with '{}'", f.prefix));
+  if (!f.search.empty()) parts.push_back(fmt::format("have metadata containing '{}'", f.search));
+  if (!f.tag_field.empty())
+    parts.push_back(f.tag_value.empty() ? fmt::format("have metadata field '{}'", f.tag_field)
+                                        : fmt::format("have metadata {} = '{}'", f.tag_field, f.tag_value));
+  std::string what;
+  for (std::size_t i = 0; i < parts.size(); ++i) what += (i ? " and " : "") + parts[i];
+  if (!f.dry_run && !rt.confirm(fmt::format("Delete the keys in namespace {} that {}, and then purge their cache tags "
+                                            "on {}?",
+                                            spec.namespace_id, what, spec.zones[0].name)))
     return exit_code::ok;
-  return run_job(rt, ops::SyncPurgeSpec::op_name, {}, f.dry_run,
-                 [&](ops::OpOptions o) { return build_sync_purge(rt, spec, std::move(o)); });
+  return run_job(rt, ops::SyncPurgeSpec::op_name, spec.to_json(), {}, !f.dry_run);
 }
 
 void jobs_list(Context& ctx) {
@@ -96,19 +108,11 @@ void jobs_show(Context& ctx, const std::string& id) {
   if (job.status == "resumable") fmt::print("\nResume with: cache-kv-purger jobs resume {}\n", job.id);
 }
 
-int jobs_resume(Context& ctx, const std::string& id) {
+int jobs_resume(Context& ctx, const std::string& id, bool allow_new_target) {
   auto job = find_job(ctx, id);
-  auto& rt = ctx.runtime();
   if (job.status != "resumable")
     fail_usage(fmt::format("job {} is {}; only an interrupted or failed job can be resumed", job.id, job.status));
-  rt.require_credentials();
-  rt.continue_job(job);
-  ops::OpOptions options = rt.op_options();
-  options.journal = rt.journal();
-  options.resume = job.state;
-  rt.note("Resuming {} ({}) from {} done\n", job.id, job.op, grouped(job.done));
-  auto built = build_from_journal(rt, job, std::move(options));
-  return rt.run_and_report(*built.op, built.noun, built.verb);
+  return resume_job(ctx.runtime(), job, allow_new_target);
 }
 
 void jobs_abort(Context& ctx, const std::string& id) {
@@ -144,7 +148,7 @@ void add_sync_commands(CLI::App& app, Context& ctx) {
   purge->add_flag("--dry-run", f->dry_run, "Count and show; change nothing");
   purge->add_option("--batch-size", f->batch_size, "(accepted for compatibility)")->group("");
   purge->add_flag("-v,--verbose", f->verbose, "More detail");
-  purge->callback([&ctx, f] { ctx.exit_code = sync_purge(ctx, *f); });
+  purge->callback([&ctx, f, purge] { ctx.exit_code = sync_purge(ctx, *purge, *f); });
 }
 
 void add_jobs_commands(CLI::App& app, Context& ctx) {
@@ -157,7 +161,11 @@ void add_jobs_commands(CLI::App& app, Context& ctx) {
   show->callback([&ctx, id] { jobs_show(ctx, *id); });
   auto* resume = jobs->add_subcommand("resume", "Continue an interrupted or failed job from its watermark");
   resume->add_option("id", *id, "Job id (or its unique start)")->required();
-  resume->callback([&ctx, id] { ctx.exit_code = jobs_resume(ctx, *id); });
+  auto allow_new_target = std::make_shared<bool>(false);
+  resume->add_flag("--allow-new-target", *allow_new_target,
+                   "Resume even though the API base URL or account now differs from the job's (the job then continues "
+                   "there)");
+  resume->callback([&ctx, id, allow_new_target] { ctx.exit_code = jobs_resume(ctx, *id, *allow_new_target); });
   auto* abort = jobs->add_subcommand("abort", "Mark a job as abandoned (it will not be resumed)");
   abort->add_option("id", *id, "Job id (or its unique start)")->required();
   abort->callback([&ctx, id] { jobs_abort(ctx, *id); });

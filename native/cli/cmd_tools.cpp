@@ -6,7 +6,8 @@
 #include "ckp/emu/server.hpp"
 #include "ckp/version.hpp"
 #include "cli/context.hpp"
-#include "cli/op_builders.hpp"
+#include "ckp/ops/kv_delete.hpp"
+#include "cli/job_runner.hpp"
 #include "emulator/http_front.hpp"
 
 namespace ckp::cli {
@@ -134,9 +135,8 @@ int demo(Context& ctx, std::uint64_t keys, int latency_ms) {
   ops::KvDeleteSpec spec;
   spec.account_id = account;
   spec.namespace_id = ns;
-  spec.prefix = "cache/";
-  const int code = run_job(rt, ops::KvDeleteSpec::op_name, {}, false,
-                           [&](ops::OpOptions o) { return build_delete(rt, spec, {}, std::move(o), false); });
+  spec.select.prefix = "cache/";
+  const int code = run_job(rt, ops::KvDeleteSpec::op_name, spec.to_json(), {}, true);
   const auto stats = model.stats();
   fmt::print("Emulator: {} keys left (keep/ only: {}), {} requests served, {} rate-limited.\n",
              grouped(model.key_count(ns, front.now())), model.keys_with_prefix(ns, "cache/", front.now()).empty() ? "yes" : "NO",

@@ -1,5 +1,7 @@
 // `zones list|get|config` and `config init|show|set-defaults`.
 
+#include <algorithm>
+
 #include "ckp/api/validate.hpp"
 #include "ckp/api/zones.hpp"
 #include "cli/context.hpp"
@@ -67,9 +69,8 @@ void zones_config(Context& ctx, const ZoneFlags& f) {
 }
 
 struct ConfigFlags {
-  std::string zone, account_id, api_endpoint, plan, concurrency;
-  double timeout = 0;
-  int batch_size = 0, zone_concurrency = 0;
+  std::string zone, account_id, api_endpoint, plan;
+  std::string concurrency, timeout, batch_size, zone_concurrency;  // as typed: checked by numeric_setting_problem()
   bool force = false;
 };
 
@@ -84,21 +85,51 @@ void config_show(Context& ctx) {
   const std::string cred = !s.credentials.token.empty() ? "API token " + mask_secret(s.credentials.token)
                            : !s.credentials.api_key.empty() ? "API key " + mask_secret(s.credentials.api_key) + " for " + s.credentials.email
                                                             : "(none)";
+  // A bad value (resolve_settings() lets this command through) is shown with what is wrong, and where.
+  auto source = [&](const Setting& v) { return v.line ? fmt::format("{} (line {})", v.source, v.line) : v.source; };
   if (rt.json()) {
     nlohmann::json j{{"config_file", s.config_path}, {"profile", s.profile},
                      {"credentials", {{"kind", !s.credentials.token.empty() ? "token" : !s.credentials.api_key.empty() ? "key" : "none"},
                                       {"source", s.credentials_source}}}};
-    for (const auto& [k, v] : rows) j[k] = {{"value", v->value}, {"source", v->source}};
+    for (const auto& [k, v] : rows) {
+      j[k] = {{"value", v->value}, {"source", v->source}};
+      if (!v->problem.empty()) j[k]["invalid"] = fmt::format("{} '{}' ({}) {}", k, v->value, source(*v), v->problem);
+    }
     return print_json(j);
   }
   fmt::print("Config file: {}\nProfile:     {}\n\n", s.config_path, s.profile);
   Table t({"SETTING", "VALUE", "SOURCE"});
   t.row({"credentials", cred, s.credentials_source.empty() ? "-" : s.credentials_source});
-  for (const auto& [k, v] : rows) t.row({k, v->value.empty() ? "(not set)" : v->value, v->source});
+  int invalid = 0;
+  for (const auto& [k, v] : rows) {
+    std::string value = v->value.empty() ? "(not set)" : v->value;
+    if (!v->problem.empty()) value += "  INVALID: " + v->problem, ++invalid;
+    t.row({k, value, source(*v)});
+  }
   t.print();
+  if (invalid)
+    fmt::print(stderr, "\n{} invalid setting{}: commands refuse to run until {} fixed (edit {} or use `cache-kv-purger "
+                       "config set-defaults`).\n",
+               invalid, invalid == 1 ? "" : "s", invalid == 1 ? "it is" : "they are", s.config_path);
 }
 
 void config_set_defaults(Context& ctx, const ConfigFlags& f) {
+  // Every value is checked before anything is written (even the first-run sample): a refused command changes nothing.
+  if (!f.account_id.empty() && !api::looks_like_id(f.account_id))
+    fail_usage("account id '" + f.account_id + "' is not 32 hex characters");
+  if (!f.plan.empty() && !api::PlanProfile::named(f.plan)) fail_usage("plan must be free, pro, business or enterprise");
+  const std::pair<const char*, const std::string*> numeric[] = {{"concurrency", &f.concurrency},
+                                                                {"timeout", &f.timeout},
+                                                                {"batch_size", &f.batch_size},
+                                                                {"zone_concurrency", &f.zone_concurrency}};
+  for (auto [key, value] : numeric) {
+    if (value->empty()) continue;
+    if (auto problem = numeric_setting_problem(key, *value); !problem.empty()) {
+      std::string flag = key;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      fail_usage(fmt::format("--{} '{}' {}; nothing was saved", flag, *value, problem));
+    }
+  }
   auto& rt = ctx.runtime();
   const auto& s = rt.settings();
   int changed = 0;
@@ -107,17 +138,14 @@ void config_set_defaults(Context& ctx, const ConfigFlags& f) {
     if (auto r = set_config_value(s.config_path, s.profile, key, value); !r) fail(r.error());
     ++changed;
   };
-  if (!f.account_id.empty() && !api::looks_like_id(f.account_id))
-    fail_usage("account id '" + f.account_id + "' is not 32 hex characters");
-  if (!f.plan.empty() && !api::PlanProfile::named(f.plan)) fail_usage("plan must be free, pro, business or enterprise");
   set("zone", f.zone);
   set("account_id", f.account_id);
   set("api_base_url", f.api_endpoint);
   set("plan", f.plan);
   set("concurrency", f.concurrency);
-  set("timeout", f.timeout > 0 ? fmt::format("{}", f.timeout) : "");
-  set("batch_size", f.batch_size > 0 ? std::to_string(f.batch_size) : "");
-  set("zone_concurrency", f.zone_concurrency > 0 ? std::to_string(f.zone_concurrency) : "");
+  set("timeout", f.timeout);
+  set("batch_size", f.batch_size);
+  set("zone_concurrency", f.zone_concurrency);
   if (changed) fmt::print("Successfully updated configuration ({} [{}]).\n", s.config_path, s.profile);
   else fmt::print("No configuration changes were made.\n");
 }
@@ -156,18 +184,22 @@ void add_config_commands(CLI::App& app, Context& ctx) {
     if (!ensure_sample_config(path)) fail_usage(path + " already exists (use --force to replace it)");
     fmt::print("Wrote {}\n", path);
   });
-  config->add_subcommand("show", "Show the effective settings and where each comes from")->callback([&ctx] { config_show(ctx); });
+  config->add_subcommand("show", "Show the effective settings and where each comes from")->callback([&ctx] {
+    ctx.options.allow_invalid_settings = true;  // shows a bad value, marked, instead of refusing to start
+    config_show(ctx);
+  });
   auto* set = config->add_subcommand("set-defaults", "Save defaults in the configuration file (the --profile's section)");
   set->add_option("--zone", f->zone, "Default zone");
   set->add_option("--account-id", f->account_id, "Default account id");
   set->add_option("--api-endpoint", f->api_endpoint, "API base URL");
   set->add_option("--plan", f->plan, "Plan: free, pro, business, enterprise");
-  set->add_option("--concurrency", f->concurrency, "\"auto\" or a number");
-  set->add_option("--timeout", f->timeout, "Request timeout in seconds");
-  set->add_option("--batch-size", f->batch_size, "KV bulk batch size");
-  set->add_option("--zone-concurrency", f->zone_concurrency, "Zones purged at once");
+  set->add_option("--concurrency", f->concurrency, "\"auto\" or 1-256");
+  set->add_option("--timeout", f->timeout, "Request timeout in seconds (0.001-3600)")->type_name("FLOAT");
+  set->add_option("--batch-size", f->batch_size, "KV bulk batch size (1-10000)")->type_name("INT");
+  set->add_option("--zone-concurrency", f->zone_concurrency, "Zones purged at once (1-100)")->type_name("INT");
   set->callback([&ctx, f] {
     ctx.options.allow_new_profile = true;
+    ctx.options.allow_invalid_settings = true;  // so that it can replace a bad value in the file
     config_set_defaults(ctx, *f);
   });
 }

@@ -23,11 +23,11 @@ const std::vector<ConfigKey>& config_keys() {
       {"email", "e-mail of the legacy global API key", "\"you@example.com\""},
       {"api_base_url", "API base URL (e.g. an emulator)", "\"https://api.cloudflare.com/client/v4\""},
       {"plan", "purge limits to pace for: free, pro, business, enterprise", "\"enterprise\""},
-      {"concurrency", "requests in flight: \"auto\" (adaptive) or a number", "\"auto\""},
+      {"concurrency", "requests in flight: \"auto\" (adaptive) or 1-256", "\"auto\""},
       {"limit_algorithm", "adaptive algorithm: gradient2, vegas, aimd", "\"gradient2\""},
-      {"zone_concurrency", "zones purged at once", "3"},
+      {"zone_concurrency", "zones purged at once (1-100)", "3"},
       {"batch_size", "KV bulk batch size (1-10000)", "10000"},
-      {"timeout", "seconds before a request times out", "90"},
+      {"timeout", "seconds a request may take in all (0.001-3600)", "90"},
       {"journal_dir", "where job journals are kept", "\"~/.local/state/cache-kv-purger/jobs\""},
   };
   return keys;
@@ -39,6 +39,13 @@ std::optional<std::string> ConfigFile::get(const std::string& profile, const std
   auto k = p->second.find(key);
   if (k == p->second.end()) return std::nullopt;
   return k->second;
+}
+
+int ConfigFile::line_of(const std::string& profile, const std::string& key) const {
+  auto p = lines.find(profile);
+  if (p == lines.end()) return 0;
+  auto k = p->second.find(key);
+  return k == p->second.end() ? 0 : k->second;
 }
 
 namespace {
@@ -123,6 +130,7 @@ Result<ConfigFile> read_config(const std::string& path) {
     auto value = parse_value(trim(t.substr(eq + 1)), error);
     if (!value) return fail(error);
     cfg.profiles[section][key] = *value;
+    cfg.lines[section][key] = n;
   }
   return cfg;
 }

@@ -34,9 +34,12 @@ const std::vector<ConfigKey>& config_keys();
 struct ConfigFile {
   std::string path;
   std::map<std::string, std::map<std::string, std::string>> profiles;
+  std::map<std::string, std::map<std::string, int>> lines;  ///< profile → key → the line that set it
 
   /// The value of @p key in @p profile, if set.
   std::optional<std::string> get(const std::string& profile, const std::string& key) const;
+  /// The line that set @p key in @p profile, or 0.
+  int line_of(const std::string& profile, const std::string& key) const;
 };
 
 /// Reads @p path. A missing file is an empty config; a malformed one is an Error naming `path:line`.

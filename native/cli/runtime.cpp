@@ -212,8 +212,11 @@ int Runtime::run_and_report(ops::Operation& op, const std::string& noun, const s
   progress_ = nullptr;
   view.close();
   const auto& report = op.report();
-  // Input the operation refused can never succeed on resume: no job is kept for it.
-  if (report.status == ops::OpStatus::failed && report.error && report.error->kind == ErrorKind::invalid_input) discard_job();
+  // Input the operation refused before doing anything can never succeed on resume: no job is kept for it. (Once
+  // something was done, the journal stays: it is the only record of what.)
+  if (report.status == ops::OpStatus::failed && report.error && report.error->kind == ErrorKind::invalid_input &&
+      report.done == 0 && report.failed == 0)
+    discard_job();
   if (json()) {
     auto j = report.to_json();
     if (!job_id_.empty()) j["job"] = job_id_;
@@ -229,15 +232,29 @@ int Runtime::run_and_report(ops::Operation& op, const std::string& noun, const s
 void Runtime::print_report(const ops::OpReport& r, const std::string& noun, const std::string& verb) const {
   const double secs = to_seconds(r.elapsed);
   if (r.dry_run) {
+    const bool stopped = r.status == ops::OpStatus::cancelled || r.status == ops::OpStatus::failed;
+    if (stopped) {
+      // A failed dry run must not look like an empty one.
+      fmt::print(stderr, "DRY RUN {}: {}\nNothing was changed; the count is unknown.\n",
+                 r.status == ops::OpStatus::cancelled ? "interrupted" : "failed",
+                 r.error ? r.error->message : std::string("stopped"));
+      return;
+    }
     fmt::print("DRY RUN: would {} {} {}; nothing was changed.\n", verb, grouped(r.done), noun);
     for (const auto& s : r.samples) fmt::print("  {}\n", s);
     if (r.done > r.samples.size()) fmt::print("  … and {} more\n", grouped(r.done - r.samples.size()));
+    if (r.failed) fmt::print("{} {} could not be {}:\n", grouped(r.failed), noun, verb == "delete" ? "deleted" : "handled");
+    for (std::size_t i = 0; i < r.failures.size() && i < 20; ++i)
+      fmt::print("  {}: {}\n", r.failures[i].item, r.failures[i].error.message);
     return;
   }
   std::string past = verb == "delete" ? "Deleted" : verb == "purge" ? "Purged" : verb == "write" ? "Wrote" : verb == "export" ? "Exported" : "Processed";
   fmt::print("{} {} {} in {} ({:.0f}/s); {} requests, {} retried, {} rate-limited.\n", past, grouped(r.done), noun,
              clock_time(secs), secs > 0 ? static_cast<double>(r.done) / secs : 0.0, grouped(r.requests.sent),
              grouped(r.requests.retries), grouped(r.requests.rate_limited));
+  if (auto v = r.extra.find("vanished"); v != r.extra.end() && v->is_number_unsigned() && v->get<std::uint64_t>() > 0)
+    fmt::print("{} {} vanished between listing and reading (deleted meanwhile) and were not exported.\n",
+               grouped(v->get<std::uint64_t>()), noun);
   if (r.failed) {
     fmt::print("{} {} failed:\n", grouped(r.failed), noun);
     std::size_t shown = 0;

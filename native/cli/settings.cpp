@@ -1,8 +1,12 @@
 #include "cli/settings.hpp"
 
+#include <charconv>
 #include <cstdlib>
+#include <vector>
 
 #include <fmt/format.h>
+
+#include "ckp/api/validate.hpp"
 
 namespace ckp::cli {
 
@@ -19,11 +23,44 @@ Setting pick(const std::string& flag, const char* flag_name, std::initializer_li
   if (!flag.empty()) return {flag, std::string("flag --") + flag_name};
   for (const char* e : envs)
     if (auto v = env(e); !v.empty()) return {v, std::string("env ") + e};
-  if (auto v = file.get(profile, key)) return {*v, "config [" + profile + "]"};
+  if (auto v = file.get(profile, key)) return {*v, "config [" + profile + "]", file.line_of(profile, key)};
   return {std::move(fallback), "default"};
 }
 
+/// True when @p text is a whole number from @p lo to @p hi, written plainly (no '+', spaces, point or exponent).
+bool whole_in(const std::string& text, long long lo, long long hi) {
+  long long n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  return ec == std::errc() && end == text.data() + text.size() && n >= lo && n <= hi;
+}
+
+// The valid ranges. A fixed concurrency above 256 would only queue behind the rate governor; 100 zones at once is
+// the bound of the cache purge commands' own --zone-concurrency.
+constexpr int max_concurrency = 256;
+constexpr int max_zone_concurrency = 100;
+constexpr double min_timeout_s = 0.001, max_timeout_s = 3600;
+
 }  // namespace
+
+std::string numeric_setting_problem(const std::string& key, const std::string& value) {
+  if (key == "concurrency")
+    return value == "auto" || whole_in(value, 1, max_concurrency)
+               ? "" : fmt::format("must be \"auto\" or a whole number from 1 to {}", max_concurrency);
+  if (key == "zone_concurrency")
+    return whole_in(value, 1, max_zone_concurrency) ? "" : fmt::format("must be a whole number from 1 to {}", max_zone_concurrency);
+  if (key == "batch_size")
+    return whole_in(value, 1, api::kv_limits::max_bulk_items)
+               ? "" : fmt::format("must be a whole number from 1 to {}", api::kv_limits::max_bulk_items);
+  if (key == "timeout") {
+    double seconds = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    // "nan" and "inf" parse, and fail the comparisons.
+    const bool ok = ec == std::errc() && end == value.data() + value.size() && seconds >= min_timeout_s &&
+                    seconds <= max_timeout_s;
+    return ok ? "" : fmt::format("must be a number of seconds from {} to {}", min_timeout_s, max_timeout_s);
+  }
+  return "";
+}
 
 api::PlanProfile Settings::plan_profile() const {
   return api::PlanProfile::named(plan.value).value_or(api::PlanProfile::enterprise());
@@ -32,7 +69,9 @@ api::PlanProfile Settings::plan_profile() const {
 engine::LimitConfig Settings::limit_config() const {
   engine::LimitConfig c;
   c.algorithm = limit_algorithm.value.empty() ? c.algorithm : limit_algorithm.value;
-  if (!concurrency.value.empty() && concurrency.value != "auto") c = engine::LimitConfig::fixed(std::stoi(concurrency.value));
+  // A value marked invalid (settings resolved for display only) leaves the limit adaptive instead of throwing.
+  if (concurrency.value != "auto" && numeric_setting_problem("concurrency", concurrency.value).empty())
+    c = engine::LimitConfig::fixed(std::stoi(concurrency.value));
   return c;
 }
 
@@ -62,67 +101,88 @@ Result<Settings> resolve_settings(const GlobalOptions& g) {
   s.concurrency = pick(g.concurrency, "concurrency", {"CLOUDFLARE_MAX_CONCURRENCY", "CLOUDFLARE_CACHE_CONCURRENCY"}, *file,
                        s.profile, "concurrency", "auto");
   s.limit_algorithm = pick(g.limit_algorithm, "limit-algorithm", {}, *file, s.profile, "limit_algorithm", "");
-  s.zone_concurrency = pick(g.zone_concurrency > 0 ? std::to_string(g.zone_concurrency) : "", "zone-concurrency",
-                            {"CLOUDFLARE_MULTI_ZONE_CONCURRENCY"}, *file, s.profile, "zone_concurrency", "3");
+  s.zone_concurrency = pick(g.zone_concurrency, "zone-concurrency", {"CLOUDFLARE_MULTI_ZONE_CONCURRENCY"}, *file,
+                            s.profile, "zone_concurrency", "3");
   s.batch_size = pick("", "batch-size", {"CLOUDFLARE_BATCH_SIZE"}, *file, s.profile, "batch_size", "10000");
-  s.timeout = pick(g.timeout > 0 ? fmt::format("{}", g.timeout) : "", "timeout", {"CLOUDFLARE_API_TIMEOUT"}, *file,
-                   s.profile, "timeout", "90");
+  s.timeout = pick(g.timeout, "timeout", {"CLOUDFLARE_API_TIMEOUT"}, *file, s.profile, "timeout", "90");
   s.journal_dir = pick(g.journal_dir, "journal-dir", {}, *file, s.profile, "journal_dir", default_jobs_dir());
   if (s.journal_dir.value.rfind("~/", 0) == 0) s.journal_dir.value = env("HOME") + s.journal_dir.value.substr(1);
 
-  // Credentials: a token beats a key + e-mail at every level; flags beat the environment beat the file.
+  // Credentials: a token beats a key + e-mail at every level; flags beat the environment beat the file. `named`
+  // says where each one came from, by the name the user knows it by, for the check below.
+  std::vector<std::pair<std::string, std::string>> named;
+  auto in_file = [&](const char* key) {
+    const int line = file->line_of(s.profile, key);
+    return fmt::format("{} in {}{} [{}]", key, s.config_path, line ? ":" + std::to_string(line) : "", s.profile);
+  };
   if (!g.api_token.empty()) {
     s.credentials.token = g.api_token;
     s.credentials_source = "flag --api-token";
+    named = {{"--api-token", g.api_token}};
   } else if (!g.api_key.empty() && !g.email.empty()) {
     s.credentials = {"", g.api_key, g.email};
     s.credentials_source = "flags --api-key/--email";
+    named = {{"--api-key", g.api_key}, {"--email", g.email}};
   } else if (auto t = env("CLOUDFLARE_API_TOKEN"); !t.empty()) {
     s.credentials.token = t;
     s.credentials_source = "env CLOUDFLARE_API_TOKEN";
+    named = {{"CLOUDFLARE_API_TOKEN", t}};
   } else if (auto k = env("CLOUDFLARE_API_KEY"), e = env("CLOUDFLARE_EMAIL"); !k.empty() && !e.empty()) {
     s.credentials = {"", k, e};
     s.credentials_source = "env CLOUDFLARE_API_KEY/CLOUDFLARE_EMAIL";
+    named = {{"CLOUDFLARE_API_KEY", k}, {"CLOUDFLARE_EMAIL", e}};
   } else if (auto var = file->get(s.profile, "api_token_env"); var && !env(var->c_str()).empty()) {
     s.credentials.token = env(var->c_str());
     s.credentials_source = "env " + *var + " (config [" + s.profile + "])";
+    named = {{*var + " (named by " + in_file("api_token_env") + ")", s.credentials.token}};
   } else if (auto ft = file->get(s.profile, "api_token")) {
     s.credentials.token = *ft;
     s.credentials_source = "config [" + s.profile + "]";
+    named = {{in_file("api_token"), *ft}};
   } else if (auto fk = file->get(s.profile, "api_key"), fe = file->get(s.profile, "email"); fk && fe) {
     s.credentials = {"", *fk, *fe};
     s.credentials_source = "config [" + s.profile + "]";
+    named = {{in_file("api_key"), *fk}, {in_file("email"), *fe}};
   }
   s.verify_tls = !g.insecure;
 
-  // Validate what can be validated before anything is sent.
-  auto bad = [](std::string what) { return Error::make(ErrorKind::invalid_input, std::move(what)); };
-  if (!api::PlanProfile::named(s.plan.value))
-    return bad(fmt::format("plan '{}' ({}) is not one of free, pro, business, enterprise", s.plan.value, s.plan.source));
-  if (s.concurrency.value != "auto") {
-    char* end = nullptr;
-    long n = std::strtol(s.concurrency.value.c_str(), &end, 10);
-    if (!end || *end || n < 1 || n > 256)
-      return bad(fmt::format("concurrency '{}' ({}) must be \"auto\" or a number from 1 to 256", s.concurrency.value,
-                             s.concurrency.source));
-  }
+  // A credential goes into a request header: a control character there (a newline pasted with the token) would
+  // break or inject headers. Refused always, even by `config show`; the value itself is never printed.
+  for (const auto& [where, value] : named)
+    if (auto bad = api::control_character_in(value))
+      return Error::make(ErrorKind::invalid_input,
+                         fmt::format("the credential in {} has {}; credentials must not contain control characters "
+                                     "(was a newline copied with it?). Nothing was sent.",
+                                     where, *bad));
+
+  // Validate what can be validated before anything is sent: each problem is marked on its setting.
+  if (!api::PlanProfile::named(s.plan.value)) s.plan.problem = "is not one of free, pro, business, enterprise";
   if (!s.limit_algorithm.value.empty()) {
     try {
       engine::make_limit({s.limit_algorithm.value});
     } catch (const std::exception& e) {
-      return bad(fmt::format("{} ({})", e.what(), s.limit_algorithm.source));
+      s.limit_algorithm.problem = fmt::format("is not valid: {}", e.what());
     }
   }
-  {
-    char* end = nullptr;
-    const double seconds = std::strtod(s.timeout.value.c_str(), &end);
-    if (!end || *end || s.timeout.value.empty() || !(seconds > 0 && seconds <= 3600))
-      return bad(fmt::format("timeout '{}' ({}) must be a number of seconds from 0 to 3600", s.timeout.value,
-                             s.timeout.source));
+  if (!api::parse_url(s.api_base_url.value)) s.api_base_url.problem = "is not an absolute http(s) URL";
+  const std::pair<const char*, Setting*> numeric[] = {
+      {"concurrency", &s.concurrency}, {"zone_concurrency", &s.zone_concurrency}, {"batch_size", &s.batch_size},
+      {"timeout", &s.timeout}};
+  for (auto [key, setting] : numeric) setting->problem = numeric_setting_problem(key, setting->value);
+
+  // The first problem fails, naming the setting, its value, where it came from (file and line) and the valid range —
+  // unless the command only shows or fixes settings; a flag typed right now fails even then.
+  const std::pair<const char*, const Setting*> all[] = {
+      {"plan", &s.plan},         {"limit_algorithm", &s.limit_algorithm},   {"api_base_url", &s.api_base_url},
+      {"concurrency", &s.concurrency}, {"zone_concurrency", &s.zone_concurrency}, {"batch_size", &s.batch_size},
+      {"timeout", &s.timeout}};
+  for (auto [key, setting] : all) {
+    if (setting->problem.empty()) continue;
+    if (g.allow_invalid_settings && setting->source.rfind("flag ", 0) != 0) continue;
+    const std::string origin =
+        setting->line ? fmt::format("{} at {}:{}", setting->source, s.config_path, setting->line) : setting->source;
+    return Error::make(ErrorKind::invalid_input, fmt::format("{} '{}' ({}) {}", key, setting->value, origin, setting->problem));
   }
-  if (!api::parse_url(s.api_base_url.value))
-    return bad(fmt::format("API base URL '{}' ({}) is not an absolute http(s) URL", s.api_base_url.value,
-                           s.api_base_url.source));
   return s;
 }
 

@@ -27,13 +27,17 @@ struct GlobalOptions {
   std::string api_base_url;
   std::string zone;
   std::string plan;
+  // Numbers are kept as typed and checked by resolve_settings(), so that no value (0, -1, nan) is dropped unseen.
   std::string concurrency;
   std::string limit_algorithm;
-  int zone_concurrency = 0;
-  double timeout = 0;
+  std::string zone_concurrency;
+  std::string timeout;
   bool insecure = false;
   std::string journal_dir;
   bool allow_new_profile = false;  ///< set by commands that create the profile (config set-defaults)
+  /// Set by the commands that show or fix settings (config show, config set-defaults): a bad value from the
+  /// environment or the config file is marked in Setting::problem instead of failing. A bad flag always fails.
+  bool allow_invalid_settings = false;
 };
 
 /// A value and where it came from ("flag --account-id", "env CLOUDFLARE_ACCOUNT_ID", "config [default]",
@@ -41,6 +45,8 @@ struct GlobalOptions {
 struct Setting {
   std::string value;
   std::string source;
+  int line = 0;         ///< the config file's line, when it came from there
+  std::string problem;  ///< why the value is not valid ("" when it is), e.g. "must be a whole number from 1 to 256"
   bool set() const { return !value.empty(); }
 };
 
@@ -57,8 +63,15 @@ struct Settings {
   engine::LimitConfig limit_config() const;
 };
 
-/// Resolves every setting. Reads (and on first run creates) the config file; errors name file and line.
+/// Resolves every setting. Reads (and on first run creates) the config file; errors name file and line. A value out
+/// of range fails (naming it, where it came from and the valid range) unless g.allow_invalid_settings, which marks
+/// it in Setting::problem instead. Credentials with control characters always fail, naming where they came from.
 Result<Settings> resolve_settings(const GlobalOptions& g);
+
+/// The one range check of a numeric setting (concurrency, zone_concurrency, batch_size, timeout), for flags, the
+/// environment and the config file alike: "" when @p value is valid for @p key, else what a valid value is, e.g.
+/// "must be a number of seconds greater than 0 and at most 3600".
+std::string numeric_setting_problem(const std::string& key, const std::string& value);
 
 /// A value with its secret part hidden, for display: "abcd…wxyz (40 chars)".
 std::string mask_secret(const std::string& secret);

@@ -99,20 +99,28 @@ void UpstreamProxy::forward(const httplib::Request& req, httplib::Response& res,
   out.method = req.method;
   out.path = base_path_ + std::string(api_target);
   out.body = std::move(body);
-  if (!content_type.empty()) out.set_header("Content-Type", content_type);
-  if (req.has_header("Accept")) out.set_header("Accept", req.get_header_value("Accept"));
+  // headers.emplace, not set_header: set_header silently drops a value with CR or LF, and the request would go out
+  // without it (a token lost, a confusing 401). Every value is checked below instead.
+  auto& h = out.headers;
+  if (!content_type.empty()) h.emplace("Content-Type", content_type);
+  if (req.has_header("Accept")) h.emplace("Accept", req.get_header_value("Accept"));
   const auto& c = config_.credentials;
   if (!c.token.empty()) {
-    out.set_header("Authorization", "Bearer " + c.token);
+    h.emplace("Authorization", "Bearer " + c.token);
   } else if (!c.api_key.empty() && !c.email.empty()) {
-    out.set_header("X-Auth-Key", c.api_key);
-    out.set_header("X-Auth-Email", c.email);
+    h.emplace("X-Auth-Key", c.api_key);
+    h.emplace("X-Auth-Email", c.email);
   } else {
     // No server-side credentials: the page's own (a token typed into it) pass through.
     for (const char* name : {"Authorization", "X-Auth-Key", "X-Auth-Email"})
-      if (req.has_header(name)) out.set_header(name, req.get_header_value(name));
+      if (req.has_header(name)) h.emplace(name, req.get_header_value(name));
   }
-  out.set_header("User-Agent", std::string("cache-kv-purger-console/") + ckp::version);
+  h.emplace("User-Agent", std::string("cache-kv-purger-console/") + ckp::version);
+  if (auto bad = transport::detail::header_problem(h)) {
+    res.status = 400;
+    res.set_content(envelope_error("the console did not forward the request: " + *bad), "application/json");
+    return;
+  }
 
   auto client = acquire();
   httplib::Result result = client->send(out);

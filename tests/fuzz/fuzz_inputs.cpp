@@ -17,8 +17,8 @@ void drain(ckp::engine::RecordSource& src, unsigned mode) {
   while (auto r = src.next()) {
     if (++n == 3) resume_offset = r->next_offset, resume_line = r->next_line;
     switch (mode % 6) {
-      case 0: (void)ops::text_item(*r, src.format(), "f", false, [](std::string_view k) { return api::validate_key(k); }); break;
-      case 1: (void)ops::parse_import_record(*r, "f", 1'780'000'000); break;
+      case 0: (void)ops::text_item(*r, src.format(), "f", ops::TextRules::exact(), [](std::string_view k) { return api::validate_key(k); }); break;
+      case 1: (void)ops::parse_import_record(*r, "f"); break;
       case 2: (void)ops::parse_purge_record(*r, src.format(), "f", api::purge::Kind::files); break;
       case 3: (void)ops::parse_purge_record(*r, src.format(), "f", api::purge::Kind::tags); break;
       case 4: (void)ops::parse_purge_record(*r, src.format(), "f", api::purge::Kind::hosts); break;
@@ -47,6 +47,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     drain(array, mode);
   }
   auto detected = open_records(std::make_unique<StringReader>(text, "f"));
-  (void)ckp::ops::preflight_import(*detected, 1'780'000'000);
+  (void)ckp::ops::preflight_import(*detected);
   return 0;
 }

@@ -115,7 +115,7 @@ class Kv(CliTest):
         self.assertEqual(sorted(titles), ["demo", "renamed"])
         r = self.run_cli("kv", "create", "--title", "demo")
         self.assertEqual(r.code, 1)
-        self.assertIn("10014", r.err)
+        self.assertIn("a namespace titled 'demo' already exists", r.err)
 
     def test_keys_list_paging_get_put(self):
         page = self.ok("kv", "list", "--namespace", "demo", "--limit", "100", "--json").json()

@@ -16,6 +16,7 @@
 
 #include "ckp/api/error.hpp"
 #include "ckp/api/http.hpp"
+#include "ckp/api/json_parse.hpp"
 #include "ckp/api/rate_headers.hpp"
 
 namespace ckp::api {
@@ -139,6 +140,7 @@ inline Error transport_error(const Response& r) {
       return Error::make(ErrorKind::tls, "TLS failed: " + r.failure_detail +
                                              " (certificate verification is on; check the system CA bundle or proxy)");
     case TransportFailure::cancelled: return Error::make(ErrorKind::cancelled, "the request was cancelled");
+    case TransportFailure::refused: return Error::make(ErrorKind::invalid_input, "the request was not sent: " + r.failure_detail);
     default:
       return Error::make(ErrorKind::transport, "no response from the API: " +
                                                    (r.failure_detail.empty() ? "connection failed" : r.failure_detail));
@@ -158,10 +160,14 @@ inline Result<Envelope> parse_envelope(std::string_view body, int status) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return malformed("the body was empty");
   if (detail::looks_like_html(body))
     return malformed("got an HTML page, probably from a proxy or an error page: \"" + detail::excerpt(body) + "\"");
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded())
+  auto parsed = parse_json(body);
+  if (!parsed) {
+    if (!parsed.error().message.starts_with("not valid JSON"))  // nested too deep: whole, and not a Cloudflare body
+      return malformed(fmt::format("its JSON is {} ({} bytes)", parsed.error().message, body.size()));
     return malformed(fmt::format("the body is not valid JSON ({} bytes, truncated?): \"{}\"", body.size(),
                                  detail::excerpt(body)));
+  }
+  json doc = std::move(*parsed);
   if (!doc.is_object() || !doc.contains("success") || !doc["success"].is_boolean())
     return malformed("the JSON has no boolean \"success\" field: \"" + detail::excerpt(body) + "\"");
   Envelope env;

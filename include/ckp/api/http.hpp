@@ -122,6 +122,7 @@ enum class TransportFailure {
   reset,      ///< connection closed before a complete response arrived
   tls,        ///< TLS handshake or certificate verification failed
   cancelled,  ///< the caller cancelled the request
+  refused,    ///< not sent: the transport found it malformed (e.g. a control character in a header); not retried
   other       ///< any other failure (see Response::failure_detail)
 };
 

@@ -189,4 +189,21 @@ inline bool looks_like_id(std::string_view s) {
   return true;
 }
 
+/// The first control character (C0 or DEL) in @p text, described without quoting the text — e.g. "a line feed (LF)
+/// at character 41 of 41" — or nullopt when there is none. For anything that ends up in an HTTP header, credentials
+/// above all: CR or LF would end the header early and smuggle in others; the rest are refused or mangled on the way.
+inline std::optional<std::string> control_character_in(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != 0x7f) continue;
+    const std::string what = c == '\n'   ? "a line feed (LF)"
+                             : c == '\r' ? "a carriage return (CR)"
+                             : c == '\t' ? "a tab"
+                             : c == 0    ? "a NUL byte"
+                                         : fmt::format("a control character (0x{:02x})", c);
+    return fmt::format("{} at character {} of {}", what, i + 1, text.size());
+  }
+  return std::nullopt;
+}
+
 }  // namespace ckp::api

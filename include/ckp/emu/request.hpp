@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <climits>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ckp/api/http.hpp"
+#include "ckp/api/json_parse.hpp"
 #include "ckp/api/limits.hpp"
 #include "ckp/api/time.hpp"
 #include "ckp/api/validate.hpp"
@@ -67,20 +69,17 @@ inline bool content_type_is(const api::Request& r, std::string_view type) {
   return api::iequals(std::string_view(*ct).substr(0, type.size()), type);
 }
 
-/// How deep JSON in a request may nest. Bodies nest a few levels; metadata may hold a small tree. The limit keeps
-/// later recursive work (serializing, destroying) far from the stack's end.
-inline constexpr int max_json_depth = 64;
+/// How deep JSON in a request may nest (in containers, as api::parse_json() counts). Bodies nest a few levels;
+/// metadata may hold a small tree. The limit keeps later recursive work (serializing, searching) far from the
+/// stack's end; it is stricter than the client's api::max_json_depth, so that whatever the emulator stores and
+/// serves, the client can read back.
+inline constexpr std::size_t max_json_depth = 64;
 
 /// Parses @p text as JSON; nullopt when malformed or nested deeper than max_json_depth.
 inline std::optional<nlohmann::json> parse_json_limited(std::string_view text) {
-  bool too_deep = false;
-  nlohmann::json::parser_callback_t guard = [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-    if (depth > max_json_depth) too_deep = true;
-    return !too_deep;  // once too deep, discard everything (keeps memory small), then reject
-  };
-  auto j = nlohmann::json::parse(text.begin(), text.end(), guard, /*allow_exceptions=*/false);
-  if (too_deep || j.is_discarded()) return std::nullopt;
-  return j;
+  auto j = api::parse_json(text, max_json_depth);
+  if (!j) return std::nullopt;
+  return std::move(*j);
 }
 
 /// Reads a JSON request body. A Content-Type other than JSON is rejected like Cloudflare does (6003 with 6105);

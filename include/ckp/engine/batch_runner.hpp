@@ -117,6 +117,13 @@ class BatchRunner {
     dispatch();
   }
 
+  /// Sends the batch being filled now, however small (a producer that must wait for an answer before it pushes
+  /// more would otherwise wait for a batch that never fills).
+  void flush() {
+    seal_open();
+    dispatch();
+  }
+
   /// Whether the producer may push more without exceeding the pending bounds.
   bool can_accept() const {
     const std::size_t batches = ready_.size() + in_flight_ + (open_.empty() ? 0 : 1);

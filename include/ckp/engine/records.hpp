@@ -109,6 +109,16 @@ class Cursor {
     if (c == '\n') ++line_;
     return c;
   }
+  /// At the very start of the input, steps over a UTF-8 byte order mark (EF BB BF): editors on Windows write one,
+  /// and it is never part of the first item.
+  void skip_bom() {
+    if (offset_ != 0) return;
+    if (pos_ == len_ && !fill()) return;
+    if (len_ - pos_ >= 3 && std::memcmp(buf_ + pos_, "\xEF\xBB\xBF", 3) == 0) {
+      pos_ += 3;
+      offset_ += 3;
+    }
+  }
   std::uint64_t offset() const { return offset_; }
   std::uint64_t line() const { return line_; }
   bool seek(std::uint64_t offset, std::uint64_t line) {
@@ -133,7 +143,8 @@ class Cursor {
 
 }  // namespace detail
 
-/// Records are lines. `\n` or `\r\n` ends a line; the last line needs no break. A line longer than `max_line`
+/// Records are lines. `\n` or `\r\n` ends a line; the last line needs no break; a UTF-8 byte order mark at the start
+/// is skipped. A line longer than `max_line`
 /// stops reading with an error naming it.
 class LineRecords final : public RecordSource {
  public:
@@ -143,6 +154,7 @@ class LineRecords final : public RecordSource {
 
   std::optional<Record> next() override {
     if (error_) return std::nullopt;
+    cur_.skip_bom();
     if (!cur_.peek()) {
       if (auto e = in_->error()) error_ = e;
       return std::nullopt;
@@ -193,6 +205,7 @@ class JsonArrayRecords final : public RecordSource {
   std::optional<Record> next() override {
     if (error_ || done_) return std::nullopt;
     if (!started_) {
+      cur_.skip_bom();
       skip_space();
       auto c = cur_.peek();
       if (!c || *c != '[') return fail("expected a JSON array ('[')");
@@ -287,11 +300,13 @@ class JsonArrayRecords final : public RecordSource {
   bool started_ = false, expect_element_ = false, first_ = true, done_ = false;
 };
 
-/// A JSON array reader when the input's first non-blank byte is '[', else a line reader.
+/// A JSON array reader when the input's first non-blank byte (after a UTF-8 byte order mark, if any) is '[', else a
+/// line reader.
 inline std::unique_ptr<RecordSource> open_records(std::unique_ptr<ByteReader> in) {
   char c = 0;
-  while (in->read(&c, 1) == 1) {
-    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
+  for (std::uint64_t at = 0; in->read(&c, 1) == 1; ++at) {
+    const bool bom_byte = at < 3 && static_cast<unsigned char>(c) == (at == 0 ? 0xEF : at == 1 ? 0xBB : 0xBF);
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && !bom_byte) break;
     c = 0;
   }
   in->seek(0);

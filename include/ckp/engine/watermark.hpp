@@ -1,18 +1,25 @@
 #pragma once
 /// @file
-/// Tracks which parts of the input are settled (every item confirmed or reported failed), in input order.
+/// Tracks which parts of the input are settled (every item confirmed or reported failed), in input order, and what
+/// each part counted.
 ///
 /// The input is cut into segments (a listed page, a chunk of a file). Each segment carries the resume point that
 /// follows it (the list cursor after the page, the file offset after the chunk). Items settle out of order as batches
-/// complete; `advance()` returns the resume point after the longest run of settled segments from the start, which
-/// is the only thing safe to write down as a watermark.
+/// complete; `collect()` returns the resume point after the longest run of settled segments from the start, which
+/// is the only thing safe to write down as a watermark — and the counts and failures of every segment whose outcome
+/// just became durable, so that a journal counts each item once, however often the operation is resumed: an item of
+/// a segment that is not yet durable will be done again on resume, and counted then.
 
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "ckp/api/error.hpp"
 
 namespace ckp::engine {
 
@@ -27,7 +34,11 @@ class WatermarkTracker {
   /// @p range, when given, names the segment's input (e.g. `[start_offset, end_offset]`) so that a segment
   /// settled ahead of the watermark can be journaled and skipped on resume.
   SegmentId open(nlohmann::json resume_after, nlohmann::json range = nullptr) {
-    segments_.push_back({next_id_, std::move(resume_after), std::move(range), 0, false});
+    Segment s;
+    s.id = next_id_;
+    s.resume_after = std::move(resume_after);
+    s.range = std::move(range);
+    segments_.push_back(std::move(s));
     return next_id_++;
   }
   /// Sets the resume point of a segment opened before its end was known.
@@ -49,35 +60,57 @@ class WatermarkTracker {
       if (s->pending == 0) newly_settled_.push_back(id);
     }
   }
-  /// @p n items of the segment are settled.
+  /// @p n items of the segment are settled (without being counted; see settle_done() and settle_failed()).
   void settle(SegmentId id, std::uint64_t n = 1) {
     if (auto* s = find(id)) {
       s->pending -= std::min(n, s->pending);
       if (s->pending == 0 && s->closed) newly_settled_.push_back(id);
     }
   }
-  /// Ranges of segments that became settled while an earlier segment is not (each reported once). Cheap: only
-  /// segments that settled since the last call are looked at.
-  std::vector<nlohmann::json> settled_ahead() {
-    std::vector<nlohmann::json> out;
-    for (SegmentId id : newly_settled_) {
-      auto* s = find(id);
-      if (s && s != &segments_.front() && !s->range.is_null()) out.push_back(s->range);
-    }
-    newly_settled_.clear();
-    return out;
+  /// One item of the segment is settled: confirmed by the API.
+  void settle_done(SegmentId id) {
+    if (auto* s = find(id)) ++s->done;
+    settle(id);
+  }
+  /// One item of the segment is settled: failed for good, as @p item with @p error (kept until it is durable).
+  void settle_failed(SegmentId id, std::string item, Error error) {
+    if (auto* s = find(id)) s->failures.emplace_back(std::move(item), std::move(error));
+    settle(id);
   }
 
-  /// The resume point after the newest segment that is settled along with all before it, if that moved since the
-  /// last call; segments up to it are forgotten.
-  std::optional<nlohmann::json> advance() {
-    std::optional<nlohmann::json> point;
+  /// A segment settled ahead of the watermark, with an input range that lets a resume skip it.
+  struct Piece {
+    nlohmann::json range;     ///< as given to open() / set_range()
+    std::uint64_t done = 0;   ///< its items confirmed
+    std::uint64_t failed = 0; ///< its items failed
+  };
+  /// What collect() found.
+  struct Durable {
+    std::vector<Piece> ahead;             ///< settled ahead of the watermark (each reported once)
+    std::optional<nlohmann::json> point;  ///< the new watermark, if it moved
+    std::uint64_t done = 0;               ///< items confirmed in segments that just became durable
+    std::vector<std::pair<std::string, Error>> failures;  ///< items failed in those segments
+  };
+  /// Segments whose outcome became durable since the last call: those settled ahead of the watermark that have a
+  /// range (a resume skips them), and those the watermark moved past (a resume starts after them). Segments up to
+  /// the watermark are forgotten. Cheap: only segments that settled since the last call are looked at.
+  Durable collect() {
+    Durable d;
+    for (SegmentId id : newly_settled_) {
+      auto* s = find(id);
+      if (!s || s == &segments_.front() || s->range.is_null() || s->durable) continue;
+      d.ahead.push_back({s->range, s->done, s->failures.size()});
+      take(*s, d);
+    }
+    newly_settled_.clear();
     while (!segments_.empty() && segments_.front().closed && segments_.front().pending == 0) {
-      point = std::move(segments_.front().resume_after);
+      if (!segments_.front().durable) take(segments_.front(), d);
+      d.point = std::move(segments_.front().resume_after);
       segments_.pop_front();
     }
-    return point;
+    return d;
   }
+
   /// Segments not yet behind the watermark.
   std::size_t open_segments() const { return segments_.size(); }
 
@@ -86,9 +119,18 @@ class WatermarkTracker {
     SegmentId id;
     nlohmann::json resume_after;
     nlohmann::json range;
-    std::uint64_t pending;
-    bool closed;
+    std::uint64_t pending = 0;
+    bool closed = false;
+    bool durable = false;  // its counts were handed out by collect()
+    std::uint64_t done = 0;
+    std::vector<std::pair<std::string, Error>> failures;
   };
+  static void take(Segment& s, Durable& d) {
+    s.durable = true;
+    d.done += s.done;
+    for (auto& f : s.failures) d.failures.push_back(std::move(f));
+    s.failures.clear();
+  }
   Segment* find(SegmentId id) {
     if (segments_.empty() || id < segments_.front().id) return nullptr;
     auto index = id - segments_.front().id;

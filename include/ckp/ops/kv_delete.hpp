@@ -3,14 +3,15 @@
 /// Deleting KV keys at scale, streamed: list → filter → batch (≤ 10,000) → bulk delete, with deletes starting while
 /// the listing continues and memory flat in the size of the namespace.
 ///
-/// Keys are selected by prefix, by a metadata field's value, by a deep metadata search, or read from an input
-/// (a keys file, streamed, never loaded whole). Every key ends confirmed by the API or in the failure report; the
-/// journal's watermark only ever moves past settled keys, so a resume never skips one.
+/// Keys come from a listing of the namespace, narrowed by every filter of the spec's KeySelection (prefix, name
+/// pattern, metadata field, metadata search), or from a list of names (a keys file, streamed, never loaded whole)
+/// narrowed by the name filters. Every key ends confirmed by the API or in the failure report; the journal's
+/// watermark only ever moves past settled keys, so a resume never skips one. A dry run runs the same code and sends
+/// no delete; a preview is a dry run cut after its first listed pages.
 
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,90 +23,96 @@
 #include "ckp/engine/records.hpp"
 #include "ckp/engine/watermark.hpp"
 #include "ckp/ops/key_lister.hpp"
-#include "ckp/ops/metadata_match.hpp"
+#include "ckp/ops/key_selection.hpp"
 #include "ckp/ops/operation.hpp"
 #include "ckp/ops/record_feeder.hpp"
+#include "ckp/ops/spec_error.hpp"
 #include "ckp/ops/text_input.hpp"
 
 namespace ckp::ops {
 
 /// What to delete. Serialized into the journal, so it holds no secrets.
 struct KvDeleteSpec {
-  /// How keys are chosen.
-  enum class Selector {
-    prefix,    ///< every key under `prefix`
-    metadata,  ///< keys under `prefix` whose metadata field `field` is `value`
-    search,    ///< keys under `prefix` whose metadata contains `search`
-    keys       ///< the keys named in an input (one per line, or a JSON array)
+  /// Where key names come from.
+  enum class Source {
+    listing,  ///< a listing of the namespace (under `select.prefix`, when given)
+    keys      ///< the names in an input: one per line, exactly as written, or a JSON array of strings
   };
 
   std::string account_id;    ///< the account that owns the namespace
   std::string namespace_id;  ///< the namespace's id (32 hex characters)
-  Selector selector = Selector::prefix;  ///< how keys are chosen
-  std::string prefix;       ///< listing prefix for prefix/metadata/search ("" = every key)
-  std::string field;        ///< metadata: the top-level field
-  std::string value;        ///< metadata: its value ("" = any value)
-  std::string search;       ///< search: text to find anywhere in the metadata, ignoring case
-  std::string pattern;      ///< optional: an ECMAScript regular expression key names must match (any selector)
-  std::string input;        ///< keys: the input's name (a file path)
-  std::uint64_t input_size = 0;  ///< keys: its size in bytes (a resume against another file is refused)
+  Source source = Source::listing;  ///< where key names come from
+  KeySelection select;              ///< the filters; every one given must match (see key_selection.hpp)
+  std::string input;                ///< keys: the input's name (a file path, or a front's name for typed-in keys)
+  std::uint64_t input_size = 0;     ///< keys: its size in bytes (a resume against another file is refused)
   std::size_t batch_size = api::kv_limits::max_bulk_items;  ///< keys per bulk delete, 1–10,000
-  bool dry_run = false;  ///< count and sample what would be deleted; delete nothing
+  bool dry_run = false;        ///< count and sample what would be deleted; delete nothing
+  std::uint64_t max_pages = 0;  ///< a preview: a dry run that stops after this many listed pages (0 = no limit)
 
   static constexpr const char* op_name = "kv.delete";  ///< OpReport::operation and the journal's `op`
 
-  /// The spec as journaled.
+  /// The spec as journaled — and as the console and the CLI both build it.
   json to_json() const {
-    static constexpr const char* names[] = {"prefix", "metadata", "search", "keys"};
-    return {{"account_id", account_id}, {"namespace_id", namespace_id}, {"selector", names[static_cast<int>(selector)]},
-            {"prefix", prefix},         {"field", field},               {"value", value},
-            {"search", search},         {"pattern", pattern},           {"input", input},
-            {"input_size", input_size},
-            {"batch_size", batch_size}, {"dry_run", dry_run}};
+    json j{{"account_id", account_id}, {"namespace_id", namespace_id},
+           {"source", source == Source::keys ? "keys" : "listing"}};
+    select.write(j);
+    j["input"] = input;
+    j["input_size"] = input_size;
+    j["batch_size"] = batch_size;
+    j["dry_run"] = dry_run;
+    if (max_pages) j["max_pages"] = max_pages;
+    return j;
   }
 
-  /// Reads a journaled spec back; ErrorKind::journal when a field is missing or of the wrong type.
+  /// Reads a spec back (from a journal or a front); ErrorKind::invalid_input when a field is missing or of the
+  /// wrong type. The spec still needs validate().
   static Result<KvDeleteSpec> from_json(const json& j) {
+    auto bad = [](const std::string& why) { return Error::make(ErrorKind::invalid_input, "bad kv.delete spec: " + why); };
     try {
+      if (!j.is_object()) return bad("not a JSON object");
+      if (!j.contains("source"))
+        return bad(j.contains("selector") ? "it was written by an older version, whose selection rules differ; start "
+                                            "the delete again"
+                                          : "missing \"source\" (\"listing\" or \"keys\")");
       KvDeleteSpec s;
-      s.account_id = j.at("account_id");
-      s.namespace_id = j.at("namespace_id");
-      const std::string sel = j.at("selector");
-      if (sel == "prefix") s.selector = Selector::prefix;
-      else if (sel == "metadata") s.selector = Selector::metadata;
-      else if (sel == "search") s.selector = Selector::search;
-      else if (sel == "keys") s.selector = Selector::keys;
-      else return Error::make(ErrorKind::journal, "unknown selector '" + sel + "' in journal");
-      s.prefix = j.value("prefix", "");
-      s.field = j.value("field", "");
-      s.value = j.value("value", "");
-      s.search = j.value("search", "");
-      s.pattern = j.value("pattern", "");
+      s.account_id = j.value("account_id", "");
+      s.namespace_id = j.value("namespace_id", "");
+      const std::string source = j.at("source");
+      if (source == "listing") s.source = Source::listing;
+      else if (source == "keys") s.source = Source::keys;
+      else return bad("unknown source '" + source + "' (\"listing\" or \"keys\")");
+      s.select = KeySelection::read(j);
       s.input = j.value("input", "");
       s.input_size = api::json_integer_field(j, "input_size", std::uint64_t{0});
       s.batch_size = api::json_integer_field(j, "batch_size", api::kv_limits::max_bulk_items);
-      if (s.batch_size < 1 || s.batch_size > api::kv_limits::max_bulk_items)
-        return Error::make(ErrorKind::journal, "batch_size in journal is outside 1-10000");
       s.dry_run = j.value("dry_run", false);
+      s.max_pages = api::json_integer_field(j, "max_pages", std::uint64_t{0});
       return s;
     } catch (const std::exception& e) {  // json::exception, or std::invalid_argument from json_integer_field
-      return Error::make(ErrorKind::journal, std::string("bad kv.delete spec in journal: ") + e.what());
+      return bad(e.what());
     }
   }
 
-  /// Whether a key listed with @p metadata is selected by the metadata selectors (the pattern is separate).
-  bool selects(const json& metadata) const {
-    switch (selector) {
-      case Selector::metadata: return metadata_field_matches(metadata, field, value);
-      case Selector::search: return metadata_contains(metadata, detail::ascii_lower(search));
-      default: return true;
-    }
+  /// Checks the spec as a whole (the selection rules of key_selection.hpp, the batch size, a preview's limit).
+  std::optional<SpecError> validate() const {
+    if (account_id.empty()) return refuse({"account_id"}, "no account: {0} is empty");
+    if (namespace_id.empty()) return refuse({"namespace_id"}, "no namespace: {0} is empty");
+    if (batch_size < 1 || batch_size > api::kv_limits::max_bulk_items)
+      return refuse({"batch_size"}, "{0} must be 1-10000 (it is " + std::to_string(batch_size) + ")");
+    if (source == Source::listing && !input.empty())
+      return refuse({"input"}, "{0} names a list of keys, but the keys come from a listing");
+    if (max_pages && !dry_run) return refuse({"max_pages", "dry_run"}, "{0} (a preview) needs {1}");
+    return select.validate(source == Source::keys);
   }
 };
 
-/// Deletes the keys a KvDeleteSpec selects, streamed (see the file's comment).
+/// Deletes the keys a KvDeleteSpec selects, streamed (see the file's comment). The report's `extra` holds
+/// `complete` for a dry run (false when a preview stopped before the end of the listing).
 ///
-/// Errors: stops with invalid_input for a bad pattern, batch size or missing keys input (before any call), with
+/// Counting is exact across resumes: a listed delete remembers how far it has listed and how many distinct keys it
+/// selected, so keys deleted by calls whose answers were lost to a crash are still counted once at the end.
+///
+/// Errors: stops with invalid_input for a spec that validate() refuses or a bad keys input (before any call), with
 /// journal when resuming a different spec, and with the API's error when a listing fails or a batch fails fatally
 /// (authentication, not_found, retries exhausted); keys the API refuses one by one end in OpReport::failures
 /// (status partial).
@@ -115,20 +122,24 @@ struct KvDeleteSpec {
 /// ckp::ops::KvDeleteSpec spec;
 /// spec.account_id = account;
 /// spec.namespace_id = ns;
-/// spec.prefix = "session/";
+/// spec.select.prefix = "session/";
 /// ckp::ops::KvDelete op(scheduler, spec, {.on_progress = show});
 /// ckp::ops::OpReport report = ckp::ops::run(http, op);   // report.done: keys the API confirmed deleted
 /// ```
-/// A keys file instead (Selector::keys), streamed:
+/// A keys file instead (Source::keys), streamed:
 /// ```
-/// spec.selector = ckp::ops::KvDeleteSpec::Selector::keys;
+/// spec.source = ckp::ops::KvDeleteSpec::Source::keys;
+/// spec.input = "keys.txt";
 /// auto file = ckp::io::FileReader::open("keys.txt");
 /// if (!file) return fail(file.error());
 /// ckp::ops::KvDelete op(scheduler, spec, {}, ckp::engine::open_records(std::move(*file)));
 /// ```
 class KvDelete final : public Operation {
  public:
-  /// @p keys is the input for Selector::keys (null otherwise); @p expected_total, when known (from a preflight),
+  /// Decides, for a selected key, whether it may be deleted: an Error keeps it and reports it failed.
+  using Admit = std::function<std::optional<Error>(const api::kv::Key&)>;
+
+  /// @p keys is the input for Source::keys (null otherwise); @p expected_total, when known (from a preflight),
   /// gives progress a total and an ETA.
   KvDelete(engine::Scheduler& scheduler, KvDeleteSpec spec, OpOptions options = {},
            std::unique_ptr<engine::RecordSource> keys = nullptr, std::optional<std::uint64_t> expected_total = {})
@@ -138,31 +149,36 @@ class KvDelete final : public Operation {
         // delete, at most 240,000 keys (~20 MB) in memory.
         runner_({spec_.batch_size, std::numeric_limits<std::size_t>::max(), 24, 64u << 20, 8}, runner_hooks()) {
     report_.dry_run = spec_.dry_run;
+    report_.spec = spec_.to_json();
     if (keys) feeder_.emplace(std::move(keys), watermark_, feeder_hooks());
-    if (!spec_.pattern.empty()) {
-      try {
-        pattern_.emplace(spec_.pattern, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        bad_pattern_ = Error::make(ErrorKind::invalid_input, "--pattern '" + spec_.pattern + "' is not a valid regular expression: " + e.what());
-      }
-    }
   }
 
-  /// Called with each listed page's selected keys (and their metadata) before any of them is deleted — for callers
-  /// that must record something about a key while it still exists (sync purge collects cache tags here).
-  void before_delete(std::function<void(const std::vector<api::kv::Key>&)> hook) { before_delete_ = std::move(hook); }
+  /// For callers that must look at a key while it still exists (sync purge collects cache tags): @p admit is asked
+  /// about every selected key of a listed page, then @p admitted is called — before any key of the page is sent.
+  void before_delete(Admit admit, std::function<void()> admitted) {
+    admit_ = std::move(admit);
+    admitted_ = std::move(admitted);
+  }
+  /// Called with the name of every selected key (in a dry run: every key that would be deleted), in input order.
+  void on_selected(std::function<void(const std::string&)> fn) { on_selected_ = std::move(fn); }
 
  protected:
   void begin() override {
-    if (bad_pattern_) return stop(*bad_pattern_);
-    if (spec_.batch_size == 0 || spec_.batch_size > api::kv_limits::max_bulk_items)
-      return stop(Error::make(ErrorKind::invalid_input, "batch size must be 1-10000"));
-    if (spec_.selector == KvDeleteSpec::Selector::keys && !feeder_)
+    if (auto e = spec_.validate()) return stop(e->to_error());
+    if (spec_.source == KvDeleteSpec::Source::keys && !feeder_)
       return stop(Error::make(ErrorKind::invalid_input, "no keys input given"));
+    auto filter = KeyFilter::make(spec_.select);
+    if (!filter) return stop(filter.error());
+    filter_.emplace(std::move(*filter));
     std::string cursor;
     if (options_.resume) {
       if (auto e = check_same_spec(*options_.resume, KvDeleteSpec::op_name, spec_.to_json())) return stop(*e);
       restore_counters(*options_.resume);
+      for (const auto& note : options_.resume->notes)
+        if (note.contains("listed") && note["listed"].is_object()) {
+          listed_through_ = note["listed"].value("through", "");
+          selected_distinct_ = api::json_integer<std::uint64_t>(note["listed"].value("selected", json())).value_or(0);
+        }
       if (const auto& point = options_.resume->resume) {
         cursor = point->value("cursor", "");
         input_done_ = point->value("end", false);
@@ -176,7 +192,7 @@ class KvDelete final : public Operation {
     } else if (feeder_) {
       feeder_->pump();
     } else {
-      lister_.emplace(scheduler_, KeyLister::Config{spec_.account_id, spec_.namespace_id, spec_.prefix, cursor},
+      lister_.emplace(scheduler_, KeyLister::Config{spec_.account_id, spec_.namespace_id, spec_.select.prefix, cursor},
                       lister_hooks());
       lister_->poke();
     }
@@ -184,16 +200,26 @@ class KvDelete final : public Operation {
 
   bool work_finished() const override { return input_done_ && runner_.idle(); }
   std::string phase() const override { return input_done_ ? "deleting" : "listing and deleting"; }
-  std::optional<std::uint64_t> total() const override { return expected_total_; }
+  std::optional<std::uint64_t> total() const override { return expected_total_ ? expected_total_ : options_.expected_total; }
 
-  void on_finalize() override { checkpoint(); }
+  void on_finalize() override {
+    checkpoint();
+    if (spec_.dry_run) report_.extra["complete"] = !cut_short_;
+    // A listed delete that ran to its end: every distinct key it selected was either deleted or reported failed,
+    // whichever run of the job did it — including deletes whose answers a killed run never saw.
+    if (spec_.source == KvDeleteSpec::Source::listing && !spec_.dry_run && !stopping() &&
+        selected_distinct_ >= report_.failed)
+      report_.done = selected_distinct_ - report_.failed;
+  }
 
  private:
   using Runner = engine::BatchRunner<std::string>;
 
   Runner::Hooks runner_hooks() {
     auto h = settling_hooks<std::string>([](const std::string& key) { return key; },
-                                         [this](std::uint64_t segment) { settle(segment); });
+                                         [this](const std::string& key, std::uint64_t segment, const Error* failure) {
+                                           settle(key, segment, failure);
+                                         });
     h.send = [this](const std::vector<std::string>& keys, std::function<void(engine::BatchOutcome)> done) {
       submit_bulk(scheduler_, api::kv::bulk_delete(spec_.account_id, spec_.namespace_id, keys), keys.size(),
                   std::move(done));
@@ -203,16 +229,8 @@ class KvDelete final : public Operation {
 
   KeyLister::Hooks lister_hooks() {
     KeyLister::Hooks h;
-    h.can_accept = [this] { return !stopping() && runner_.can_accept(); };
-    h.page = [this](std::vector<api::kv::Key>&& keys, const std::string& cursor_after) {
-      const auto segment = watermark_.open(json{{"cursor", cursor_after}, {"end", cursor_after.empty()}});
-      report_.scanned += keys.size();
-      std::erase_if(keys, [this](const api::kv::Key& k) { return !spec_.selects(k.metadata) || !name_matches(k.name); });
-      if (before_delete_ && !keys.empty()) before_delete_(keys);
-      for (auto& key : keys) select(std::move(key.name), segment);
-      watermark_.close(segment);
-      checkpoint();
-    };
+    h.can_accept = [this] { return !stopping() && !cut_short_ && runner_.can_accept(); };
+    h.page = [this](std::vector<api::kv::Key>&& keys, const std::string& cursor_after) { listed(std::move(keys), cursor_after); };
     h.end = [this] {
       input_done_ = true;
       runner_.finish_input();
@@ -222,16 +240,58 @@ class KvDelete final : public Operation {
     return h;
   }
 
-  bool name_matches(const std::string& name) const { return !pattern_ || std::regex_search(name, *pattern_); }
+  /// A listed page: select, record how far the listing got, then delete.
+  void listed(std::vector<api::kv::Key>&& keys, const std::string& cursor_after) {
+    ++pages_;
+    const auto segment = watermark_.open(json{{"cursor", cursor_after}, {"end", cursor_after.empty()}});
+    report_.scanned += keys.size();
+    std::vector<api::kv::Key> selected;
+    for (auto& key : keys) {
+      // Listing is in byte order, so a name past the furthest one listed is listed for the first time; a resumed
+      // job lists some names again and must not count them twice.
+      const bool first_time = !listed_through_ || key.name > *listed_through_;
+      if (first_time) listed_through_ = key.name;
+      if (!filter_->matches(key)) continue;
+      if (first_time) ++selected_distinct_;
+      selected.push_back(std::move(key));
+    }
+    if (options_.journal && !spec_.dry_run && !keys.empty())
+      options_.journal->note(json{{"listed", {{"through", *listed_through_}, {"selected", selected_distinct_}}}},
+                             false);
+    std::vector<bool> refused(selected.size(), false);
+    if (admit_) {
+      for (std::size_t i = 0; i < selected.size(); ++i)
+        if (auto e = admit_(selected[i])) {
+          refused[i] = true;
+          add_failure(selected[i].name, *e);
+          watermark_.add(segment);
+          watermark_.settle_failed(segment, selected[i].name, *e);
+        }
+      if (admitted_) admitted_();
+    }
+    for (std::size_t i = 0; i < selected.size(); ++i)
+      if (!refused[i]) select(std::move(selected[i].name), segment);
+    watermark_.close(segment);
+    checkpoint();
+    if (spec_.max_pages && pages_ >= spec_.max_pages && !cursor_after.empty()) {
+      // A preview has seen enough: the listing stops here.
+      cut_short_ = true;
+      input_done_ = true;
+      runner_.finish_input();
+      maybe_finish();
+    }
+  }
 
   /// A key is selected: delete it (or, in a dry run, count it).
   void select(std::string key, engine::WatermarkTracker::SegmentId segment) {
     add_sample(key);
+    if (on_selected_) on_selected_(key);
+    watermark_.add(segment);
     if (spec_.dry_run) {
       add_done();
+      watermark_.settle_done(segment);
       return;
     }
-    watermark_.add(segment);
     runner_.push(std::move(key), segment);
   }
 
@@ -240,10 +300,10 @@ class KvDelete final : public Operation {
     h.can_accept = [this] { return !stopping() && runner_.can_accept(); };
     h.record = [this](const engine::Record& record, engine::WatermarkTracker::SegmentId segment) -> std::optional<Error> {
       ++report_.scanned;
-      auto key = text_item(record, feeder_->source().format(), feeder_->source().name(), false,
+      auto key = text_item(record, feeder_->source().format(), feeder_->source().name(), TextRules::exact(),
                            [](std::string_view k) { return api::validate_key(k); });
       if (!key) return std::move(key).error();
-      if (key->has_value() && name_matches(**key)) select(std::move(**key), segment);
+      if (key->has_value() && filter_->matches_name(**key)) select(std::move(**key), segment);
       return std::nullopt;
     };
     h.end = [this] {
@@ -256,29 +316,35 @@ class KvDelete final : public Operation {
     return h;
   }
 
-  /// An item of @p segment is settled. (The runner's after_outcome finishes the operation once the whole batch is
-  /// counted; finishing here, mid-batch, would under-report a stopped operation.)
-  void settle(engine::WatermarkTracker::SegmentId segment) {
-    watermark_.settle(segment);
+  /// A key is settled. (The runner's after_outcome finishes the operation once the whole batch is counted;
+  /// finishing here, mid-batch, would under-report a stopped operation.)
+  void settle(const std::string& key, engine::WatermarkTracker::SegmentId segment, const Error* failure) {
+    if (failure) watermark_.settle_failed(segment, key, *failure);
+    else watermark_.settle_done(segment);
     checkpoint();
     // Room freed: let the producers continue.
     if (lister_) lister_->poke();
     else if (feeder_) feeder_->pump();
   }
 
-  /// Writes the watermark if it moved (and pieces settled ahead of it).
-  void checkpoint() { journal_progress(spec_.dry_run ? nullptr : options_.journal, watermark_, counters()); }
+  /// Journals what became durable (failures, pieces, the watermark).
+  void checkpoint() { journal_progress(spec_.dry_run ? nullptr : options_.journal, watermark_, durable_); }
 
   KvDeleteSpec spec_;
   std::optional<std::uint64_t> expected_total_;
+  std::optional<KeyFilter> filter_;
   engine::WatermarkTracker watermark_;
   Runner runner_;
   std::optional<KeyLister> lister_;
   std::optional<RecordFeeder> feeder_;
   bool input_done_ = false;
-  std::function<void(const std::vector<api::kv::Key>&)> before_delete_;
-  std::optional<std::regex> pattern_;
-  std::optional<Error> bad_pattern_;
+  bool cut_short_ = false;
+  std::uint64_t pages_ = 0;
+  std::optional<std::string> listed_through_;  // the furthest name listed by any run of this job
+  std::uint64_t selected_distinct_ = 0;        // distinct keys selected by any run of this job
+  Admit admit_;
+  std::function<void()> admitted_;
+  std::function<void(const std::string&)> on_selected_;
 };
 
 }  // namespace ckp::ops

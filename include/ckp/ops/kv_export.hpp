@@ -9,7 +9,8 @@
 /// ```
 /// Metadata and expiration come from the listing. Values come from bulk get (text); when a chunk is refused as a
 /// whole (a value that is not text), its keys are read one by one and binary values are written base64-encoded.
-/// A key deleted between listing and reading is skipped and counted as `vanished`.
+/// A key deleted between listing and reading (the API says "key not found") is skipped and counted as `vanished`;
+/// a key whose read fails any other way is reported failed (status partial), never silently left out.
 
 #include <cstdint>
 #include <deque>
@@ -25,6 +26,7 @@
 #include "ckp/engine/sink.hpp"
 #include "ckp/ops/key_lister.hpp"
 #include "ckp/ops/operation.hpp"
+#include "ckp/ops/spec_error.hpp"
 
 namespace ckp::ops {
 
@@ -40,6 +42,13 @@ struct KvExportSpec {
   /// The spec as journaled.
   json to_json() const {
     return {{"account_id", account_id}, {"namespace_id", namespace_id}, {"prefix", prefix}, {"output", output}};
+  }
+  /// Checks the spec as a whole.
+  std::optional<SpecError> validate() const {
+    if (account_id.empty()) return refuse({"account_id"}, "no account: {0} is empty");
+    if (namespace_id.empty()) return refuse({"namespace_id"}, "no namespace: {0} is empty");
+    if (output.empty()) return refuse({"output"}, "no output: {0} is empty");
+    return std::nullopt;
   }
   /// Reads a journaled spec back; ErrorKind::journal when a field is missing or of the wrong type.
   static Result<KvExportSpec> from_json(const json& j) {
@@ -70,7 +79,9 @@ class KvExport final : public Operation {
 
   /// Exports @p spec's keys into @p out, which must outlive the operation.
   KvExport(engine::Scheduler& scheduler, KvExportSpec spec, engine::ByteSink& out, OpOptions options = {})
-      : Operation(KvExportSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)), out_(out) {}
+      : Operation(KvExportSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)), out_(out) {
+    report_.spec = spec_.to_json();
+  }
 
  protected:
   void begin() override {
@@ -102,9 +113,10 @@ class KvExport final : public Operation {
  private:
   struct PageJob {
     std::vector<api::kv::Key> keys;
-    std::vector<std::optional<std::string>> lines;  // nullopt until read; "" when the key vanished
+    std::vector<std::optional<std::string>> lines;  // nullopt until read; "" when the key vanished or failed
     std::size_t pending = 0;                        // chunks or single reads not answered yet
     std::string cursor_after;
+    std::vector<Failure> failures;                  // keys whose read failed for good
   };
 
   KeyLister::Hooks lister_hooks() {
@@ -112,7 +124,7 @@ class KvExport final : public Operation {
     h.can_accept = [this] { return !stopping() && pages_.size() < max_pages_in_flight; };
     h.page = [this](std::vector<api::kv::Key>&& keys, const std::string& cursor_after) {
       report_.scanned += keys.size();
-      pages_.push_back(PageJob{std::move(keys), {}, 0, cursor_after});
+      pages_.push_back(PageJob{std::move(keys), {}, 0, cursor_after, {}});
       PageJob& job = pages_.back();
       job.lines.resize(job.keys.size());
       for (std::size_t start = 0; start < job.keys.size(); start += api::kv_limits::max_bulk_get_keys)
@@ -166,11 +178,16 @@ class KvExport final : public Operation {
     scheduler_.submit(api::kv::read_value(spec_.account_id, spec_.namespace_id, job.keys[i].name),
                       engine::Cost::api_call(), api::kv::parse_value, [this, page, i](Result<api::kv::Value> v) {
                         --page->pending;
-                        if (!v && v.error().kind == ErrorKind::not_found && v.error().code() != 10013) {
+                        if (!v) {
+                          const Error& e = v.error();
                           page->lines[i] = "";
-                          ++vanished_;
-                        } else if (!v) {
-                          return stop(v.error());
+                          if (e.kind == ErrorKind::not_found && e.code() == 10009) {
+                            ++vanished_;  // deleted since it was listed
+                          } else if (e.kind == ErrorKind::not_found ? e.code() == 10013 : engine::is_fatal(e)) {
+                            return stop(e);  // the namespace, the token or the API, not this key
+                          } else {
+                            page->failures.push_back({page->keys[i].name, e});
+                          }
                         } else {
                           page->lines[i] = line_for(page->keys[i], std::move(v->bytes));
                         }
@@ -207,10 +224,16 @@ class KvExport final : public Operation {
       out_.write(text);
       if (auto e = out_.error()) return stop(*e);
       add_done(written);
+      durable_.done += written;
+      for (auto& f : job.failures) {
+        add_failure(f.item, f.error);
+        ++durable_.failed;
+        if (options_.journal) options_.journal->failure(f.item, f.error);
+      }
       if (options_.journal) {
         out_.sync();  // the file before the watermark that points into it
         options_.journal->checkpoint(
-            json{{"cursor", job.cursor_after}, {"offset", out_.size()}, {"end", job.cursor_after.empty()}}, counters());
+            json{{"cursor", job.cursor_after}, {"offset", out_.size()}, {"end", job.cursor_after.empty()}}, durable_);
       }
       pages_.pop_front();
     }

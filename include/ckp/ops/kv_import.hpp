@@ -6,21 +6,29 @@
 /// A record is an object `{"key": …, "value": …}` (`name` is accepted for `key`, so `kv export` output and `kv list
 /// --json` rows import directly) with optional `base64`, `expiration`, `expiration_ttl` and `metadata`. A value that
 /// is not a string is stored as its JSON text.
+///
+/// Input order is kept: when a key appears on several lines, the last line wins, whatever retries happen — a pair
+/// is never sent while an earlier pair for the same key is still unsettled, and a resume redoes everything after
+/// the watermark in order. A pair whose absolute `expiration` is already past (or under the API's 60 s minimum
+/// ahead) when it is sent is reported failed, not written: the rest of the file still goes in.
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "ckp/api/base64.hpp"
 #include "ckp/api/json_integer.hpp"
+#include "ckp/api/json_parse.hpp"
 #include "ckp/api/kv.hpp"
 #include "ckp/api/validate.hpp"
 #include "ckp/engine/batch_runner.hpp"
 #include "ckp/engine/watermark.hpp"
 #include "ckp/ops/operation.hpp"
 #include "ckp/ops/record_feeder.hpp"
+#include "ckp/ops/spec_error.hpp"
 
 namespace ckp::ops {
 
@@ -41,6 +49,17 @@ struct KvImportSpec {
     return {{"account_id", account_id}, {"namespace_id", namespace_id}, {"input", input}, {"input_size", input_size},
             {"batch_size", batch_size}, {"max_batch_bytes", max_batch_bytes}, {"dry_run", dry_run}};
   }
+  /// Checks the spec as a whole.
+  std::optional<SpecError> validate() const {
+    if (account_id.empty()) return refuse({"account_id"}, "no account: {0} is empty");
+    if (namespace_id.empty()) return refuse({"namespace_id"}, "no namespace: {0} is empty");
+    if (batch_size < 1 || batch_size > api::kv_limits::max_bulk_items)
+      return refuse({"batch_size"}, "{0} must be 1-10000 (it is " + std::to_string(batch_size) + ")");
+    if (max_batch_bytes < 1 || max_batch_bytes > api::kv_limits::max_bulk_request_bytes)
+      return refuse({"max_batch_bytes"}, "{0} must be 1-" + std::to_string(api::kv_limits::max_bulk_request_bytes));
+    return std::nullopt;
+  }
+
   /// Reads a journaled spec back; ErrorKind::journal when a field is missing or of the wrong type.
   static Result<KvImportSpec> from_json(const json& j) {
     try {
@@ -61,14 +80,15 @@ struct KvImportSpec {
   }
 };
 
-/// Parses and validates one import record. @p now_unix checks absolute expirations. Errors name `source:line`.
-inline Result<api::kv::BulkPair> parse_import_record(const engine::Record& record, const std::string& source,
-                                                     std::int64_t now_unix) {
+/// Parses and validates one import record (everything but how soon an absolute expiration comes: see
+/// expiration_problem()). Errors name `source:line`.
+inline Result<api::kv::BulkPair> parse_import_record(const engine::Record& record, const std::string& source) {
   auto fail = [&](const std::string& what) {
     return Error::make(ErrorKind::invalid_input, fmt::format("{}:{}: {}", source, record.line, what));
   };
-  json j = json::parse(record.text, nullptr, false);
-  if (j.is_discarded()) return fail("not valid JSON");
+  auto parsed = api::parse_json(record.text);
+  if (!parsed) return fail(parsed.error().message);
+  json j = std::move(*parsed);
   if (!j.is_object()) return fail("expected an object with \"key\" and \"value\"");
   api::kv::BulkPair p;
   const json* key = j.contains("key") ? &j["key"] : j.contains("name") ? &j["name"] : nullptr;
@@ -103,8 +123,9 @@ inline Result<api::kv::BulkPair> parse_import_record(const engine::Record& recor
   p.expiration = *exp;
   if (p.expiration_ttl) {
     if (auto e = api::validate_expiration_ttl(*p.expiration_ttl)) return fail(e->message);
-  } else if (p.expiration) {
-    if (auto e = api::validate_expiration(*p.expiration, now_unix)) return fail(e->message);
+  } else if (p.expiration && (*p.expiration < 0 || *p.expiration > INT32_MAX)) {
+    return fail(fmt::format("key {}: expiration {} is not a Unix time Workers KV can store (0 to 2147483647)",
+                            api::detail::quote_short(p.key), *p.expiration));
   }
   if (auto m = j.find("metadata"); m != j.end() && !m->is_null()) {
     if (auto e = api::validate_metadata(*m, p.key)) return fail(e->message);
@@ -113,13 +134,24 @@ inline Result<api::kv::BulkPair> parse_import_record(const engine::Record& recor
   return p;
 }
 
+/// Why @p pair cannot be written at @p now_unix: an absolute expiration that has passed or is less than the API's
+/// 60 seconds ahead (an exported key about to expire). Nullopt when it can be written.
+inline std::optional<Error> expiration_problem(const api::kv::BulkPair& pair, std::int64_t now_unix) {
+  if (pair.expiration_ttl || !pair.expiration) return std::nullopt;
+  if (auto e = api::validate_expiration(*pair.expiration, now_unix)) {
+    e->message += "; not written (the key would have expired by now or within the minute)";
+    return e;
+  }
+  return std::nullopt;
+}
+
 /// Reads all of @p source once, validating every record; returns how many pairs it holds.
-inline Result<std::uint64_t> preflight_import(engine::RecordSource& source, std::int64_t now_unix) {
+inline Result<std::uint64_t> preflight_import(engine::RecordSource& source) {
   std::uint64_t count = 0;
   while (auto record = source.next()) {
     if (source.format() == engine::RecordFormat::lines && record->text.find_first_not_of(" \t") == std::string::npos)
       continue;
-    auto pair = parse_import_record(*record, source.name(), now_unix);
+    auto pair = parse_import_record(*record, source.name());
     if (!pair) return std::move(pair).error();
     ++count;
   }
@@ -151,14 +183,15 @@ class KvImport final : public Operation {
       : Operation(KvImportSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)),
         expected_total_(expected_total),
         runner_({spec_.batch_size, spec_.max_batch_bytes, 4, 128u << 20, 8}, runner_hooks()),
-        feeder_(std::move(input), watermark_, feeder_hooks()) {
+        // No skipping ahead on resume: a later line for a key must land after an earlier one, even across a crash.
+        feeder_(std::move(input), watermark_, feeder_hooks(), 1000, false) {
     report_.dry_run = spec_.dry_run;
+    report_.spec = spec_.to_json();
   }
 
  protected:
   void begin() override {
-    if (spec_.batch_size == 0 || spec_.batch_size > api::kv_limits::max_bulk_items)
-      return stop(Error::make(ErrorKind::invalid_input, "batch size must be 1-10000"));
+    if (auto e = spec_.validate()) return stop(e->to_error());
     if (options_.resume) {
       if (auto e = check_same_spec(*options_.resume, KvImportSpec::op_name, spec_.to_json())) return stop(*e);
       restore_counters(*options_.resume);
@@ -173,18 +206,23 @@ class KvImport final : public Operation {
       feeder_.pump();
     }
   }
-  bool work_finished() const override { return input_done_ && runner_.idle(); }
+  bool work_finished() const override { return input_done_ && !parked_ && runner_.idle(); }
   std::string phase() const override { return "writing"; }
-  std::optional<std::uint64_t> total() const override { return expected_total_; }
+  std::optional<std::uint64_t> total() const override { return expected_total_ ? expected_total_ : options_.expected_total; }
   void on_finalize() override { checkpoint(); }
 
  private:
   using Runner = engine::BatchRunner<api::kv::BulkPair>;
 
   Runner::Hooks runner_hooks() {
-    auto h = settling_hooks<api::kv::BulkPair>([](const api::kv::BulkPair& p) { return p.key; },
-                                               [this](std::uint64_t segment) { settle(segment); });
+    auto h = settling_hooks<api::kv::BulkPair>(
+        [](const api::kv::BulkPair& p) { return p.key; },
+        [this](const api::kv::BulkPair& p, std::uint64_t segment, const Error* failure) { settle(p.key, segment, failure); });
     h.bytes = [](const api::kv::BulkPair& p) { return api::kv::encoded_size(p); };
+    h.after_outcome = [this] {
+      if (parked_) runner_.flush();  // an earlier pair for the parked key may have been put back into a batch
+      maybe_finish();
+    };
     h.send = [this](const std::vector<api::kv::BulkPair>& pairs, std::function<void(engine::BatchOutcome)> done) {
       submit_bulk(scheduler_, api::kv::bulk_write(spec_.account_id, spec_.namespace_id, pairs), pairs.size(),
                   std::move(done));
@@ -194,21 +232,29 @@ class KvImport final : public Operation {
 
   RecordFeeder::Hooks feeder_hooks() {
     RecordFeeder::Hooks h;
-    h.can_accept = [this] { return !stopping() && runner_.can_accept(); };
+    h.can_accept = [this] { return !stopping() && !parked_ && runner_.can_accept(); };
     h.record = [this](const engine::Record& record, engine::WatermarkTracker::SegmentId segment) -> std::optional<Error> {
       auto& src = feeder_.source();
       if (src.format() == engine::RecordFormat::lines && record.text.find_first_not_of(" \t") == std::string::npos)
         return std::nullopt;  // blank line
       ++report_.scanned;
-      auto pair = parse_import_record(record, src.name(), to_unix_seconds(scheduler_.now()));
+      auto pair = parse_import_record(record, src.name());
       if (!pair) return std::move(pair).error();
       add_sample(pair->key);
+      watermark_.add(segment);
       if (spec_.dry_run) {
         add_done();
+        watermark_.settle_done(segment);
         return std::nullopt;
       }
-      watermark_.add(segment);
-      runner_.push(std::move(*pair), segment);
+      if (unsettled_.count(pair->key)) {
+        // An earlier line for this key is still on its way: this one waits for it (and the input with it), and
+        // what is batched goes out now so that the wait ends.
+        parked_.emplace(std::move(*pair), segment);
+        runner_.flush();
+        return std::nullopt;
+      }
+      push(std::move(*pair), segment);
       return std::nullopt;
     };
     h.end = [this] {
@@ -221,14 +267,33 @@ class KvImport final : public Operation {
     return h;
   }
 
-  /// An item of @p segment is settled. (The runner's after_outcome finishes the operation once the whole batch is
-  /// counted; finishing here, mid-batch, would under-report a stopped operation.)
-  void settle(engine::WatermarkTracker::SegmentId segment) {
-    watermark_.settle(segment);
+  /// Sends @p pair (unless its expiration has come too close, which settles it as failed).
+  void push(api::kv::BulkPair pair, engine::WatermarkTracker::SegmentId segment) {
+    if (auto e = expiration_problem(pair, to_unix_seconds(scheduler_.now()))) {
+      add_failure(pair.key, *e);
+      watermark_.settle_failed(segment, pair.key, *e);
+      return;
+    }
+    ++unsettled_[pair.key];
+    runner_.push(std::move(pair), segment);
+  }
+
+  /// The pair for @p key of @p segment is settled. (The runner's after_outcome finishes the operation once the
+  /// whole batch is counted; finishing here, mid-batch, would under-report a stopped operation.)
+  void settle(const std::string& key, engine::WatermarkTracker::SegmentId segment, const Error* failure) {
+    if (failure) watermark_.settle_failed(segment, key, *failure);
+    else watermark_.settle_done(segment);
+    if (auto it = unsettled_.find(key); it != unsettled_.end() && --it->second == 0) unsettled_.erase(it);
+    if (parked_ && !unsettled_.count(parked_->first.key) && !stopping()) {
+      auto [pair, parked_segment] = std::move(*parked_);
+      parked_.reset();
+      push(std::move(pair), parked_segment);
+    }
     checkpoint();
     feeder_.pump();
+    if (parked_) runner_.flush();
   }
-  void checkpoint() { journal_progress(spec_.dry_run ? nullptr : options_.journal, watermark_, counters()); }
+  void checkpoint() { journal_progress(spec_.dry_run ? nullptr : options_.journal, watermark_, durable_); }
 
   KvImportSpec spec_;
   std::optional<std::uint64_t> expected_total_;
@@ -236,6 +301,8 @@ class KvImport final : public Operation {
   Runner runner_;
   RecordFeeder feeder_;
   bool input_done_ = false;
+  std::unordered_map<std::string, std::uint32_t> unsettled_;  // keys sent or batched, not yet settled
+  std::optional<std::pair<api::kv::BulkPair, engine::WatermarkTracker::SegmentId>> parked_;  // waits for its key
 };
 
 }  // namespace ckp::ops

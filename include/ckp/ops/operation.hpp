@@ -81,6 +81,7 @@ struct OpReport {
   Duration elapsed{0};                ///< from start() to the end
   engine::SchedulerStats requests;    ///< the scheduler's counters at the end (requests sent, retries, 429s, …)
   json extra = json::object();        ///< operation-specific figures (e.g. purge ids, zones)
+  json spec;                          ///< the spec it ran (Spec::to_json()), the same whichever front built it
 
   /// The process exit code for this outcome: 0 ok, 1 failure, 2 bad input, 3 partial failure, 130 interrupted.
   int exit_code() const {
@@ -103,10 +104,36 @@ struct OpReport {
            {"requests", {{"sent", requests.sent}, {"retries", requests.retries}, {"rate_limited", requests.rate_limited},
                          {"server_errors", requests.server_errors}, {"transport_errors", requests.transport_errors}}}};
     j["error"] = error ? json{{"kind", to_string(error->kind)}, {"message", error->message}} : json(nullptr);
+    if (!spec.is_null()) j["spec"] = spec;
     for (auto& [k, v] : extra.items()) j[k] = v;
     return j;
   }
 };
+
+/// Checks that a journal was started against @p current — the same API base URL and account (`{"api_base_url":…,
+/// "account_id":…}`; an empty or missing account on either side is not compared) — so that a job started on one
+/// API or account is never resumed on another by accident. Returns an ErrorKind::journal error naming both targets.
+/// @p allow_change turns the refusal off (a front's explicit override).
+inline std::optional<Error> check_target(const engine::JournalState& st, const json& current, bool allow_change) {
+  if (allow_change) return std::nullopt;
+  auto text = [](const json& t, const char* field) {
+    std::string v = t.is_object() ? t.value(field, "") : "";
+    while (v.size() > 1 && v.back() == '/') v.pop_back();
+    return v;
+  };
+  auto describe = [&](const json& t) {
+    std::string out = text(t, "api_base_url").empty() ? "an unrecorded API" : "API " + text(t, "api_base_url");
+    if (!text(t, "account_id").empty()) out += ", account " + text(t, "account_id");
+    return out;
+  };
+  const bool base_differs = text(st.target, "api_base_url") != text(current, "api_base_url");
+  const bool account_differs = !text(st.target, "account_id").empty() && !text(current, "account_id").empty() &&
+                               text(st.target, "account_id") != text(current, "account_id");
+  if (!base_differs && !account_differs) return std::nullopt;
+  return Error::make(ErrorKind::journal, "this job was started against " + describe(st.target) +
+                                             ", but this environment points at " + describe(current) +
+                                             "; resuming would act on a different target");
+}
 
 /// Checks that a journal's spec is the same operation as @p wanted (a resume must not change what is deleted).
 inline std::optional<Error> check_same_spec(const engine::JournalState& st, std::string_view op, const json& wanted) {
@@ -143,6 +170,9 @@ struct OpOptions {
   std::size_t max_failures_kept = 1000;
   /// How many items OpReport::samples keeps.
   std::size_t samples = 10;
+  /// How many items there are, when the front knows it better than the operation (e.g. from a preview): progress
+  /// then shows a total and an ETA.
+  std::optional<std::uint64_t> expected_total;
 };
 
 /// The base of every long operation (see the file's comment): KvDelete, KvExport, KvImport, Purge, SyncPurge.
@@ -211,14 +241,14 @@ class Operation {
   /// What it is doing now, for progress (e.g. "listing and deleting").
   virtual std::string phase() const { return "working"; }
   /// How many items there are to do, when known (progress shows a total and an ETA then).
-  virtual std::optional<std::uint64_t> total() const { return std::nullopt; }
+  virtual std::optional<std::uint64_t> total() const { return options_.expected_total; }
 
   /// Items confirmed by the API.
   void add_done(std::uint64_t n = 1) { report_.done += n; }
-  /// An item failed for good: counted, kept (up to a bound), journaled.
+  /// An item failed for good: counted and kept (up to a bound). The operation journals it once its outcome is
+  /// durable (journal_progress()), so that a resume, which may do it again, does not report it twice.
   void add_failure(std::string item, const Error& e) {
     ++report_.failed;
-    if (options_.journal) options_.journal->failure(item, e);
     if (report_.failures.size() < options_.max_failures_kept) report_.failures.push_back({std::move(item), e});
   }
   /// Keeps @p item as a sample, up to OpOptions::samples.
@@ -257,35 +287,39 @@ class Operation {
     if (on_finished) on_finished(report_);
   }
 
-  /// Restores counters from a journal being resumed.
+  /// Restores counters from a journal being resumed: the counts and failures of everything durable.
   void restore_counters(const engine::JournalState& st) {
+    durable_ = st.counters;
     report_.done = st.counters.done;
     report_.failed = st.counters.failed;
     for (const auto& f : st.failures) {
       if (report_.failures.size() >= options_.max_failures_kept) break;
       ErrorKind kind = ErrorKind::bad_request;
+      for (auto k : {ErrorKind::invalid_input, ErrorKind::not_found, ErrorKind::conflict, ErrorKind::too_large})
+        if (f.kind == to_string(k)) kind = k;
       report_.failures.push_back({f.item, Error::make(kind, f.reason)});
     }
   }
 
-  /// The report's counts, for journal checkpoints.
-  engine::JournalCounters counters() const { return {report_.done, report_.failed}; }
+  /// How a batched item settled: its input segment, and the failure when it failed for good (null when confirmed).
+  template <class Payload>
+  using Settle = std::function<void(const Payload&, std::uint64_t segment, const Error* failure)>;
 
   /// BatchRunner hooks every operation wants: a confirmed item counts as done, a failed one goes to the report,
-  /// either way its input segment settles (@p settle); a fatal error stops the operation; and after each outcome
+  /// either way the operation settles it (@p settle); a fatal error stops the operation; and after each outcome
   /// the operation checks whether it is finished. The caller adds `send` (and `bytes`).
   template <class Payload>
   typename engine::BatchRunner<Payload>::Hooks settling_hooks(std::function<std::string(const Payload&)> id,
-                                                              std::function<void(std::uint64_t segment)> settle) {
+                                                              Settle<Payload> settle) {
     typename engine::BatchRunner<Payload>::Hooks h;
     h.id = id;
-    h.confirmed = [this, settle](const Payload&, std::uint64_t segment) {
+    h.confirmed = [this, settle](const Payload& p, std::uint64_t segment) {
       add_done();
-      settle(segment);
+      settle(p, segment, nullptr);
     };
     h.failed = [this, settle, id](const Payload& p, std::uint64_t segment, const Error& e) {
       add_failure(id(p), e);
-      settle(segment);
+      settle(p, segment, &e);
     };
     h.fatal = [this](const Error& e) { stop(e); };
     h.after_outcome = [this] { maybe_finish(); };
@@ -295,6 +329,9 @@ class Operation {
   engine::Scheduler& scheduler_;  ///< where the operation's calls go
   OpOptions options_;             ///< as given to the constructor
   OpReport report_;               ///< filled as the operation goes
+  /// The counts a journal checkpoint may record: items whose outcome will not be redone by a resume
+  /// (journal_progress() adds to it).
+  engine::JournalCounters durable_;
 
  private:
   void tick() {

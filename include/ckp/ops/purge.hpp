@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ckp/api/json_integer.hpp"
+#include "ckp/api/json_parse.hpp"
 #include "ckp/api/purge.hpp"
 #include "ckp/api/validate.hpp"
 #include "ckp/engine/batch_runner.hpp"
@@ -27,6 +28,7 @@
 #include "ckp/ops/operation.hpp"
 #include "ckp/ops/metadata_match.hpp"
 #include "ckp/ops/record_feeder.hpp"
+#include "ckp/ops/spec_error.hpp"
 #include "ckp/ops/text_input.hpp"
 #include "ckp/ops/zone_directory.hpp"
 
@@ -65,7 +67,24 @@ struct PurgeSpec {
             {"zone_concurrency", zone_concurrency},
             {"dry_run", dry_run}};
   }
-  /// Reads a journaled spec back; ErrorKind::journal when a field is missing, of the wrong type, or an unknown kind.
+  /// Checks the spec as a whole.
+  std::optional<SpecError> validate() const {
+    using api::purge::Kind;
+    if ((kind == Kind::tags || kind == Kind::everything) && zones.empty())
+      return refuse({"zones"}, std::string("purging ") + (kind == Kind::tags ? "tags" : "everything") +
+                                   " needs at least one zone ({0})");
+    if (zone_concurrency < 1) return refuse({"zone_concurrency"}, "{0} must be at least 1");
+    if (plan.max_urls_per_request < 1 || plan.max_flex_items_per_request < 1)
+      return refuse({"plan"}, "the {0}'s items per request must be at least 1");
+    for (const auto& [name, value] : headers)
+      if (name.empty() || name.find_first_of(":\r\n") != std::string::npos || value.find_first_of("\r\n") != std::string::npos)
+        return refuse({"headers"}, "{0}: '" + name + "' is not a valid header");
+    return std::nullopt;
+  }
+
+  /// Reads a spec back (a journal's, or a front's); ErrorKind::journal when a field is missing, of the wrong type,
+  /// or names an unknown kind or plan. Fronts may write `headers` as an object `{name: value}` and `plan` as a plan
+  /// name; to_json() writes both in full.
   static Result<PurgeSpec> from_json(const json& j) {
     try {
       PurgeSpec s;
@@ -74,23 +93,30 @@ struct PurgeSpec {
       for (auto k : {api::purge::Kind::files, api::purge::Kind::tags, api::purge::Kind::hosts,
                      api::purge::Kind::prefixes, api::purge::Kind::everything})
         if (kind == api::purge::field_name(k)) s.kind = k, known = true;
-      if (!known) return Error::make(ErrorKind::journal, "unknown purge kind '" + kind + "' in journal");
+      if (!known) return Error::make(ErrorKind::journal, "unknown purge kind '" + kind + "'");
       s.account_id = j.value("account_id", "");
-      for (const auto& z : j.at("zones")) s.zones.push_back({z.at("id"), z.value("name", "")});
-      for (const auto& h : j.at("headers")) s.headers.emplace_back(h.at(0), h.at(1));
+      for (const auto& z : j.value("zones", json::array())) s.zones.push_back({z.at("id"), z.value("name", "")});
+      const json headers = j.value("headers", json::array());
+      if (headers.is_object())
+        for (const auto& [name, value] : headers.items()) s.headers.emplace_back(name, value.get<std::string>());
+      else
+        for (const auto& h : headers) s.headers.emplace_back(h.at(0), h.at(1));
       s.input = j.value("input", "");
       s.input_size = api::json_integer_field(j, "input_size", std::uint64_t{0});
-      const json& plan = j.at("plan");
-      s.plan = api::PlanProfile::named(plan.value("name", "enterprise")).value_or(api::PlanProfile::enterprise());
-      s.plan.max_urls_per_request = api::json_integer_field(plan, "max_urls", s.plan.max_urls_per_request);
-      s.plan.max_flex_items_per_request = api::json_integer_field(plan, "max_flex", s.plan.max_flex_items_per_request);
+      const json plan = j.value("plan", json("enterprise"));
+      const std::string plan_name = plan.is_string() ? plan.get<std::string>() : plan.value("name", "enterprise");
+      auto profile = api::PlanProfile::named(plan_name);
+      if (!profile) return Error::make(ErrorKind::journal, "unknown plan '" + plan_name + "' (free, pro, business or enterprise)");
+      s.plan = *profile;
+      if (plan.is_object()) {
+        s.plan.max_urls_per_request = api::json_integer_field(plan, "max_urls", s.plan.max_urls_per_request);
+        s.plan.max_flex_items_per_request = api::json_integer_field(plan, "max_flex", s.plan.max_flex_items_per_request);
+      }
       s.zone_concurrency = api::json_integer_field(j, "zone_concurrency", 3);
-      if (s.plan.max_urls_per_request < 1 || s.plan.max_flex_items_per_request < 1 || s.zone_concurrency < 1)
-        return Error::make(ErrorKind::journal, "purge limits in journal are out of range");
       s.dry_run = j.value("dry_run", false);
       return s;
     } catch (const std::exception& e) {  // json::exception, or std::invalid_argument from json_integer_field
-      return Error::make(ErrorKind::journal, std::string("bad cache.purge spec in journal: ") + e.what());
+      return Error::make(ErrorKind::journal, std::string("bad cache.purge spec: ") + e.what());
     }
   }
 };
@@ -111,7 +137,7 @@ inline Result<std::optional<PurgeItem>> parse_purge_record(const engine::Record&
   if (kind == Kind::files) {
     std::string_view text = detail::trim(record.text);
     if (text.starts_with("{")) {
-      json j = json::parse(text, nullptr, false);
+      json j = api::parse_json_or_discarded(text);
       if (j.is_discarded() || !j.is_object() || !j.contains("url") || !j["url"].is_string())
         return fail("expected {\"url\": \"…\", \"headers\": {…}}");
       PurgeItem item{j["url"].get<std::string>(), {}};
@@ -134,7 +160,7 @@ inline Result<std::optional<PurgeItem>> parse_purge_record(const engine::Record&
     case Kind::prefixes: validate = [](std::string_view s) { return api::validate_purge_prefix(s); }; break;
     case Kind::everything: return fail("purge everything takes no items");
   }
-  auto text = text_item(record, format, source, true, validate);
+  auto text = text_item(record, format, source, TextRules::list_file(), validate);
   if (!text) return std::move(text).error();
   if (!text->has_value()) return std::optional<PurgeItem>{};
   return std::optional<PurgeItem>(PurgeItem{std::move(**text), {}});
@@ -178,17 +204,15 @@ class Purge final : public Operation {
   Purge(engine::Scheduler& scheduler, PurgeSpec spec, std::unique_ptr<engine::RecordSource> items, OpOptions options = {})
       : Operation(PurgeSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)) {
     report_.dry_run = spec_.dry_run;
+    report_.spec = spec_.to_json();
     if (items) feeder_.emplace(std::move(items), watermark_, feeder_hooks());
   }
 
  protected:
   void begin() override {
     using api::purge::Kind;
+    if (auto e = spec_.validate()) return stop(e->to_error());
     if (spec_.kind != Kind::everything && !feeder_) return stop(Error::make(ErrorKind::invalid_input, "nothing to purge"));
-    if ((spec_.kind == Kind::tags || spec_.kind == Kind::everything) && spec_.zones.empty())
-      return stop(Error::make(ErrorKind::invalid_input, std::string("purging ") +
-                                                            (spec_.kind == Kind::tags ? "tags" : "everything") +
-                                                            " needs at least one zone (--zone, --zones or --all-zones)"));
     if (options_.resume) {
       if (auto e = check_same_spec(*options_.resume, PurgeSpec::op_name, spec_.to_json())) return stop(*e);
       restore_counters(*options_.resume);
@@ -354,8 +378,9 @@ class Purge final : public Operation {
   Runner& runner_for(const std::string& zone_id) {
     auto it = runners_.find(zone_id);
     if (it != runners_.end()) return *it->second;
-    auto h = settling_hooks<PurgeItem>([](const PurgeItem& i) { return i.text; },
-                                       [this](std::uint64_t segment) { settle(segment); });
+    auto h = settling_hooks<PurgeItem>(
+        [](const PurgeItem& i) { return i.text; },
+        [this](const PurgeItem& i, std::uint64_t segment, const Error* failure) { settle(i.text, segment, failure); });
     h.send = [this, zone_id](const std::vector<PurgeItem>& items, std::function<void(engine::BatchOutcome)> done) {
       gate_send(zone_id, [this, zone_id, items, done = std::move(done)]() mutable { send(zone_id, items, std::move(done)); });
     };
@@ -417,12 +442,13 @@ class Purge final : public Operation {
 
   /// An item of @p segment is settled. (The runner's after_outcome finishes the operation once the whole batch is
   /// counted; finishing here, mid-batch, would under-report a stopped operation.)
-  void settle(engine::WatermarkTracker::SegmentId segment) {
-    watermark_.settle(segment);
+  void settle(const std::string& item, engine::WatermarkTracker::SegmentId segment, const Error* failure) {
+    if (failure) watermark_.settle_failed(segment, item, *failure);
+    else watermark_.settle_done(segment);
     checkpoint();
     if (feeder_ && started_purging_) feeder_->pump();
   }
-  void checkpoint() { journal_progress(spec_.dry_run || !feeder_ ? nullptr : options_.journal, watermark_, counters()); }
+  void checkpoint() { journal_progress(spec_.dry_run || !feeder_ ? nullptr : options_.journal, watermark_, durable_); }
 
   PurgeSpec spec_;
   engine::WatermarkTracker watermark_;

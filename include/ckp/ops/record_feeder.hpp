@@ -2,8 +2,9 @@
 /// @file
 /// Feeds records from an input (a keys file, an import file, a URL list) into an operation while it has room, and
 /// keeps the resume bookkeeping for file inputs: the input is cut into segments of records, each segment's resume
-/// point is the offset after it, segments that settle ahead of the watermark are journaled as byte ranges, and on
-/// resume records inside those ranges are skipped. Shared by every operation that reads an input.
+/// point is the offset after it, segments that settle ahead of the watermark are journaled as byte ranges (unless
+/// the operation's items must be applied in input order), and on resume records inside those ranges are skipped.
+/// Shared by every operation that reads an input.
 
 #include <cstdint>
 #include <functional>
@@ -38,17 +39,27 @@ class RecordFeeder {
   };
 
   /// Feeds @p source's records, in segments of @p records_per_segment, opening them in @p watermark (which must
-  /// outlive the feeder).
+  /// outlive the feeder). @p skip_ahead: segments settled ahead of the watermark may be skipped on resume. An
+  /// operation whose later records must win over earlier ones (an import writing one key twice) passes false: a
+  /// resume then does everything after the watermark again, in input order.
   RecordFeeder(std::unique_ptr<engine::RecordSource> source, engine::WatermarkTracker& watermark, Hooks hooks,
-               std::uint64_t records_per_segment = 1000)
-      : source_(std::move(source)), watermark_(watermark), hooks_(std::move(hooks)), per_segment_(records_per_segment) {}
+               std::uint64_t records_per_segment = 1000, bool skip_ahead = true)
+      : source_(std::move(source)), watermark_(watermark), hooks_(std::move(hooks)), per_segment_(records_per_segment),
+        skip_ahead_(skip_ahead) {}
 
   /// Continues from a journal's resume point (`{"offset":…,"line":…}`) and skips its settled ranges.
   void resume_from(const engine::JournalState& st) {
-    settled_ = st.settled;
-    if (st.resume && st.resume->contains("offset"))
-      source_->seek(st.resume->value("offset", std::uint64_t{0}), st.resume->value("line", std::uint64_t{1}));
+    std::uint64_t offset = 0;
+    if (st.resume && st.resume->contains("offset")) {
+      offset = st.resume->value("offset", std::uint64_t{0});
+      source_->seek(offset, st.resume->value("line", std::uint64_t{1}));
+    }
     if (st.resume && st.resume->value("end", false)) done_ = true;
+    // Only ranges past the resume point matter (they are few: at most the segments that were pending at once).
+    for (const auto& r : st.settled)
+      if (r.is_array() && r.size() == 2 && r[0].is_number_unsigned() && r[1].is_number_unsigned() &&
+          r[1].get<std::uint64_t>() > offset)
+        settled_.emplace_back(r[0].get<std::uint64_t>(), r[1].get<std::uint64_t>());
   }
 
   /// Reads records while the consumer has room. Call at start and whenever room frees up.
@@ -107,17 +118,15 @@ class RecordFeeder {
     watermark_.set_resume(*segment_, nlohmann::json{{"offset", segment_end_.first},
                                                     {"line", segment_end_.second},
                                                     {"end", at_end}});
-    watermark_.set_range(*segment_, nlohmann::json::array({segment_start_, segment_end_.first}));
+    if (skip_ahead_) watermark_.set_range(*segment_, nlohmann::json::array({segment_start_, segment_end_.first}));
     watermark_.close(*segment_);
     segment_.reset();
     segment_records_ = 0;
   }
 
   bool in_settled_range(std::uint64_t offset) const {
-    for (const auto& r : settled_)
-      if (r.is_array() && r.size() == 2 && r[0].is_number_unsigned() && r[1].is_number_unsigned() &&
-          offset >= r[0].get<std::uint64_t>() && offset < r[1].get<std::uint64_t>())
-        return true;
+    for (const auto& [start, end] : settled_)
+      if (offset >= start && offset < end) return true;
     return false;
   }
 
@@ -125,7 +134,8 @@ class RecordFeeder {
   engine::WatermarkTracker& watermark_;
   Hooks hooks_;
   std::uint64_t per_segment_;
-  std::vector<nlohmann::json> settled_;
+  bool skip_ahead_;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> settled_;  // [start, end) byte ranges to skip
   std::optional<engine::WatermarkTracker::SegmentId> segment_;
   std::uint64_t segment_start_ = 0;
   std::pair<std::uint64_t, std::uint64_t> segment_end_{0, 1};
@@ -136,15 +146,19 @@ class RecordFeeder {
   bool pumping_ = false;
 };
 
-/// Writes a watermark that moved, and segments that settled ahead of it, to @p journal.
-/// Without a journal the watermark still advances, so that settled segments are forgotten (memory stays flat).
+/// Writes what became durable to @p journal: the failures of segments that are done for good, segments that settled
+/// ahead of the watermark (with their counts), and the watermark if it moved (with @p durable, the counts of
+/// everything durable, which this adds to). Without a journal the watermark still advances, so that settled
+/// segments are forgotten (memory stays flat).
 inline void journal_progress(engine::Journal* journal, engine::WatermarkTracker& watermark,
-                             const engine::JournalCounters& counters) {
-  auto ahead = watermark.settled_ahead();
-  auto point = watermark.advance();
+                             engine::JournalCounters& durable) {
+  auto d = watermark.collect();
+  durable.done += d.done;
+  durable.failed += d.failures.size();
   if (!journal) return;
-  for (auto& range : ahead) journal->settled(range);
-  if (point && point->is_object() && !point->empty()) journal->checkpoint(*point, counters);
+  for (const auto& [item, error] : d.failures) journal->failure(item, error);
+  for (const auto& piece : d.ahead) journal->settled(piece.range, {piece.done, piece.failed});
+  if (d.point && d.point->is_object() && !d.point->empty()) journal->checkpoint(*d.point, durable);
 }
 
 }  // namespace ckp::ops

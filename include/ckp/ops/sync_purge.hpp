@@ -5,9 +5,10 @@
 ///
 /// Tags come from `--cache-tag` values, or from the selected keys' metadata (fields `cache-tag`, `cache-tags`,
 /// `cacheTags`, `tag`, `tags`: a string, a comma-separated string, or an array), or are derived from the search
-/// term. Tags are journaled *before* their keys are deleted: once a key is gone, nothing else remembers which tags
-/// it named. A resume re-runs the delete (keys already deleted are simply not found again) and purges every tag
-/// collected so far.
+/// term. Tags are checked and journaled *before* their keys are deleted: once a key is gone, nothing else remembers
+/// which tags it named. A key whose metadata names a tag Cloudflare would refuse is kept (reported failed, with the
+/// tag), so that its cache can still be purged once the tag is fixed. A resume re-runs the delete (keys already
+/// deleted are simply not found again) and purges every tag collected so far.
 
 #include <memory>
 #include <set>
@@ -15,8 +16,10 @@
 #include <utility>
 #include <vector>
 
+#include "ckp/ops/key_selection.hpp"
 #include "ckp/ops/kv_delete.hpp"
 #include "ckp/ops/purge.hpp"
+#include "ckp/ops/text_input.hpp"
 
 namespace ckp::ops {
 
@@ -24,12 +27,9 @@ namespace ckp::ops {
 struct SyncPurgeSpec {
   std::string account_id;        ///< the account that owns the namespace
   std::string namespace_id;      ///< the namespace's id
-  std::string prefix;            ///< only keys under this ("" = all)
-  std::string search;            ///< deep metadata search, or
-  /// a metadata field (`field`) and its value (`value`; "" = any)
-  ///@{
-  std::string field, value;
-  ///@}
+  /// Which keys: a metadata search or field (at least one), optionally narrowed by prefix and name pattern — every
+  /// filter given must match, as for a delete (key_selection.hpp).
+  KeySelection select;
   std::vector<ZoneRef> zones;    ///< where to purge the tags
   std::vector<std::string> cache_tags;  ///< explicit tags (skips extraction)
   bool extract_tags = true;    ///< read tags from the selected keys' metadata (when no cache_tags are given)
@@ -45,10 +45,15 @@ struct SyncPurgeSpec {
   json to_json() const {
     json zs = json::array();
     for (const auto& z : zones) zs.push_back({{"id", z.id}, {"name", z.name}});
-    return {{"account_id", account_id}, {"namespace_id", namespace_id}, {"prefix", prefix},
-            {"search", search},         {"field", field},               {"value", value},
-            {"zones", zs},              {"cache_tags", cache_tags},     {"extract_tags", extract_tags},
-            {"derived_tags", derived_tags}, {"plan", plan.name},        {"dry_run", dry_run}};
+    json j{{"account_id", account_id}, {"namespace_id", namespace_id}};
+    select.write(j);
+    j["zones"] = zs;
+    j["cache_tags"] = cache_tags;
+    j["extract_tags"] = extract_tags;
+    j["derived_tags"] = derived_tags;
+    j["plan"] = plan.name;
+    j["dry_run"] = dry_run;
+    return j;
   }
   /// Reads a journaled spec back; ErrorKind::journal when a field is missing or of the wrong type.
   static Result<SyncPurgeSpec> from_json(const json& j) {
@@ -56,10 +61,7 @@ struct SyncPurgeSpec {
       SyncPurgeSpec s;
       s.account_id = j.at("account_id");
       s.namespace_id = j.at("namespace_id");
-      s.prefix = j.value("prefix", "");
-      s.search = j.value("search", "");
-      s.field = j.value("field", "");
-      s.value = j.value("value", "");
+      s.select = KeySelection::read(j);
       for (const auto& z : j.at("zones")) s.zones.push_back({z.at("id"), z.value("name", "")});
       s.cache_tags = j.value("cache_tags", std::vector<std::string>{});
       s.extract_tags = j.value("extract_tags", true);
@@ -70,6 +72,18 @@ struct SyncPurgeSpec {
     } catch (const std::exception& e) {
       return Error::make(ErrorKind::journal, std::string("bad sync.purge spec in journal: ") + e.what());
     }
+  }
+  /// Checks the spec as a whole: a metadata selection, a zone, valid explicit tags.
+  std::optional<SpecError> validate() const {
+    if (account_id.empty()) return refuse({"account_id"}, "no account: {0} is empty");
+    if (namespace_id.empty()) return refuse({"namespace_id"}, "no namespace: {0} is empty");
+    if (!select.needs_metadata())
+      return refuse({"search", "field"}, "sync purge selects keys by metadata: give {0} or {1}");
+    if (auto e = select.validate(false)) return e;
+    if (zones.empty()) return refuse({"zones"}, "sync purge needs a zone to purge the tags on ({0})");
+    for (const auto& t : cache_tags)
+      if (auto e = api::validate_cache_tag(t)) return refuse({"cache_tags"}, "{0}: " + e->message);
+    return std::nullopt;
   }
 };
 
@@ -101,16 +115,16 @@ inline std::vector<std::string> tags_in_metadata(const json& metadata) {
 /// Deletes the keys a SyncPurgeSpec selects, then purges their cache tags (see the file's comment). The report's
 /// `extra` holds `keys_deleted`, `tags` and `tags_purged`.
 ///
-/// Errors: stops with invalid_input without a selector or a zone, or for an invalid tag; otherwise as KvDelete,
-/// then as Purge.
+/// Errors: stops with invalid_input for a spec that validate() refuses (no metadata selection, no zone, an invalid
+/// explicit tag); otherwise as KvDelete, then as Purge.
 ///
 /// Example:
 /// ```
 /// ckp::ops::SyncPurgeSpec spec;
 /// spec.account_id = account;
 /// spec.namespace_id = ns;
-/// spec.field = "product";
-/// spec.value = "42";
+/// spec.select.field = "product";
+/// spec.select.value = "42";
 /// spec.zones = {{zone_id, "example.com"}};
 /// ckp::ops::SyncPurge op(scheduler, spec);
 /// ckp::ops::OpReport report = ckp::ops::run(http, op);
@@ -121,15 +135,12 @@ class SyncPurge final : public Operation {
   SyncPurge(engine::Scheduler& scheduler, SyncPurgeSpec spec, OpOptions options = {})
       : Operation(SyncPurgeSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)) {
     report_.dry_run = spec_.dry_run;
+    report_.spec = spec_.to_json();
   }
 
  protected:
   void begin() override {
-    if (spec_.search.empty() && spec_.field.empty())
-      return stop(Error::make(ErrorKind::invalid_input, "sync purge needs --search or --tag-field"));
-    if (spec_.zones.empty()) return stop(Error::make(ErrorKind::invalid_input, "sync purge needs a --zone"));
-    for (const auto& t : spec_.cache_tags)
-      if (auto e = api::validate_cache_tag(t)) return stop(*e);
+    if (auto e = spec_.validate()) return stop(e->to_error());
     if (options_.resume) {
       if (auto e = check_same_spec(*options_.resume, SyncPurgeSpec::op_name, spec_.to_json())) return stop(*e);
       for (const auto& note : options_.resume->notes)
@@ -155,21 +166,27 @@ class SyncPurge final : public Operation {
     KvDeleteSpec d;
     d.account_id = spec_.account_id;
     d.namespace_id = spec_.namespace_id;
-    d.prefix = spec_.prefix;
-    d.selector = spec_.search.empty() ? KvDeleteSpec::Selector::metadata : KvDeleteSpec::Selector::search;
-    d.field = spec_.field;
-    d.value = spec_.value;
-    d.search = spec_.search;
+    d.select = spec_.select;
     d.dry_run = spec_.dry_run;
     delete_ = std::make_unique<KvDelete>(scheduler_, d, sub_options());
-    delete_->before_delete([this](const std::vector<api::kv::Key>& keys) {
-      if (!spec_.cache_tags.empty() || !spec_.extract_tags) return;
-      std::vector<std::string> fresh;
-      for (const auto& k : keys)
-        for (auto& t : tags_in_metadata(k.metadata))
-          if (tags_.insert(t).second) fresh.push_back(t);
-      if (!fresh.empty() && options_.journal && !spec_.dry_run) options_.journal->note(json{{"tags", fresh}});
-    });
+    if (spec_.cache_tags.empty() && spec_.extract_tags) {
+      // Every tag a key names is checked before the key may go, and journaled before any key of its page is sent.
+      delete_->before_delete(
+          [this](const api::kv::Key& key) -> std::optional<Error> {
+            auto tags = tags_in_metadata(key.metadata);
+            for (const auto& t : tags)
+              if (auto e = api::validate_cache_tag(t))
+                return Error::make(ErrorKind::invalid_input,
+                                   "kept: its metadata names a cache tag that cannot be purged (" + e->message + ")");
+            for (auto& t : tags)
+              if (tags_.insert(t).second) fresh_.push_back(std::move(t));
+            return std::nullopt;
+          },
+          [this] {
+            if (!fresh_.empty() && options_.journal && !spec_.dry_run) options_.journal->note(json{{"tags", fresh_}});
+            fresh_.clear();
+          });
+    }
     delete_->on_finished = [this](const OpReport& r) {
       keys_deleted_ = r.done;
       report_.scanned = r.scanned;
@@ -185,11 +202,13 @@ class SyncPurge final : public Operation {
   void start_purge() {
     if (tags_.empty()) {
       // No tags named in metadata: derive them from the search term or value, as the Go tool did.
-      const std::string& base = spec_.search.empty() ? spec_.value : spec_.search;
-      if (!base.empty()) {
+      const std::string& base = spec_.select.search.empty() ? spec_.select.value : spec_.select.search;
+      if (auto e = base.empty() ? std::nullopt : api::validate_cache_tag(base)) {
+        add_failure("tag " + base, Error::make(ErrorKind::invalid_input, "not purged: " + e->message));
+      } else if (!base.empty()) {
         tags_.insert(base);
         if (spec_.derived_tags) {
-          const std::vector<std::string> suffixes = spec_.search.empty()
+          const std::vector<std::string> suffixes = spec_.select.search.empty()
                                                         ? std::vector<std::string>{"-type-image", "-file"}
                                                         : std::vector<std::string>{"-type-image", "-type-file", "-file", "-path"};
           for (const auto& s : suffixes) tags_.insert(base + s);
@@ -197,8 +216,8 @@ class SyncPurge final : public Operation {
       }
     }
     phase_ = "purging tags";
-    std::string text;
-    for (const auto& t : tags_) text += t + "\n";
+    // A JSON array, so that every tag is purged exactly as named (a line list would drop `#home` as a comment).
+    const std::string text = json_array_text(std::vector<std::string>(tags_.begin(), tags_.end()));
     PurgeSpec p;
     p.kind = api::purge::Kind::tags;
     p.account_id = spec_.account_id;
@@ -207,7 +226,7 @@ class SyncPurge final : public Operation {
     p.dry_run = spec_.dry_run;
     p.input = "<collected tags>";
     purge_ = std::make_unique<Purge>(scheduler_, p,
-                                     std::make_unique<engine::LineRecords>(
+                                     std::make_unique<engine::JsonArrayRecords>(
                                          std::make_unique<engine::StringReader>(text, "<collected tags>")),
                                      sub_options());
     purge_->on_finished = [this](const OpReport& r) {
@@ -236,6 +255,7 @@ class SyncPurge final : public Operation {
 
   SyncPurgeSpec spec_;
   std::set<std::string> tags_;
+  std::vector<std::string> fresh_;  // tags first seen on the page being admitted
   std::unique_ptr<KvDelete> delete_;
   std::unique_ptr<Purge> purge_;
   std::string phase_ = "starting";

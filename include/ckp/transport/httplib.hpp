@@ -7,6 +7,10 @@
 /// `HTTPS_PROXY` / `HTTP_PROXY` (and `NO_PROXY`) are honoured, with `user:password@` for proxy Basic auth.
 /// Credentials are added here, at the edge, so they never pass through the engine, its journal or its logs.
 ///
+/// Every request ends within its timeout, as a whole: cpp-httplib's own timeouts are per read, so a server that
+/// trickles a byte at a time (headers or body) would hold a request forever; a watchdog thread stops the client of
+/// any request past its deadline. A header value holding a control character is never sent.
+///
 /// Needs cpp-httplib (Debian: libcpp-httplib-dev; link with pkg-config `cpp-httplib`).
 ///
 /// Example:
@@ -33,7 +37,10 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "ckp/api/url.hpp"
+#include "ckp/api/validate.hpp"
 #include "ckp/transport/transport.hpp"
 #include "ckp/version.hpp"
 
@@ -55,6 +62,9 @@ struct HttplibConfig {
   int workers = 66;  ///< parallel connections: the largest concurrency limit plus the reserved listing slots
   Duration connect_timeout = std::chrono::seconds(10);  ///< then TransportFailure::connect or timeout
   Duration read_timeout = std::chrono::seconds(90);     ///< per read (and write); then TransportFailure::reset
+  /// The whole exchange (connect, send, response headers and body) must end within this, or the request fails
+  /// with TransportFailure::timeout; zero: read_timeout. It also caps the connect and per-read timeouts.
+  Duration request_timeout{0};
   bool verify_tls = true;  ///< only an explicit `--insecure` turns this off
   std::string ca_bundle;   ///< empty: the system bundle
   /// Proxy URL; empty: read HTTPS_PROXY / HTTP_PROXY (and NO_PROXY) from the environment.
@@ -134,6 +144,18 @@ inline void use_proxy(httplib::Client& client, const std::optional<ProxySetting>
   if (!proxy->user.empty()) client.set_proxy_basic_auth(proxy->user, proxy->password);
 }
 
+/// What is wrong with the first header of @p headers whose name or value holds a control character (e.g. "header
+/// Authorization has a line feed (LF) at character 41 of 48"), or nullopt when none does. CR or LF would end the
+/// header early and let the rest pass for other headers (header injection); the value itself is never quoted, as it
+/// may be a credential.
+inline std::optional<std::string> header_problem(const httplib::Headers& headers) {
+  for (const auto& [name, value] : headers) {
+    if (auto bad = api::control_character_in(name)) return "a header name has " + *bad;
+    if (auto bad = api::control_character_in(value)) return "header " + name + " has " + *bad;
+  }
+  return std::nullopt;
+}
+
 inline api::TransportFailure failure_of(httplib::Error e) {
   switch (e) {
     case httplib::Error::Connection:
@@ -186,13 +208,17 @@ class HttplibTransport {
     // distort timers.
     epoch_offset_ = std::chrono::duration_cast<Duration>(std::chrono::system_clock::now().time_since_epoch()) -
                     std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch());
-    for (int i = 0; i < std::max(1, config_.workers); ++i) workers_.emplace_back([this] { work(); });
+    request_timeout_ = config_.request_timeout > Duration{0} ? config_.request_timeout : config_.read_timeout;
+    const int workers = std::max(1, config_.workers);
+    for (int i = 0; i < workers; ++i) watches_.push_back(std::make_unique<Watch>());  // before any thread reads them
+    watchdog_ = std::thread([this] { watch(); });
+    for (int i = 0; i < workers; ++i) workers_.emplace_back([this, i] { work(*watches_[static_cast<std::size_t>(i)]); });
   }
 
   HttplibTransport(const HttplibTransport&) = delete;
   HttplibTransport& operator=(const HttplibTransport&) = delete;
 
-  /// Waits for requests in flight to finish (bounded by the timeouts), then stops the workers.
+  /// Waits for requests in flight to finish (each within its timeout), then stops the workers and the watchdog.
   ~HttplibTransport() {
     {
       std::lock_guard lock(jobs_mutex_);
@@ -200,6 +226,12 @@ class HttplibTransport {
     }
     jobs_cv_.notify_all();
     for (auto& t : workers_) t.join();
+    {
+      std::lock_guard lock(watch_mutex_);
+      watch_stopping_ = true;
+    }
+    watch_cv_.notify_all();
+    watchdog_.join();
   }
 
   /// Unix-epoch time that advances with the monotonic clock.
@@ -270,6 +302,14 @@ class HttplibTransport {
     ResponseHandler handler;
     api::Response response;
   };
+  using Clock = std::chrono::steady_clock;
+  /// The request a worker is performing, as the watchdog sees it.
+  struct Watch {
+    std::mutex mutex;                   // guards the fields; held by the watchdog while it stops the client
+    httplib::Client* client = nullptr;  // the worker's client while a request is in progress, else null
+    Clock::time_point deadline{};       // when the watchdog stops it (again, if it is still not over)
+    bool expired = false;               // the watchdog has stopped this request
+  };
   struct Timer {
     Instant at;
     std::uint64_t seq;
@@ -288,13 +328,13 @@ class HttplibTransport {
   std::unique_ptr<httplib::Client> make_client() const {
     auto client = std::make_unique<httplib::Client>(base_.scheme + "://" + base_.host + ":" +
                                                     std::to_string(base_.effective_port()));
-    using std::chrono::duration_cast;
-    using std::chrono::microseconds;
-    client->set_connection_timeout(duration_cast<std::chrono::seconds>(config_.connect_timeout).count(),
-                                   duration_cast<microseconds>(config_.connect_timeout).count() % 1'000'000);
-    client->set_read_timeout(duration_cast<std::chrono::seconds>(config_.read_timeout).count(),
-                             duration_cast<microseconds>(config_.read_timeout).count() % 1'000'000);
-    client->set_write_timeout(duration_cast<std::chrono::seconds>(config_.read_timeout).count(), 0);
+    // No phase may outlast the whole request. This also bounds how long the watchdog's stop() can wait: the client
+    // holds its socket mutex while it connects.
+    const auto connect = std::chrono::duration_cast<std::chrono::microseconds>(std::min(config_.connect_timeout, request_timeout_));
+    const auto read = std::chrono::duration_cast<std::chrono::microseconds>(std::min(config_.read_timeout, request_timeout_));
+    client->set_connection_timeout(connect.count() / 1'000'000, connect.count() % 1'000'000);
+    client->set_read_timeout(read.count() / 1'000'000, read.count() % 1'000'000);
+    client->set_write_timeout(read.count() / 1'000'000, read.count() % 1'000'000);
     client->set_keep_alive(true);
     client->set_follow_location(false);
     client->enable_server_certificate_verification(config_.verify_tls);
@@ -315,17 +355,22 @@ class HttplibTransport {
     return h;
   }
 
+  /// The host (and proxy) requests go to, e.g. "api.example.com:443 via proxy 10.0.0.1:3128".
+  std::string where() const {
+    std::string w = base_.host + ":" + std::to_string(base_.effective_port());
+    if (proxy_) w += " via proxy " + proxy_->url.host + ":" + std::to_string(proxy_->url.effective_port());
+    return w;
+  }
+
   /// What failed and where, e.g. "Connection error talking to api.example.com:443 via proxy 10.0.0.1:3128": the
   /// user sees which host (or proxy) to check.
-  std::string failure_detail(httplib::Error e) const {
-    std::string where = base_.host + ":" + std::to_string(base_.effective_port());
-    if (proxy_) where += " via proxy " + proxy_->url.host + ":" + std::to_string(proxy_->url.effective_port());
-    return httplib::to_string(e) + " error talking to " + where;
-  }
+  std::string failure_detail(httplib::Error e) const { return httplib::to_string(e) + " error talking to " + where(); }
 
   api::Response perform(httplib::Client& client, const api::Request& r) const {
     const std::string target = base_path_ + r.target();
     const auto headers = headers_for(r);
+    if (auto bad = detail::header_problem(headers))
+      return api::Response::failed(api::TransportFailure::refused, *bad + " (the request to " + where() + " was not sent)");
     const std::string type = r.headers.get("Content-Type").value_or("application/octet-stream");
     httplib::Result res{nullptr, httplib::Error::Unknown};
     switch (r.method) {
@@ -344,7 +389,7 @@ class HttplibTransport {
     return out;
   }
 
-  void work() {
+  void work(Watch& watch) {
     auto client = make_client();
     for (;;) {
       Job job;
@@ -355,7 +400,28 @@ class HttplibTransport {
         job = std::move(jobs_.front());
         jobs_.pop_front();
       }
+      {
+        std::lock_guard lock(watch.mutex);
+        watch.client = client.get();
+        watch.deadline = Clock::now() + request_timeout_;
+        watch.expired = false;
+      }
+      {
+        std::lock_guard lock(watch_mutex_);
+        watch_changed_ = true;
+      }
+      watch_cv_.notify_one();
       api::Response response = perform(*client, job.request);
+      bool expired = false;
+      {
+        std::lock_guard lock(watch.mutex);  // also waits out a stop() in progress: the client may be replaced below
+        watch.client = nullptr;
+        expired = watch.expired;
+      }
+      if (expired && response.transport_failed())
+        response = api::Response::failed(api::TransportFailure::timeout,
+                                         fmt::format("no complete response within the request timeout ({:g} s) from {}",
+                                                     std::chrono::duration<double>(request_timeout_).count(), where()));
       if (response.transport_failed()) client = make_client();  // a fresh connection after a failure
       {
         std::lock_guard lock(done_mutex_);
@@ -365,7 +431,34 @@ class HttplibTransport {
     }
   }
 
+  /// The watchdog: stops the client of every request past its deadline. Client::stop() shuts the socket down, so
+  /// the read or write the worker is blocked in fails at once. A stopped request that is somehow still running a
+  /// second later (it was between two sockets) is stopped again.
+  void watch() {
+    std::unique_lock lock(watch_mutex_);
+    while (!watch_stopping_) {
+      watch_changed_ = false;
+      lock.unlock();
+      auto next = Clock::time_point::max();
+      for (auto& w : watches_) {
+        std::lock_guard guard(w->mutex);
+        if (!w->client) continue;
+        if (const auto now = Clock::now(); w->deadline <= now) {
+          w->expired = true;
+          w->deadline = now + std::chrono::seconds(1);
+          w->client->stop();
+        }
+        next = std::min(next, w->deadline);
+      }
+      lock.lock();
+      const auto woken = [&] { return watch_stopping_ || watch_changed_; };
+      if (next == Clock::time_point::max()) watch_cv_.wait(lock, woken);
+      else watch_cv_.wait_until(lock, next, woken);
+    }
+  }
+
   HttplibConfig config_;
+  Duration request_timeout_{};
   api::Url base_;
   std::string base_path_;
   std::optional<detail::ProxySetting> proxy_;
@@ -381,6 +474,13 @@ class HttplibTransport {
   std::condition_variable done_cv_;
   std::vector<Completion> completions_;
   std::atomic<int> in_flight_{0};
+
+  std::vector<std::unique_ptr<Watch>> watches_;  // one per worker; the vector itself never changes after construction
+  std::mutex watch_mutex_;                       // guards the two flags below, for the watchdog's sleep
+  std::condition_variable watch_cv_;
+  bool watch_changed_ = false;  // a request started: its deadline may be the next one
+  bool watch_stopping_ = false;
+  std::thread watchdog_;
 
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;  // loop thread only
   std::uint64_t timer_seq_ = 0;

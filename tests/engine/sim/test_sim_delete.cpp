@@ -18,7 +18,15 @@ KvDeleteSpec prefix_spec(const test::SimWorld& w, std::string prefix) {
   KvDeleteSpec s;
   s.account_id = test::sim_account;
   s.namespace_id = w.ns;
-  s.prefix = std::move(prefix);
+  s.select.prefix = std::move(prefix);
+  return s;
+}
+
+/// A spec for the keys of an input named keys.txt.
+KvDeleteSpec keys_spec(const test::SimWorld& w) {
+  KvDeleteSpec s = prefix_spec(w, "");
+  s.source = KvDeleteSpec::Source::keys;
+  s.input = "keys.txt";
   return s;
 }
 
@@ -187,9 +195,8 @@ TEST_CASE("delete by metadata field, by deep search, and from a keys input") {
   SUBCASE("metadata field") {
     auto scheduler = w.scheduler();
     auto spec = prefix_spec(w, "k/");
-    spec.selector = KvDeleteSpec::Selector::metadata;
-    spec.field = "type";
-    spec.value = "image";
+    spec.select.field = "type";
+    spec.select.value = "image";
     KvDelete op(*scheduler, spec);
     auto report = run(w.sim, op);
     CHECK(report.done == 1000);
@@ -199,8 +206,7 @@ TEST_CASE("delete by metadata field, by deep search, and from a keys input") {
   SUBCASE("deep search, ignoring case") {
     auto scheduler = w.scheduler();
     auto spec = prefix_spec(w, "k/");
-    spec.selector = KvDeleteSpec::Selector::search;
-    spec.search = "BLUE-sky";
+    spec.select.search = "BLUE-sky";
     KvDelete op(*scheduler, spec);
     auto report = run(w.sim, op);
     CHECK(report.done == 600);
@@ -212,8 +218,7 @@ TEST_CASE("delete by metadata field, by deep search, and from a keys input") {
     keys += "\nk/does-not-exist\n";
     {
       auto scheduler = w.scheduler();
-      auto spec = prefix_spec(w, "");
-      spec.selector = KvDeleteSpec::Selector::keys;
+      auto spec = keys_spec(w);
       spec.dry_run = true;
       KvDelete dry(*scheduler, spec, {}, std::make_unique<engine::LineRecords>(std::make_unique<engine::StringReader>(keys, "keys.txt")));
       auto r = run(w.sim, dry);
@@ -222,8 +227,7 @@ TEST_CASE("delete by metadata field, by deep search, and from a keys input") {
       CHECK(w.keys() == 3000);
     }
     auto scheduler = w.scheduler();
-    auto spec = prefix_spec(w, "");
-    spec.selector = KvDeleteSpec::Selector::keys;
+    auto spec = keys_spec(w);
     spec.batch_size = 400;
     KvDelete op(*scheduler, spec, {}, std::make_unique<engine::LineRecords>(std::make_unique<engine::StringReader>(keys, "keys.txt")));
     auto report = run(w.sim, op);
@@ -235,8 +239,7 @@ TEST_CASE("delete by metadata field, by deep search, and from a keys input") {
   SUBCASE("a bad key stops before anything is deleted from that point, naming file and line") {
     std::string keys = "k/1\nk/2\n" + std::string(600, 'x') + "\n";
     auto scheduler = w.scheduler();
-    auto spec = prefix_spec(w, "");
-    spec.selector = KvDeleteSpec::Selector::keys;
+    auto spec = keys_spec(w);
     KvDelete op(*scheduler, spec, {}, std::make_unique<engine::LineRecords>(std::make_unique<engine::StringReader>(keys, "keys.txt")));
     auto report = run(w.sim, op);
     CHECK(report.status == OpStatus::failed);

@@ -244,7 +244,7 @@ TEST_CASE("import NDJSON and a JSON array; a bad record names file and line; exp
   SUBCASE("a bad record: preflight names it and nothing is written") {
     std::string in = R"({"key":"a","value":"1"})" "\n" R"({"key":"b","value":"2","expiration_ttl":30})" "\n";
     auto src = records(in, "bad.ndjson");
-    auto pre = preflight_import(*src, to_unix_seconds(w.sim.now()));
+    auto pre = preflight_import(*src);
     REQUIRE_FALSE(pre);
     CHECK(pre.error().message == "bad.ndjson:2: expiration_ttl 30 is too short; Workers KV needs at least 60 seconds");
     CHECK(w.keys() == 0);
@@ -294,8 +294,8 @@ TEST_CASE("sync purge: delete keys by metadata, then purge the tags they named")
   SyncPurgeSpec spec;
   spec.account_id = test::sim_account;
   spec.namespace_id = w.ns;
-  spec.field = "type";
-  spec.value = "image";
+  spec.select.field = "type";
+  spec.select.value = "image";
   spec.zones = {{zone_a, "example.com"}};
   SyncPurge op(*scheduler, spec);
   auto report = run(w.sim, op);

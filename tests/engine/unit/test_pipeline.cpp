@@ -25,20 +25,45 @@ TEST_CASE("watermark advances only over settled segments, in order") {
   w.add(b, 1);
   w.close(a);
   w.close(b);
-  CHECK_FALSE(w.advance());
-  w.settle(b);  // b settles ahead of a
-  CHECK_FALSE(w.advance());
-  auto ahead = w.settled_ahead();
-  REQUIRE(ahead.size() == 1);
-  CHECK(ahead[0] == json::array({10, 20}));
-  CHECK(w.settled_ahead().empty());  // reported once
-  w.settle(a, 2);
-  auto p = w.advance();
-  REQUIRE(p);
-  CHECK((*p)["cursor"] == "b");  // a and b, not c: c is still open
+  CHECK_FALSE(w.collect().point);
+  w.settle_done(b);  // b settles ahead of a
+  auto first = w.collect();
+  CHECK_FALSE(first.point);
+  REQUIRE(first.ahead.size() == 1);
+  CHECK(first.ahead[0].range == json::array({10, 20}));
+  CHECK(first.ahead[0].done == 1);
+  CHECK(first.done == 1);  // b's count is durable now (a resume skips b)…
+  CHECK(w.collect().ahead.empty());  // reported once
+  w.settle_done(a);
+  w.settle_failed(a, "bad", Error::make(ErrorKind::bad_request, "no"));
+  auto second = w.collect();
+  REQUIRE(second.point);
+  CHECK((*second.point)["cursor"] == "b");  // a and b, not c: c is still open
+  CHECK(second.done == 1);                   // …and not counted again when the watermark passes it
+  REQUIRE(second.failures.size() == 1);
+  CHECK(second.failures[0].first == "bad");
   w.close(c);
-  CHECK((*w.advance())["cursor"] == "c");
+  CHECK((*w.collect().point)["cursor"] == "c");
   CHECK(w.open_segments() == 0);
+}
+
+TEST_CASE("watermark: a segment without a range that settles ahead stays uncounted until the watermark passes it") {
+  WatermarkTracker w;
+  auto a = w.open(json{{"cursor", "a"}});
+  auto b = w.open(json{{"cursor", "b"}});  // a listed page: no range, a resume lists it again
+  w.add(a);
+  w.add(b);
+  w.close(a);
+  w.close(b);
+  w.settle_failed(b, "k", Error::make(ErrorKind::bad_request, "no"));
+  auto d = w.collect();
+  CHECK(d.ahead.empty());
+  CHECK(d.failures.empty());  // would be reported again by a resume that lists b again
+  w.settle_done(a);
+  d = w.collect();
+  CHECK((*d.point)["cursor"] == "b");
+  CHECK(d.done == 1);
+  CHECK(d.failures.size() == 1);
 }
 
 TEST_CASE("a journal's preamble reaches the store only with the spec") {
@@ -64,16 +89,18 @@ TEST_CASE("journal round trip, torn last line, corruption") {
   Journal j(store);
   j.begin("kv.delete", json{{"prefix", "a"}});
   j.checkpoint(json{{"cursor", "c1"}}, {10, 0});
-  j.settled(json::array({5, 9}));
+  j.settled(json::array({5, 9}), {3, 0});
   j.failure("bad-key", Error::make(ErrorKind::bad_request, "nope"));
   j.checkpoint(json{{"cursor", "c2"}}, {20, 1});
+  j.settled(json::array({30, 40}), {4, 1});  // after the last checkpoint: its counts add
   auto st = Journal::load(store);
   REQUIRE(st);
   CHECK(st->op == "kv.delete");
   CHECK(st->spec["prefix"] == "a");
   CHECK((*st->resume)["cursor"] == "c2");
-  CHECK(st->counters.done == 20);
-  CHECK(st->settled.empty());  // superseded by the later checkpoint
+  CHECK(st->counters.done == 24);
+  CHECK(st->counters.failed == 2);
+  CHECK(st->settled.size() == 2);  // kept: a resume skips those past its offset
   REQUIRE(st->failures.size() == 1);
   CHECK(st->failures[0].item == "bad-key");
   CHECK_FALSE(st->end_status);
@@ -177,28 +204,52 @@ TEST_CASE("text items: trimming, comments, JSON strings, validation with file:li
     if (s.size() > 3) return Error::make(ErrorKind::invalid_input, "too long");
     return std::nullopt;
   };
+  const auto list = ops::TextRules::list_file(), exact = ops::TextRules::exact();
   Record r{"  abc \t", 7, 0, 0, 0};
-  auto item = ops::text_item(r, RecordFormat::lines, "f.txt", true, validate);
+  auto item = ops::text_item(r, RecordFormat::lines, "f.txt", list, validate);
   REQUIRE(item);
   CHECK(**item == "abc");
+  CHECK(ops::text_item(r, RecordFormat::lines, "f.txt", exact, nullptr)->value() == "  abc \t");  // keys: exact
   r.text = "# comment";
-  CHECK_FALSE(ops::text_item(r, RecordFormat::lines, "f.txt", true, validate)->has_value());
-  CHECK(ops::text_item(r, RecordFormat::lines, "f.txt", false, nullptr)->value() == "# comment");
+  CHECK_FALSE(ops::text_item(r, RecordFormat::lines, "f.txt", list, validate)->has_value());
+  CHECK(ops::text_item(r, RecordFormat::lines, "f.txt", exact, nullptr)->value() == "# comment");
   r.text = "abcd";
-  CHECK(ops::text_item(r, RecordFormat::lines, "f.txt", true, validate).error().message == "f.txt:7: too long");
+  CHECK(ops::text_item(r, RecordFormat::lines, "f.txt", list, validate).error().message == "f.txt:7: too long");
   r.text = "\"x y\"";
-  CHECK(ops::text_item(r, RecordFormat::json_array, "f.json", false, validate)->value() == "x y");
+  CHECK(ops::text_item(r, RecordFormat::json_array, "f.json", exact, validate)->value() == "x y");
+  r.text = "\"#x \"";  // a JSON string is taken exactly, whatever the rules for lines
+  CHECK(ops::text_item(r, RecordFormat::json_array, "f.json", list, nullptr)->value() == "#x ");
   r.text = "12";
-  CHECK(ops::text_item(r, RecordFormat::json_array, "f.json", false, validate).error().message.find("JSON string") !=
+  CHECK(ops::text_item(r, RecordFormat::json_array, "f.json", exact, validate).error().message.find("JSON string") !=
         std::string::npos);
 
   LineRecords src(std::make_unique<StringReader>("a\n\nb\nccccc\n", "k.txt"));
-  auto count = ops::preflight_items(src, false, validate);
+  auto count = ops::preflight_items(src, exact, validate);
   REQUIRE_FALSE(count);
   CHECK(count.error().message == "k.txt:4: too long");
   LineRecords good(std::make_unique<StringReader>("a\n\nb\n", "k.txt"));
-  CHECK(*ops::preflight_items(good, false, validate) == 2);
+  CHECK(*ops::preflight_items(good, exact, validate) == 2);
   CHECK(good.next()->text == "a");  // rewound
+}
+
+TEST_CASE("records: a UTF-8 byte order mark is not part of the first item, in lines and in JSON arrays") {
+  auto lines = open_records(std::make_unique<StringReader>("\xEF\xBB\xBFuser/1\r\nuser/\t\n", "k.txt"));
+  REQUIRE(lines->format() == RecordFormat::lines);
+  auto first = lines->next();
+  REQUIRE(first);
+  CHECK(first->text == "user/1");  // the BOM and the CRLF are gone
+  CHECK(first->offset == 3);
+  CHECK(lines->next()->text == "user/\t");  // a tab at the end of a key is kept
+  CHECK_FALSE(lines->next());
+  REQUIRE(lines->seek(0, 1));
+  CHECK(lines->next()->text == "user/1");  // and again after a rewind
+
+  auto array = open_records(std::make_unique<StringReader>("\xEF\xBB\xBF [\"a\", \"b\"]", "k.json"));
+  REQUIRE(array->format() == RecordFormat::json_array);
+  CHECK(array->next()->text == "\"a\"");
+  CHECK(array->next()->text == "\"b\"");
+  CHECK_FALSE(array->next());
+  CHECK_FALSE(array->error());
 }
 
 TEST_CASE("metadata matching") {
@@ -337,13 +388,18 @@ TEST_CASE("journaled specs: numbers that are not whole or out of range are refus
   json spec = ops::KvDeleteSpec{}.to_json();
   spec["account_id"] = "a";
   spec["namespace_id"] = "n";
-  spec["selector"] = "prefix";
+  spec["prefix"] = "p/";
   REQUIRE(ops::KvDeleteSpec::from_json(spec));
+  CHECK_FALSE(ops::KvDeleteSpec::from_json(spec)->validate());
   spec["batch_size"] = 2e300;
   auto e = ops::KvDeleteSpec::from_json(spec);
   REQUIRE_FALSE(e);
-  CHECK(e.error().kind == ErrorKind::journal);
   CHECK(e.error().message.find("batch_size") != std::string::npos);
   spec["batch_size"] = 0;
-  CHECK(ops::KvDeleteSpec::from_json(spec).error().message.find("1-10000") != std::string::npos);
+  auto zero = ops::KvDeleteSpec::from_json(spec);
+  REQUIRE(zero);
+  REQUIRE(zero->validate());
+  CHECK(zero->validate()->to_error().message.find("1-10000") != std::string::npos);
+  json old{{"account_id", "a"}, {"namespace_id", "n"}, {"selector", "prefix"}, {"prefix", "p/"}};
+  CHECK(ops::KvDeleteSpec::from_json(old).error().message.find("older version") != std::string::npos);
 }
