@@ -34,7 +34,7 @@ std::string page_name(std::string_view field) {
       {"account_id", "the account"},       {"namespace_id", "the namespace"},
       {"prefix", "“Key prefix”"},          {"pattern", "the name pattern"},
       {"search", "“Text in the metadata”"}, {"field", "“Metadata field”"},
-      {"value", "“Value”"},                {"all_keys", "“Every key in the namespace”"},
+      {"value", "“Value”"},                {"all_keys", "“Every key”"},
       {"batch_size", "“Keys per bulk request”"}, {"zones", "the zone"},
       {"input", "the list"},               {"headers", "the headers"},
       {"plan", "the plan"},                {"zone_concurrency", "zones at once"}};

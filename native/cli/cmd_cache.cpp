@@ -176,11 +176,10 @@ int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input, c
     spec.headers.emplace_back(std::string(ops::detail::trim(h.substr(0, colon))), std::string(ops::detail::trim(h.substr(colon + 1))));
   }
   spec.zones = chosen_zones(ctx, f);
-  if (spec.zones.empty()) {
-    if (kind == api::purge::Kind::tags || kind == api::purge::Kind::everything)
-      fail_usage("no zone: pass --zone NAME, --zones A,B, --zone-list FILE or --all-zones (or set a default zone)");
-    spec.account_id = rt.settings().account_id.value;  // optional: narrows the zones searched by host
-  }
+  // Optional: narrows the zones searched by host when none is given (and names the job's account either way).
+  spec.account_id = rt.settings().account_id.value;
+  if (spec.zones.empty() && (kind == api::purge::Kind::tags || kind == api::purge::Kind::everything))
+    fail_usage("no zone: pass --zone NAME, --zones A,B, --zone-list FILE or --all-zones (or set a default zone)");
   if (kind != api::purge::Kind::everything) {
     if (input.empty_inline()) fail_usage("nothing to purge: give items as flags or a file");
     spec.input = input.name();

@@ -14,6 +14,56 @@ namespace ckp::cli {
 
 namespace {
 
+/// The rules every destructive command follows, appended to docs/commands.md by `tree --markdown --flags` so that the
+/// reference and the rules cannot drift apart. (The behaviour is in ckp/ops/key_selection.hpp and the specs.)
+constexpr const char* rules_markdown = R"(
+## Selecting keys
+
+`kv delete`, `kv get --bulk`, `kv list` and `sync purge` select keys by one rule, applied by the confirmation's
+preview, `--dry-run` and the run alike (they run the same code on the same spec; the browser console builds the same
+spec for the same form):
+
+1. **Keys come from one source**: a listing of the namespace, or a list of names: `--key KEY`, `--keys a,b` (or
+   `--keys @FILE`), `--keys-file FILE`. Two of these together are refused.
+2. **Every filter given must match**; filters only ever narrow. `--prefix` and `--pattern` (an ECMAScript regular
+   expression, searched in the name) test the name, so they also narrow a list of names. `--search` (text anywhere in
+   the metadata's values, ignoring ASCII case) and `--tag-field`/`--tag-value` (a top-level metadata field, with this
+   value; no value: any) test metadata, which only a listing shows: with a list of names they are refused.
+3. **A listing must be narrowed** by at least one of `--prefix`, `--pattern`, `--search`, `--tag-field`, or say
+   `--all-keys` — which takes no filter beside it. `--bulk` selects nothing by itself. `--tag-value` needs
+   `--tag-field`.
+4. **An empty value is refused** for `--key`, `--keys`, `--keys-file`, `--prefix`, `--pattern`, `--search` and
+   `--tag-field` in `kv delete` and `sync purge` (an unset shell variable must not widen a delete); `kv list` and
+   `kv get` treat an empty filter as not given.
+
+`kv delete --dry-run --save-keys FILE` writes the name of every selected key to FILE (a JSON array, exact whatever the
+bytes); `kv delete --keys-file FILE` then deletes exactly those.
+
+## Input files
+
+- **Key names are exact**: one name per line, byte for byte — blanks, tabs and a leading `#` are part of the name;
+  only an empty line is skipped. A line ends at `
+` or `
+`. A UTF-8 byte order mark at the start of a file is
+  not part of the first name. A file whose first character is `[` is a JSON array of strings.
+- **URLs, tags, hosts and prefixes** in a text file may be padded with blanks (dropped), and a line starting with `#`
+  is a comment. In a JSON array, and when given as flags (`--tag '#x'`), every item is taken exactly as written: a
+  `#` there is part of the item, never a comment.
+- **Imports** (`kv import`, `kv put --bulk`): NDJSON or a JSON array of objects. When a key appears on several lines,
+  the last line wins, whatever retries or resumes happen. A pair whose absolute `expiration` is already past (or less
+  than 60 s away) when it is written is reported failed; the rest of the file is written.
+- JSON is read at most 128 levels deep; deeper input is refused, naming the file and line.
+- Numbers are range-checked wherever they come from (flags, environment, the configuration file): a value out of
+  range is refused, naming it and the valid range — never ignored or replaced by a default.
+
+## Jobs and resume
+
+A long operation is a job with a journal (`jobs list`). The journal records the spec and its target — the API base
+URL and the account (never the token). `jobs resume ID` refuses to run against another API base URL or account,
+naming both; `--allow-new-target` resumes there on purpose. Counts after a resume are the job's true totals, however
+often it was interrupted.
+)";
+
 bool visible(const CLI::App* c) { return !c->get_group().empty(); }
 bool visible(const CLI::Option* o) { return !o->get_group().empty() && o->get_name() != "--help"; }
 /// Options the tree lists under a command: `--help-all` is on every command, so the tree shows it once, with the
@@ -175,6 +225,7 @@ void add_tool_commands(CLI::App& app, Context& ctx) {
       else fmt::print("commands:\n");
     }
     print_tree(&app, "", *markdown, *flags, "");
+    if (*markdown && *flags) fmt::print("{}", rules_markdown);
   });
   auto* completion = app.add_subcommand("completion", "Print a shell completion script: bash, zsh or fish");
   auto shell = std::make_shared<std::string>();

@@ -252,6 +252,9 @@ void Runtime::print_report(const ops::OpReport& r, const std::string& noun, cons
   fmt::print("{} {} {} in {} ({:.0f}/s); {} requests, {} retried, {} rate-limited.\n", past, grouped(r.done), noun,
              clock_time(secs), secs > 0 ? static_cast<double>(r.done) / secs : 0.0, grouped(r.requests.sent),
              grouped(r.requests.retries), grouped(r.requests.rate_limited));
+  if (auto v = r.extra.find("superseded"); v != r.extra.end() && v->is_number_unsigned() && v->get<std::uint64_t>() > 0)
+    fmt::print("{} of them were superseded by a later line for the same key, so only the later one was sent.\n",
+               grouped(v->get<std::uint64_t>()));
   if (auto v = r.extra.find("vanished"); v != r.extra.end() && v->is_number_unsigned() && v->get<std::uint64_t>() > 0)
     fmt::print("{} {} vanished between listing and reading (deleted meanwhile) and were not exported.\n",
                grouped(v->get<std::uint64_t>()), noun);

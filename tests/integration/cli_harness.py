@@ -146,3 +146,42 @@ class CliTest(unittest.TestCase):
 
     def writes(self):
         return self.emu.stats()["writes"]
+
+    # --- kills and resumes ------------------------------------------------------------------------------------
+
+    def jobs_dir(self):
+        return os.path.join(self.home, "state", "cache-kv-purger", "jobs")
+
+    def run_killed(self, args, seconds):
+        """Runs the CLI and SIGKILLs it `seconds` after its journal exists (so a slow start, e.g. under ASan, cannot
+        turn a kill into one before the job began). True when it was killed, False when it finished first."""
+        proc = subprocess.Popen([BINARY, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env())
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline and not (
+                os.path.isdir(self.jobs_dir()) and any(f.endswith(".jsonl") for f in os.listdir(self.jobs_dir()))):
+            time.sleep(0.01)
+        time.sleep(seconds)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            return True
+        return False
+
+    def resumable_jobs(self):
+        return [j["id"] for j in self.ok("jobs", "list", "--json").json() if j["status"] == "resumable"]
+
+    def the_resumable_job(self):
+        jobs = self.resumable_jobs()
+        self.assertEqual(len(jobs), 1, jobs)
+        return jobs[0]
+
+    def kill_and_resume(self, args, most, rng, delay):
+        """Runs `args`, then `jobs resume` again and again, each killed after a random delay in `delay` seconds, until
+        `most` kills or a run that finishes first. Returns the number of kills."""
+        kills = int(self.run_killed(args, rng.uniform(*delay)))
+        while kills < most and self.resumable_jobs():
+            if not self.run_killed(["jobs", "resume", self.the_resumable_job(), "--progress", "none"],
+                                   rng.uniform(*delay)):
+                break
+            kills += 1
+        return kills

@@ -27,12 +27,6 @@ from cli_harness import BINARY, CliTest, Emulator
 POISONED = [f"old/009999{d}" for d in range(10)]
 
 
-def resumable_job(test):
-    jobs = [j for j in test.ok("jobs", "list", "--json").json() if j["status"] == "resumable"]
-    test.assertEqual(len(jobs), 1, jobs)
-    return jobs[0]["id"]
-
-
 class Chaos(CliTest):
     # 10% 5xx, resets, cut bodies, partial bulk failures, keys that always fail, and one lockout mid-run.
     emulator_args = ["--seed-namespace", "chaos", "--seed-keys", "300000", "--seed-prefix", "old/", "--time-scale", "100",
@@ -63,42 +57,13 @@ class Kills(CliTest):
     emulator_args = ["--seed-namespace", "k", "--seed-keys", "300000", "--seed-prefix", "old/", "--time-scale", "100",
                      "--latency", "12", "--fault-503", "0.02", "--fault-partial-bulk", "0.02", "--fault-seed", "3"]
 
-    def run_killed(self, args, seconds):
-        """Runs the CLI and SIGKILLs it `seconds` after its journal exists (so a slow start, e.g. under ASan, cannot
-        turn a kill into one before the job began). True when it was killed, False when it finished first."""
-        jobs_dir = os.path.join(self.home, "state", "cache-kv-purger", "jobs")
-        proc = subprocess.Popen([BINARY, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env())
-        deadline = time.monotonic() + 60
-        while proc.poll() is None and time.monotonic() < deadline and not (
-                os.path.isdir(jobs_dir) and any(f.endswith(".jsonl") for f in os.listdir(jobs_dir))):
-            time.sleep(0.01)
-        time.sleep(seconds)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            return True
-        return False
-
-    def kill_and_resume(self, args, most, rng, delay):
-        """Runs `args`, then `jobs resume` again and again, each killed after a random delay in `delay` seconds, until
-        `most` kills or a run that finishes first. Returns the number of kills."""
-        kills = 0
-        if self.run_killed(args, rng.uniform(*delay)):
-            kills += 1
-        while kills < most:
-            job = resumable_job(self)
-            if not self.run_killed(["jobs", "resume", job, "--progress", "none"], rng.uniform(*delay)):
-                break
-            kills += 1
-        return kills
-
     def test_delete_killed_20_times_then_resumed_is_exact(self):
         ns = self.emu.ns("k")
         args = ["kv", "delete", "--namespace-id", ns, "--prefix", "old/0", "--pattern", "^old/0[01]", "--yes",
                 "--progress", "none"]
         kills = self.kill_and_resume(args, 20, random.Random(2026), (0.15, 0.4))
         self.assertEqual(kills, 20, "the delete finished before 20 kills; make it longer")
-        job = resumable_job(self)
+        job = self.the_resumable_job()
         final = self.ok("jobs", "resume", job, "--json", "--progress", "none", timeout=600).json()
         self.assertEqual(final["status"], "completed")
         remaining = self.emu.keys(ns)

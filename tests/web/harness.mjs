@@ -193,3 +193,33 @@ export async function emulatorPut(emulator, ns, pairs) {
   });
   if (!r.success) throw new Error(JSON.stringify(r.errors));
 }
+
+/**
+ * The spec the CLI builds for `args` (a command and its flags, e.g. ["kv", "delete", "--prefix", "key/"]): runs it
+ * against @p emulator as a dry run with --json and returns the report's `spec` — to compare with the spec the page
+ * builds for the same request.
+ */
+export function cliSpec(emulator, args) {
+  const env = cleanEnv({
+    CLOUDFLARE_API_BASE_URL: emulator.info.base_url,
+    CLOUDFLARE_API_TOKEN: emulator.info.token,
+    CLOUDFLARE_ACCOUNT_ID: emulator.info.account_id,
+    XDG_STATE_HOME: fs.mkdtempSync(path.join(os.tmpdir(), "ckp-web-state-")),
+  });
+  const r = spawnSync(BINARY, [...args, "--dry-run", "--json", "--yes", "--progress", "none"], { encoding: "utf8", env });
+  if (r.status !== 0) throw new Error(`cache-kv-purger ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout).spec;
+}
+
+/** The specs of the jobs the page journaled in its browser storage (each journal's `spec` line). */
+export async function journaledSpecs(page) {
+  const lines = await page.evaluate(() => {
+    const out = [];
+    for (let i = 0; i < localStorage.length; ++i) {
+      const key = localStorage.key(i);
+      if (/^ckp\.job\..*\.g\d+\.\d+$/.test(key)) out.push(...localStorage.getItem(key).split("\n"));
+    }
+    return out;
+  });
+  return lines.filter((l) => l.trim()).map((l) => JSON.parse(l)).filter((j) => j.t === "spec");
+}

@@ -87,7 +87,7 @@ test("interactive calls through the fetch transport", async () => {
 
 test("bulk delete: dry run, cancel, resume from the journal in storage", async () => {
   const s = session();
-  const spec = { account_id: emulator.info.account_id, namespace_id: emulator.info.namespaces.T, selector: "prefix",
+  const spec = { account_id: emulator.info.account_id, namespace_id: emulator.info.namespaces.T, source: "listing",
     prefix: "key/", batch_size: 500, label: "node test" };
   const dry = await run((cbs) => s.bulkDelete(JSON.stringify({ ...spec, dry_run: true }), cbs));
   assert.equal(dry.report.status, "completed");
@@ -140,17 +140,23 @@ test("dry runs by metadata field and by metadata search select what the engine s
     method: "PUT", headers: { Authorization: `Bearer ${emulator.info.token}`, "Content-Type": "application/json" },
     body: JSON.stringify(pairs) });
   assert.ok((await put.json()).success);
-  const base = { account_id: emulator.info.account_id, namespace_id: ns, prefix: "m/", dry_run: true };
-  const byField = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, selector: "metadata", field: "type", value: "image" }), cbs));
+  const base = { account_id: emulator.info.account_id, namespace_id: ns, source: "listing", prefix: "m/", dry_run: true };
+  const byField = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, field: "type", value: "image" }), cbs));
   assert.equal(byField.report.done, 10);
   assert.equal(byField.report.scanned, 30);
-  const bySearch = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, selector: "search", search: "blue" }), cbs));
+  const bySearch = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, search: "blue" }), cbs));
   assert.equal(bySearch.report.done, 6);
-  const noField = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, selector: "metadata" }), cbs));
-  assert.equal(noField.report.status, "failed");
-  assert.match(noField.report.error.message, /name the metadata field/);
+  // Both filters at once: every filter given must match (the CLI's rule, from the same engine code).
+  const both = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, field: "type", value: "image", search: "blue" }), cbs));
+  assert.equal(both.report.done, bySearch.report.samples.filter((k) => byField.report.samples.includes(k)).length);
+  const valueOnly = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, value: "image" }), cbs));
+  assert.equal(valueOnly.report.status, "failed");
+  assert.match(valueOnly.report.error.message, /“Value” needs “Metadata field”/);
+  const nothing = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, prefix: "" }), cbs));
+  assert.equal(nothing.report.status, "failed");
+  assert.match(nothing.report.error.message, /no keys selected: .*“Every key”/);
   assert.equal((await emulatorKeys(emulator, ns, "m/")).length, 30); // dry runs delete nothing
-  await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, selector: "prefix", dry_run: false }), cbs));
+  await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, dry_run: false }), cbs));
   s.delete();
 });
 
@@ -167,7 +173,7 @@ test("a long journal is compacted and still reads back whole", async () => {
     assert.ok((await put.json()).success);
   }
   const r = await run((cbs) => s.bulkDelete(JSON.stringify({ account_id: emulator.info.account_id, namespace_id: ns,
-    selector: "prefix", prefix: "c/", batch_size: 1000 }), cbs));
+    source: "listing", prefix: "c/", batch_size: 1000 }), cbs));
   assert.equal(r.report.status, "completed");
   assert.equal(r.report.done, 66000);
   const chunks = localStorage.keys().filter((k) => /\.g\d+\.\d+$/.test(k));

@@ -8,9 +8,11 @@
 /// is not a string is stored as its JSON text.
 ///
 /// Input order is kept: when a key appears on several lines, the last line wins, whatever retries happen — a pair
-/// is never sent while an earlier pair for the same key is still unsettled, and a resume redoes everything after
-/// the watermark in order. A pair whose absolute `expiration` is already past (or under the API's 60 s minimum
-/// ahead) when it is sent is reported failed, not written: the rest of the file still goes in.
+/// is never sent while an earlier pair for the same key is still unsettled (it waits, and other keys go on), a
+/// waiting pair that a still later line replaces is never sent at all (counted done, and as `superseded`), and a
+/// resume redoes everything after the watermark in order. A pair whose absolute `expiration` is already past (or
+/// under the API's 60 s minimum ahead) when it is sent is reported failed, not written: the rest of the file still
+/// goes in.
 
 #include <cstdint>
 #include <memory>
@@ -206,10 +208,13 @@ class KvImport final : public Operation {
       feeder_.pump();
     }
   }
-  bool work_finished() const override { return input_done_ && !parked_ && runner_.idle(); }
+  bool work_finished() const override { return input_done_ && parked_.empty() && runner_.idle(); }
   std::string phase() const override { return "writing"; }
   std::optional<std::uint64_t> total() const override { return expected_total_ ? expected_total_ : options_.expected_total; }
-  void on_finalize() override { checkpoint(); }
+  void on_finalize() override {
+    checkpoint();
+    report_.extra["superseded"] = superseded_;
+  }
 
  private:
   using Runner = engine::BatchRunner<api::kv::BulkPair>;
@@ -220,7 +225,9 @@ class KvImport final : public Operation {
         [this](const api::kv::BulkPair& p, std::uint64_t segment, const Error* failure) { settle(p.key, segment, failure); });
     h.bytes = [](const api::kv::BulkPair& p) { return api::kv::encoded_size(p); };
     h.after_outcome = [this] {
-      if (parked_) runner_.flush();  // an earlier pair for the parked key may have been put back into a batch
+      // The input waits on the pairs parked: an earlier pair for one of their keys may have been put back into a
+      // batch that nothing else would fill.
+      if (!room_to_park()) runner_.flush();
       maybe_finish();
     };
     h.send = [this](const std::vector<api::kv::BulkPair>& pairs, std::function<void(engine::BatchOutcome)> done) {
@@ -232,7 +239,7 @@ class KvImport final : public Operation {
 
   RecordFeeder::Hooks feeder_hooks() {
     RecordFeeder::Hooks h;
-    h.can_accept = [this] { return !stopping() && !parked_ && runner_.can_accept(); };
+    h.can_accept = [this] { return !stopping() && room_to_park() && runner_.can_accept(); };
     h.record = [this](const engine::Record& record, engine::WatermarkTracker::SegmentId segment) -> std::optional<Error> {
       auto& src = feeder_.source();
       if (src.format() == engine::RecordFormat::lines && record.text.find_first_not_of(" \t") == std::string::npos)
@@ -247,14 +254,8 @@ class KvImport final : public Operation {
         watermark_.settle_done(segment);
         return std::nullopt;
       }
-      if (unsettled_.count(pair->key)) {
-        // An earlier line for this key is still on its way: this one waits for it (and the input with it), and
-        // what is batched goes out now so that the wait ends.
-        parked_.emplace(std::move(*pair), segment);
-        runner_.flush();
-        return std::nullopt;
-      }
-      push(std::move(*pair), segment);
+      if (unsettled_.count(pair->key)) park(std::move(*pair), segment);
+      else push(std::move(*pair), segment);
       return std::nullopt;
     };
     h.end = [this] {
@@ -266,6 +267,23 @@ class KvImport final : public Operation {
     h.error = [this](const Error& e) { stop(e); };
     return h;
   }
+
+  /// An earlier line for @p pair's key is still on its way: this one waits for it. A pair already waiting for the same
+  /// key is superseded by this later line — its value would be overwritten anyway — and settles without being sent.
+  void park(api::kv::BulkPair pair, engine::WatermarkTracker::SegmentId segment) {
+    const std::size_t bytes = api::kv::encoded_size(pair);
+    auto [it, fresh] = parked_.try_emplace(pair.key);
+    if (!fresh) {
+      parked_bytes_ -= api::kv::encoded_size(it->second.first);
+      add_done();
+      watermark_.settle_done(it->second.second);
+      ++superseded_;
+    }
+    it->second = {std::move(pair), segment};
+    parked_bytes_ += bytes;
+    if (!room_to_park()) runner_.flush();  // the input stops here: what is batched must go out for the wait to end
+  }
+  bool room_to_park() const { return parked_.size() < max_parked && parked_bytes_ < max_parked_bytes; }
 
   /// Sends @p pair (unless its expiration has come too close, which settles it as failed).
   void push(api::kv::BulkPair pair, engine::WatermarkTracker::SegmentId segment) {
@@ -283,15 +301,17 @@ class KvImport final : public Operation {
   void settle(const std::string& key, engine::WatermarkTracker::SegmentId segment, const Error* failure) {
     if (failure) watermark_.settle_failed(segment, key, *failure);
     else watermark_.settle_done(segment);
-    if (auto it = unsettled_.find(key); it != unsettled_.end() && --it->second == 0) unsettled_.erase(it);
-    if (parked_ && !unsettled_.count(parked_->first.key) && !stopping()) {
-      auto [pair, parked_segment] = std::move(*parked_);
-      parked_.reset();
-      push(std::move(pair), parked_segment);
+    if (auto it = unsettled_.find(key); it != unsettled_.end() && --it->second == 0) {
+      unsettled_.erase(it);
+      if (auto waiting = parked_.find(key); waiting != parked_.end() && !stopping()) {
+        auto [pair, parked_segment] = std::move(waiting->second);
+        parked_bytes_ -= api::kv::encoded_size(pair);
+        parked_.erase(waiting);
+        push(std::move(pair), parked_segment);
+      }
     }
     checkpoint();
     feeder_.pump();
-    if (parked_) runner_.flush();
   }
   void checkpoint() { journal_progress(spec_.dry_run ? nullptr : options_.journal, watermark_, durable_); }
 
@@ -301,8 +321,14 @@ class KvImport final : public Operation {
   Runner runner_;
   RecordFeeder feeder_;
   bool input_done_ = false;
+  // Bounds on the pairs waiting for an earlier pair of their key (a file of one key on a million lines).
+  static constexpr std::size_t max_parked = 10'000;
+  static constexpr std::size_t max_parked_bytes = 64u << 20;
   std::unordered_map<std::string, std::uint32_t> unsettled_;  // keys sent or batched, not yet settled
-  std::optional<std::pair<api::kv::BulkPair, engine::WatermarkTracker::SegmentId>> parked_;  // waits for its key
+  // Per key, the latest pair waiting for the key's earlier pair to settle.
+  std::unordered_map<std::string, std::pair<api::kv::BulkPair, engine::WatermarkTracker::SegmentId>> parked_;
+  std::size_t parked_bytes_ = 0;
+  std::uint64_t superseded_ = 0;
 };
 
 }  // namespace ckp::ops

@@ -167,8 +167,11 @@ inline Result<BuiltOperation> build_sync_purge(const json& j, const OpEnvironmen
 
 /// One registered operation: its name and how to build it.
 struct OpEntry {
+  /// A function that builds the operation from its spec (see build_operation()).
+  using Builder = Result<BuiltOperation> (*)(const json& spec, const OpEnvironment& env, OpOptions options,
+                                             bool resuming);
   const char* name;  ///< the operation's name (OpReport::operation, a journal's `op`)
-  Result<BuiltOperation> (*build)(const json& spec, const OpEnvironment& env, OpOptions options, bool resuming);
+  Builder build;     ///< builds it
 };
 
 /// Every operation a front can build or resume.

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  consoleStack, emulatorKeys, emulatorPut, emulatorStats, openConsole, requireBrowser, screenshot,
+  cliSpec, consoleStack, emulatorKeys, emulatorPut, emulatorStats, journaledSpecs, openConsole, requireBrowser,
+  screenshot,
 } from "../harness.mjs";
 
 requireBrowser();
@@ -57,6 +58,14 @@ test("bulk delete of 20,000 keys by prefix runs to completion", async () => {
   assert.equal(await job.getAttribute("data-done"), "20000");
   assert.match(await job.locator(".job-state").textContent(), /^Done: 20,000 keys deleted/);
   await screenshot(page, "bulk-delete-4-done");
+
+  // The page built the very spec the CLI builds for the same request (one engine, one spec, one selection).
+  const [journaled] = await journaledSpecs(page);
+  assert.equal(journaled.op, "kv.delete");
+  const cli = cliSpec(emulator, ["kv", "delete", "--namespace-id", ns, "--prefix", "key/", "--batch-size", "2000"]);
+  assert.deepEqual(journaled.spec, { ...cli, dry_run: false });
+  assert.deepEqual(journaled.target.account_id, emulator.info.account_id);
+  assert.equal(journaled.target.api_base_url, emulator.info.base_url);
 
   // The emulator's store: every key/ key gone, every keep/ key still there, in 10 bulk calls of 2,000.
   assert.deepEqual(await emulatorKeys(emulator, ns, "key/"), []);

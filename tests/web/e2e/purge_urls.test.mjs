@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { consoleStack, emulatorPurges, openConsole, requireBrowser, screenshot } from "../harness.mjs";
+import { cliSpec, consoleStack, emulatorPurges, journaledSpecs, openConsole, requireBrowser, screenshot } from "../harness.mjs";
 
 requireBrowser();
 
@@ -32,6 +32,15 @@ test("purge 250 URLs with a cache-key header", async () => {
   assert.equal(await job.getAttribute("data-status"), "completed");
   assert.match(await job.locator(".job-state").textContent(), /^Done: 250 URLs purged/);
   await screenshot(page, "purge-2-done");
+
+  // The page built the spec the CLI builds for the same purge; only the input's name and size differ (a typed list
+  // and a JSON array of flags).
+  const [journaled] = await journaledSpecs(page);
+  assert.equal(journaled.op, "cache.purge");
+  const cli = cliSpec(emulator, ["--plan", "pro", "cache", "purge", "files", ...urls, "--zone", emulator.info.zones[0].id,
+    "--header", "CF-Device-Type: mobile"]);
+  const withoutInput = ({ input, input_size, ...rest }) => rest;
+  assert.deepEqual(withoutInput(journaled.spec), withoutInput({ ...cli, dry_run: false }));
 
   const log = await emulatorPurges(emulator);
   assert.equal(log.length, 3);
