@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages this project needs that are not installed yet (uses sudo when not root).
-# Usage: scripts/install-deps.sh [core|wasm|web|fuzz|docs|all]...   (default: all)
+# Usage: scripts/install-deps.sh [core|format|wasm|web|fuzz|docs|all]...   (default: all)
 set -euo pipefail
 
 declare -A groups=(
   [core]="g++ cmake make pkg-config ccache nlohmann-json3-dev libfmt-dev doctest-dev libcpp-httplib-dev libcli11-dev libssl-dev zlib1g-dev libbrotli-dev ca-certificates openssl python3 python3-jsonschema"
-  [fuzz]="clang libclang-rt-14-dev"
+  [format]="clang-format nodejs npm"  # scripts/format.sh: clang-format 14 for C++, prettier (from npm) for JavaScript
+  [fuzz]="clang libclang-rt-14-dev"  # also CI's clang build
   [wasm]="emscripten node-acorn nodejs"
   [web]="chromium npm"
   [docs]="doxygen"

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
-/// What a console session and its jobs share: the browser transport, a scheduler for the page's interactive calls,
-/// and the jobs still running (kept alive here, so a job runs to its end even when the page drops its handle).
+/// What a console session and its jobs share: the browser transport, the token's rate governor, a scheduler for the
+/// page's interactive calls, and the jobs still running (kept alive here, so a job runs to its end even when the page drops its handle).
 
 #include <cstdint>
 #include <map>
@@ -17,7 +17,8 @@ class Job;
 
 /// The shared state of one session. Jobs hold it by shared_ptr: it outlives every job it started.
 struct Core {
-  explicit Core(transport::FetchConfig config) : transport(std::move(config)), interactive(transport, interactive_config()) {}
+  explicit Core(transport::FetchConfig config)
+      : transport(std::move(config)), interactive(transport, interactive_config(), governor) {}
   Core(const Core&) = delete;
   Core& operator=(const Core&) = delete;
 
@@ -33,6 +34,9 @@ struct Core {
   }
 
   transport::FetchTransport transport;
+  /// The token's one rate governor: every job of the session and the interactive calls share it, so that together
+  /// they stay within the token's quota (two governors would each believe they own it).
+  std::shared_ptr<engine::RateGovernor> governor = std::make_shared<engine::RateGovernor>();
   engine::Scheduler interactive;
   /// The API the console server forwards to (its `/console/config` says): what a job's journal records as its
   /// target, and what a resume must find again.

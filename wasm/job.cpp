@@ -57,7 +57,6 @@ ops::OpEnvironment environment(engine::Scheduler& scheduler, std::string input) 
       return journal_error("the job's input in this browser's storage is not the one it started with");
     return records_of(input);
   };
-  env.name_field = page_name;
   return env;
 }
 
@@ -65,7 +64,7 @@ ops::OpEnvironment environment(engine::Scheduler& scheduler, std::string input) 
 
 Job::Job(Token, std::shared_ptr<Core> core, std::string id, emscripten::val callbacks)
     : core_(std::move(core)), id_(std::move(id)), callbacks_(std::move(callbacks)) {
-  scheduler_ = std::make_unique<engine::Scheduler>(core_->transport);
+  scheduler_ = std::make_unique<engine::Scheduler>(core_->transport, engine::SchedulerConfig{}, core_->governor);
 }
 
 Job::~Job() = default;
@@ -79,6 +78,9 @@ ops::OpOptions Job::options(std::optional<engine::JournalState> resume) {
   ops::OpOptions o;
   o.journal = journal_.get();
   o.resume = std::move(resume);
+  // What the job acts on: a job started through one console (one API) is never resumed through another.
+  o.target = {{"api_base_url", core_->api_base}};
+  o.name_field = page_name;
   o.cancel = cancel_;
   o.on_progress = [this](const engine::Progress& p) { call_js_method(callbacks_, "onProgress", progress_json(p).dump()); };
   return o;
@@ -94,9 +96,8 @@ void Job::launch(ops::BuiltOperation built) {
 
 void Job::on_finished(const ops::OpReport&) {
   finished_ = true;
-  // The report is read on a fresh turn of the event loop, not now: a stopped operation may finish while the batch
-  // that ended it is still being counted (see the note in job.hpp), and the rest of that batch lands before then.
-  // The page hears of the end there too, where it may drop the job.
+  // The page hears of the end on a fresh turn of the event loop, not from inside the engine's call that finished
+  // the operation: there it may drop the job.
   core_->transport.after(Duration{0}, [self = shared_from_this()] {
     self->record_report(self->op_->report());
     call_js_method(self->callbacks_, "onFinished", self->report_.dump());
@@ -188,10 +189,10 @@ std::shared_ptr<Job> Job::start(std::shared_ptr<Core> core, const std::string& o
                   {"status", "running"}};
     write_job_meta(id, job->meta_);
     job->open_journal();
-    job->journal_->target({{"api_base_url", core->api_base}, {"account_id", spec.value("account_id", "")}});
   }
   auto options = job->options(std::nullopt);
   options.expected_total = total;
+  options.target["account_id"] = spec.value("account_id", "");
   auto built = ops::build_operation(op_name, spec, environment(*job->scheduler_, items), std::move(options), false);
   if (!built) {
     if (journaled) forget_job(id);
@@ -225,12 +226,6 @@ std::shared_ptr<Job> Job::resume(std::shared_ptr<Core> core, const std::string& 
   if (state->end_status) {
     job->journal_.reset();
     job->fail_early(journal_error("job " + job_id + " already ended (" + *state->end_status + "); nothing to resume"), op_name);
-    return job;
-  }
-  // A job started through one console (one API) is never resumed through another by accident.
-  if (auto e = ops::check_target(*state, {{"api_base_url", core->api_base}}, false)) {
-    job->journal_.reset();
-    job->fail_early(journal_error(e->message + ": start the console against the job's API to resume it"), op_name);
     return job;
   }
   std::string input;

@@ -7,11 +7,7 @@
 /// The page passes a callbacks object: `onProgress(text)` receives `Progress::to_json()` plus `job_id` and
 /// `blocked_s` (how long a 429 still holds calls back) about four times a second; `onFinished(text)` receives
 /// `OpReport::to_json()` plus `job_id` and `resumable`, once, on a later turn of the event loop than the engine's own
-/// (so the page may drop the job there).
-///
-/// Note: a cancelled KvDelete reports itself finished from inside the outcome of its last batch (KvDelete::settle
-/// calls maybe_finish() per key, and a stopping Operation finishes as soon as the scheduler is idle), so the report
-/// is read one turn later, once the whole batch is counted.
+/// (so the page may drop the job there without pulling it from under the engine).
 
 #include <emscripten/val.h>
 

@@ -9,6 +9,8 @@
 #include "ckp/api/kv.hpp"
 #include "ckp/api/validate.hpp"
 #include "ckp/api/zones.hpp"
+#include "ckp/ops/all_pages.hpp"
+#include "ckp/ops/value_reader.hpp"
 #include "js_values.hpp"
 
 namespace ckp::wasm {
@@ -44,43 +46,21 @@ void answer(const CorePtr& core, emscripten::val cb, std::string text) {
   core->transport.after(Duration{0}, [cb = std::move(cb), text = std::move(text)] { call_js(cb, text); });
 }
 
-/// How long the rate governor would hold a call back now — after a 429, or because the token's quota for the
-/// current window is used up — if it would.
-std::optional<Duration> rate_limit_wait(Core& core) {
-  const Duration wait = core.interactive.governor().wait(engine::Cost::api_call(), core.interactive.now());
-  if (wait <= Duration{0} || wait == engine::SlidingWindow::until_completion) return std::nullopt;
-  return wait;
-}
-
-/// Sends one interactive call; @p done gets the final result and, for a rate limit, how long to wait. Callbacks
-/// hold the Core, so a page that drops its Session mid-call does not pull the transport from under them.
+/// Sends one interactive call; @p done gets the final result and, for a rate limit, how long to wait. A call the
+/// rate limits would hold back longer than interactive_patience ends at once with that wait (SubmitOptions), rather
+/// than leaving the page silent for minutes. Callbacks hold the Core, so a page that drops its Session mid-call does
+/// not pull the transport from under them.
 template <class Parse, class Done>
 void submit(const CorePtr& core, api::Request request, Parse parse, Done done) {
   using R = std::invoke_result_t<Parse&, const api::Response&>;
-  if (auto wait = rate_limit_wait(*core); wait && *wait > interactive_patience) {
-    Error e = Error::make(ErrorKind::rate_limited, "this token has used up its Cloudflare API request quota for the "
-                                                   "moment (the quota is shared by every tool using the token)");
-    core->transport.after(Duration{0}, [done, e, wait]() mutable { done(R(e), wait); });
-    return;
-  }
-  // A long Retry-After ends the call now, with the wait, rather than after it: keep the real error aside and hand
-  // the scheduler a permanent one in its place.
-  auto held = std::make_shared<std::optional<Error>>();
-  auto impatient = [parse, held](const api::Response& r) -> R {
-    R result = parse(r);
-    if (!result.ok() && result.error().kind == ErrorKind::rate_limited &&
-        (!result.error().retry_after || *result.error().retry_after > interactive_patience)) {
-      *held = result.error();
-      return R(Error::make(ErrorKind::bad_request, "rate limited"));
-    }
-    return result;
-  };
-  core->interactive.submit(std::move(request), engine::Cost::api_call(), impatient,
-                           [done, held, core](R result) mutable {
-                              if (!result.ok() && held->has_value()) result = R(std::move(**held));
-                              const bool limited = !result.ok() && result.error().kind == ErrorKind::rate_limited;
-                              done(std::move(result), limited ? rate_limit_wait(*core) : std::nullopt);
-                            });
+  core->interactive.submit(
+      std::move(request), engine::Cost::api_call(), std::move(parse),
+      [done, core](R result) mutable {
+        const bool limited = !result.ok() && result.error().kind == ErrorKind::rate_limited;
+        const auto wait = limited ? result.error().retry_after : std::nullopt;
+        done(std::move(result), wait);
+      },
+      engine::SubmitOptions{.max_wait = interactive_patience});
 }
 
 /// submit() whose result goes to the page as JSON (@p render turns a success into JSON).
@@ -92,32 +72,22 @@ void call(const CorePtr& core, api::Request request, Parse parse, Render render,
   });
 }
 
-/// Every page of a paged listing, concatenated into one answer.
+/// Every page of a paged listing (ops::all_pages), rendered into one answer for the page.
 template <class Item, class MakeRequest, class Parse, class Render>
 void all_pages(const CorePtr& core, MakeRequest make_request, Parse parse, Render render, int per_page,
                emscripten::val cb) {
-  struct State {
-    json items = json::array();
-    int page = 1;
-  };
-  auto state = std::make_shared<State>();
-  auto next = std::make_shared<std::function<void()>>();
-  // The function holds itself only while a page is in flight; the last answer breaks the cycle.
-  *next = [core, state, next, make_request, parse, render, per_page, cb]() {
-    submit(core, make_request(state->page), parse,
-           [state, next, render, per_page, cb](Result<api::Page<Item>> page, std::optional<Duration> wait) {
-             auto finish = [&](std::string text) {
-               call_js(cb, text);
-               *next = nullptr;
-             };
-             if (!page) return finish(error_text(page.error(), wait));
-             for (const auto& item : page->items) state->items.push_back(render(item));
-             if (page->items.empty() || page->last(per_page)) return finish(ok_text(state->items));
-             ++state->page;
-             (*next)();
-           });
-  };
-  (*next)();
+  ops::all_pages<Item>(
+      core->interactive, std::move(make_request), std::move(parse), per_page,
+      [core, render, cb](Result<std::vector<Item>> all) {
+        if (!all) {
+          const auto wait = all.error().kind == ErrorKind::rate_limited ? all.error().retry_after : std::nullopt;
+          return call_js(cb, error_text(all.error(), wait));
+        }
+        json items = json::array();
+        for (const auto& item : *all) items.push_back(render(item));
+        call_js(cb, ok_text(items));
+      },
+      engine::SubmitOptions{.max_wait = interactive_patience});
 }
 
 }  // namespace
@@ -185,8 +155,10 @@ void Session::get_key(const std::string& account_id, const std::string& namespac
     if (!*both->value) return call_js(cb, error_text(both->value->error(), both->wait));
     const auto& v = **both->value;
     json out{{"bytes", v.bytes.size()}, {"expiration", v.expiration ? json(*v.expiration) : json(nullptr)}};
-    if (api::detail::is_valid_utf8(v.bytes)) out["value"] = v.bytes, out["encoding"] = "utf-8";
-    else out["value"] = api::base64_encode(v.bytes), out["encoding"] = "base64";
+    json value;
+    ops::put_value(value, v.bytes);
+    out["value"] = value["value"];
+    out["encoding"] = value.contains("base64") ? "base64" : "utf-8";
     // A key without metadata answers null; an error reading metadata alone does not hide the value.
     out["metadata"] = *both->metadata ? **both->metadata : json(nullptr);
     call_js(cb, ok_text(out));
@@ -206,33 +178,27 @@ void Session::get_key(const std::string& account_id, const std::string& namespac
 
 void Session::put_key(const std::string& account_id, const std::string& namespace_id, const std::string& key,
                       const std::string& value, const std::string& options_json, emscripten::val cb) {
-  auto invalid = [&](std::string message) { answer(core_, std::move(cb), error_text(Error::make(ErrorKind::invalid_input, std::move(message)))); };
-  if (auto e = api::validate_key(key)) return answer(core_, std::move(cb), error_text(*e));
-  if (auto e = api::validate_value_size(value.size(), key)) return answer(core_, std::move(cb), error_text(*e));
+  auto refuse = [&](const Error& e) { answer(core_, std::move(cb), error_text(e)); };
   api::kv::WriteOptions opts;
   auto options = api::parse_json_or_discarded(options_json.empty() ? "{}" : options_json);
-  if (!options.is_object()) return invalid("options are not a JSON object");
+  if (!options.is_object()) return refuse(Error::make(ErrorKind::invalid_input, "options are not a JSON object"));
   if (auto m = options.find("metadata"); m != options.end() && !m->is_null()) {
-    json metadata = *m;
-    if (m->is_string()) {
-      const std::string text = m->get<std::string>();
-      if (!text.empty()) {
-        auto parsed = api::parse_json(text);
-        if (!parsed) return invalid("metadata is " + parsed.error().message + "; write it as a JSON object, e.g. {\"type\": \"page\"}");
-        metadata = std::move(*parsed);
-        if (auto e = api::validate_metadata(metadata, key)) return answer(core_, std::move(cb), error_text(*e));
-        opts.metadata = metadata;
-      }
-    } else {
-      if (auto e = api::validate_metadata(metadata, key)) return answer(core_, std::move(cb), error_text(*e));
-      opts.metadata = metadata;
+    // The page sends the metadata as typed (text), or as JSON.
+    if (!m->is_string()) opts.metadata = *m;
+    else if (!m->get<std::string>().empty()) {
+      auto parsed = api::parse_metadata(m->get<std::string>(), key);
+      if (!parsed) return refuse(parsed.error());
+      opts.metadata = std::move(*parsed);
     }
   }
   if (auto t = options.find("expiration_ttl"); t != options.end() && !t->is_null()) {
-    if (!t->is_number_integer()) return invalid("expiration TTL must be a whole number of seconds");
-    if (auto e = api::validate_expiration_ttl(t->get<std::int64_t>())) return answer(core_, std::move(cb), error_text(*e));
+    if (!t->is_number_integer())
+      return refuse(Error::make(ErrorKind::invalid_input, "expiration TTL must be a whole number of seconds"));
     opts.expiration_ttl = t->get<std::int64_t>();
   }
+  if (auto e = api::validate_write(key, value.size(), opts.metadata, opts.expiration_ttl, opts.expiration,
+                                   static_cast<std::int64_t>(to_unix_seconds(core_->transport.now()))))
+    return refuse(*e);
   call(core_, api::kv::write_value(account_id, namespace_id, key, value, opts), api::read_ok,
        [key](const Unit&) { return json{{"key", key}}; }, std::move(cb));
 }

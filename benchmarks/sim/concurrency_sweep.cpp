@@ -2,7 +2,7 @@
 // against the theoretical bound — and whether the default adaptive setting keeps up with the best fixed one.
 //
 // Sweeps fixed concurrency 1, 2, 4 … 64 and every adaptive Limit (aimd, gradient2, vegas, and LimitConfig{} — the
-// default) over the profiles of tuning_model.hpp, for five workloads. Prints a table per workload and the ≥ 95 %
+// default) over the profiles of profiles.hpp, for five workloads. Prints a table per workload and the ≥ 95 %
 // rule's verdicts; writes <workload>.csv, <workload>.svg and summary.csv to the output directory.
 //
 // Usage: concurrency_sweep [--out DIR] [--workload NAME]... [--profile NAME]... [--scale F] [--jobs N]
@@ -84,7 +84,7 @@ bool parse_args(int argc, char** argv, Options& o) {
 }
 
 std::string describe(Workload w, std::uint64_t n, const Profile& p) {
-  const CallPlan c = call_plan(w, n, p.plan);
+  const CallPlan c = call_plan(w, n, p.server.plan);
   switch (w) {
     case Workload::delete_prefix: return fmt::format("{} keys: {} lists + {} bulk deletes", n, c.lists, c.calls);
     case Workload::delete_keys: return fmt::format("{} keys from a file: {} bulk deletes", n, c.total());
@@ -348,7 +348,7 @@ void print_preamble(const Options& opt) {
       "sweep stays short while every phase\nthat matters happens; the `window` profiles are sized past 1,188 calls "
       "(1200/5 min less the governor's 1% headroom) so the\nglobal window binds. Latency and 5xx are drawn per call "
       "(common random numbers across settings); the bound is an ideal\nclient with unlimited concurrency and exact "
-      "limits at expected latency (see tuning_model.hpp). scale {}, {} thread(s).\n",
+      "limits at expected latency (see bounds.hpp). scale {}, {} thread(s).\n",
       d.algorithm, d.initial, d.min_limit, d.max_limit, opt.scale, opt.jobs);
 }
 

@@ -121,8 +121,9 @@ int main() {
 
   // Export them back, into memory, and compare line by line.
   ckp::engine::StringSink out;
-  ckp::ops::KvExport export_op(scheduler, {.account_id = account, .namespace_id = ns, .prefix = "item/"}, out);
+  ckp::ops::KvExport export_op(scheduler, {.account_id = account, .namespace_id = ns, .prefix = "item/", .output = "memory"}, out);
   const ckp::ops::OpReport exported = ckp::ops::run(link, export_op);
+  if (exported.error) std::printf("export: %s\n", exported.error->message.c_str());
   check(exported.status == ckp::ops::OpStatus::completed, "the export completes");
   std::istringstream lines(out.str());
   std::size_t count = 0, equal = 0;

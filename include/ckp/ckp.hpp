@@ -1,8 +1,10 @@
 #pragma once
 /// @file
-/// Umbrella header: the Cloudflare API model (request builders, response parsers, limits, Result and Error) and the
-/// version. Operations (ckp/ops/), the engine (ckp/engine/), transports (ckp/transport/), file I/O (ckp/io/) and the
-/// emulator's server model (ckp/emu/) each have their own headers.
+/// Umbrella header: the whole public API — the Cloudflare API model (ckp/api/), the engine (ckp/engine/), whole
+/// operations and their registry (ckp/ops/), the Transport concept and the virtual-time SimTransport with the
+/// emulator's server model behind it (ckp/transport/, ckp/emu/), file inputs, outputs and journals (ckp/io/), and the
+/// version. Two transports need a platform library and are included on their own: ckp/transport/httplib.hpp
+/// (cpp-httplib, native) and ckp/transport/fetch.hpp (Emscripten, the browser).
 
 /// @mainpage ckp: the engine of cache-kv-purger
 ///
@@ -25,4 +27,28 @@
 /// (how a request flows through the parts), docs/performance.md.
 
 #include "ckp/api.hpp"
+#include "ckp/api/text.hpp"
+#include "ckp/emu/server.hpp"
+#include "ckp/engine/batch_runner.hpp"
+#include "ckp/engine/cancel.hpp"
+#include "ckp/engine/error_policy.hpp"
+#include "ckp/engine/journal.hpp"
+#include "ckp/engine/limits/make_limit.hpp"
+#include "ckp/engine/progress.hpp"
+#include "ckp/engine/rate_governor.hpp"
+#include "ckp/engine/records.hpp"
+#include "ckp/engine/retry.hpp"
+#include "ckp/engine/scheduler.hpp"
+#include "ckp/engine/sink.hpp"
+#include "ckp/engine/watermark.hpp"
+#include "ckp/io/file_journal.hpp"
+#include "ckp/io/file_reader.hpp"
+#include "ckp/io/file_sink.hpp"
+#include "ckp/ops/all_pages.hpp"
+#include "ckp/ops/key_selection.hpp"
+#include "ckp/ops/registry.hpp"
+#include "ckp/ops/value_reader.hpp"
+#include "ckp/ops/zone_directory.hpp"
+#include "ckp/transport/sim.hpp"
+#include "ckp/transport/transport.hpp"
 #include "ckp/version.hpp"

@@ -7,10 +7,12 @@
 
 #include "ckp/api/json_parse.hpp"
 #include "ckp/api/purge.hpp"
+#include "ckp/api/text.hpp"
 #include "ckp/api/validate.hpp"
 #include "cli/context.hpp"
 #include "ckp/ops/purge.hpp"
 #include "cli/job_runner.hpp"
+#include "cli/resolve.hpp"
 
 namespace ckp::cli {
 
@@ -52,76 +54,6 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-/// Tags from a file: JSON (an array of strings, or of objects with --json-field), CSV (--csv-column by header name
-/// or 1-based index; default the first column; a header row is skipped when it names the column), or text lines
-/// (nullopt: streamed from the file itself).
-std::optional<std::vector<std::string>> tags_from_file(const PurgeFlags& f) {
-  const std::string& path = f.tags_file;
-  const bool json_file = path.size() > 5 && path.substr(path.size() - 5) == ".json";
-  const bool csv_file = !f.csv_column.empty() || (path.size() > 4 && path.substr(path.size() - 4) == ".csv");
-  if (!json_file && !csv_file && f.json_field.empty()) return std::nullopt;
-  std::vector<std::string> out;
-  if (json_file || !f.json_field.empty()) {
-    auto parsed = api::parse_json(slurp(path));
-    if (!parsed) fail_usage(path + ": " + parsed.error().message);
-    auto j = std::move(*parsed);
-    if (j.is_discarded() || !j.is_array()) fail_usage(path + ": expected a JSON array of tags (or of objects with --json-field)");
-    std::size_t n = 0;
-    for (const auto& item : j) {
-      ++n;
-      if (item.is_string()) {
-        out.push_back(item.get<std::string>());
-      } else if (item.is_object() && !f.json_field.empty() && item.contains(f.json_field)) {
-        const auto& v = item[f.json_field];
-        if (v.is_string()) out.push_back(v.get<std::string>());
-        else if (v.is_array())
-          for (const auto& t : v)
-            if (t.is_string()) out.push_back(t.get<std::string>());
-      } else {
-        fail_usage(fmt::format("{}: element {} is not a string{}", path, n,
-                               f.json_field.empty() ? " (use --json-field NAME for objects)" : " and has no field " + f.json_field));
-      }
-    }
-    return out;
-  }
-  std::istringstream in(slurp(path));
-  std::string line;
-  int column = 0;
-  bool first = true;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::vector<std::string> cells;
-    std::string cell;
-    bool quoted = false;
-    for (char c : line) {
-      if (c == '"') quoted = !quoted;
-      else if (c == ',' && !quoted) cells.push_back(cell), cell.clear();
-      else cell += c;
-    }
-    cells.push_back(cell);
-    if (first) {
-      first = false;
-      if (!f.csv_column.empty()) {
-        bool numeric = f.csv_column.find_first_not_of("0123456789") == std::string::npos;
-        if (numeric) {
-          column = std::stoi(f.csv_column) - 1;
-        } else {
-          auto it = std::find(cells.begin(), cells.end(), f.csv_column);
-          if (it == cells.end()) fail_usage(fmt::format("{}:1: no column named '{}' in the header", path, f.csv_column));
-          column = static_cast<int>(it - cells.begin());
-          continue;  // the header row
-        }
-        if (column < 0) fail_usage("--csv-column counts from 1");
-      }
-    }
-    if (static_cast<std::size_t>(column) >= cells.size())
-      fail_usage(fmt::format("{}:{}: has no column {}", path, n, column + 1));
-    std::string tag = std::string(ops::detail::trim(cells[static_cast<std::size_t>(column)]));
-    if (!tag.empty()) out.push_back(std::move(tag));
-  }
-  return out;
-}
-
 /// The zones to purge on, by the Go tool's precedence: --all-zones, --zones, --zone-list, --zone, configured
 /// default. Empty = find each item's zone from its host.
 std::vector<ops::ZoneRef> chosen_zones(Context& ctx, const PurgeFlags& f) {
@@ -129,21 +61,21 @@ std::vector<ops::ZoneRef> chosen_zones(Context& ctx, const PurgeFlags& f) {
   std::vector<std::string> names;
   if (f.all_zones) {
     const std::string account = rt.account_id();
-    return rt.zones(account).zones();
+    return zone_directory(rt, account).zones();
   }
   for (const auto& z : f.zones)
     for (const auto& part : split_list(z)) names.push_back(part);
   if (names.empty() && !f.zone_list.empty()) {
     std::istringstream in(slurp(f.zone_list));
     for (std::string line; std::getline(in, line);) {
-      auto t = std::string(ops::detail::trim(line));
+      auto t = std::string(api::trim_blanks(line));
       if (!t.empty() && t.front() != '#') names.push_back(t);
     }
   }
   const std::string zone = !f.zone.empty() ? f.zone : rt.options().zone.empty() ? rt.settings().zone.value : rt.options().zone;
   if (names.empty() && !zone.empty()) names.push_back(zone);
   std::vector<ops::ZoneRef> refs;
-  for (const auto& n : names) refs.push_back(rt.resolve_zone(n));
+  for (const auto& n : names) refs.push_back(resolve_zone(rt, n));
   return refs;
 }
 
@@ -157,7 +89,13 @@ InputSpec items_of(const std::vector<std::string>& repeated, const std::string& 
   return InputSpec::of_items(items);
 }
 
-int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input, const std::string& input_flag) {
+/// How the items of an input file are held (PurgeSpec::input_format and its column or field).
+struct ItemFormat {
+  std::string format, column, field;
+};
+
+int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input, const std::string& input_flag,
+          const ItemFormat& items = {}) {
   auto& rt = ctx.runtime();
   rt.require_credentials();
   if (f.force) rt.assume_yes();
@@ -173,7 +111,7 @@ int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input, c
   for (const auto& h : f.headers) {
     auto colon = h.find(':');
     if (colon == std::string::npos || colon == 0) fail_usage("--header '" + h + "' must look like 'Name: value'");
-    spec.headers.emplace_back(std::string(ops::detail::trim(h.substr(0, colon))), std::string(ops::detail::trim(h.substr(colon + 1))));
+    spec.headers.emplace_back(std::string(api::trim_blanks(h.substr(0, colon))), std::string(api::trim_blanks(h.substr(colon + 1))));
   }
   spec.zones = chosen_zones(ctx, f);
   // Optional: narrows the zones searched by host when none is given (and names the job's account either way).
@@ -184,6 +122,9 @@ int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input, c
     if (input.empty_inline()) fail_usage("nothing to purge: give items as flags or a file");
     spec.input = input.name();
     spec.input_size = input.size();
+    spec.input_format = items.format;
+    spec.input_column = items.column;
+    spec.input_field = items.field;
   }
   require_valid(spec, input_flag);
 
@@ -282,9 +223,14 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
     tags->add_option("--json-field", f->json_field, "JSON: the field holding the tag(s) in each object");
     tags->callback([&ctx, f] {
       if (f->tags_file.empty()) return (void)(ctx.exit_code = purge(ctx, *f, Kind::tags, items_of(f->tag, f->tags), "--tags"));
-      auto extracted = tags_from_file(*f);
-      ctx.exit_code = purge(ctx, *f, Kind::tags, extracted ? InputSpec::of_items(*extracted) : InputSpec::file(f->tags_file),
-                            "--tags-file");
+      // Text lines, CSV (--csv-column: header name or 1-based index; default the first column) or JSON (an array of
+      // strings, or of objects with --json-field): read as such, streamed, and again on resume.
+      const auto& path = f->tags_file;
+      const bool csv = !f->csv_column.empty() || path.ends_with(".csv");
+      const bool json = !f->json_field.empty() || path.ends_with(".json");
+      if (csv && json) fail_usage("--csv-column and --json-field: a tags file is CSV or JSON, not both");
+      ctx.exit_code = purge(ctx, *f, Kind::tags, InputSpec::file(path), "--tags-file",
+                            {csv ? "csv" : json ? "json" : "", f->csv_column, f->json_field});
     });
   };
   add_tags("tags", "Purge by cache tag");
@@ -301,14 +247,12 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
     auto j = std::move(*parsed);
     if (j.is_discarded() || !j.is_object()) fail_usage("--body must be a JSON object such as {\"files\":[…]}");
     std::vector<std::string> types;
-    for (auto k : {Kind::files, Kind::tags, Kind::hosts, Kind::prefixes, Kind::everything})
+    for (auto k : api::purge::all_kinds)
       if (j.contains(api::purge::field_name(k))) types.push_back(api::purge::field_name(k));
     if (types.size() != 1)
       fail_usage("--body must hold exactly one of files, tags, hosts, prefixes, purge_everything (Cloudflare takes one "
                  "purge type per request)");
-    Kind kind = Kind::files;
-    for (auto k : {Kind::files, Kind::tags, Kind::hosts, Kind::prefixes, Kind::everything})
-      if (types[0] == api::purge::field_name(k)) kind = k;
+    const Kind kind = *api::purge::kind_named(types[0]);
     if (kind == Kind::everything) {
       if (j["purge_everything"] != true) fail_usage("purge_everything must be true");
       ctx.exit_code = purge(ctx, *f, kind, {}, "--body");

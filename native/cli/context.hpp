@@ -8,6 +8,8 @@
 
 #include "cli/runtime.hpp"
 #include "cli/settings.hpp"
+#include "cli/signals.hpp"
+#include "cli/split_list.hpp"
 
 namespace ckp::cli {
 
@@ -43,8 +45,5 @@ void add_kv_commands(CLI::App& app, Context& ctx);
 void add_sync_commands(CLI::App& app, Context& ctx);
 void add_jobs_commands(CLI::App& app, Context& ctx);
 void add_tool_commands(CLI::App& app, Context& ctx);
-
-/// Splits "a,b,c" into items (trimmed, empty ones dropped).
-std::vector<std::string> split_list(const std::string& text);
 
 }  // namespace ckp::cli

@@ -1,10 +1,16 @@
 #include "cli/job_runner.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <optional>
 
 #include "ckp/io/file_reader.hpp"
 #include "ckp/io/file_sink.hpp"
 #include "ckp/ops/registry.hpp"
+#include "cli/progress_view.hpp"
+#include "cli/report.hpp"
+#include "cli/signals.hpp"
 
 namespace ckp::cli {
 
@@ -22,7 +28,8 @@ ops::FieldNamer flag_namer(std::string input_flag) {
         {"field", "--tag-field"},       {"value", "--tag-value"},          {"all_keys", "--all-keys"},
         {"zones", "--zone"},            {"cache_tags", "--cache-tag"},     {"zone_concurrency", "--zone-concurrency"},
         {"dry_run", "--dry-run"},       {"output", "--output"},            {"headers", "--header"},
-        {"plan", "--plan"},             {"max_pages", "a preview"},        {"max_batch_bytes", "the batch byte limit"}};
+        {"plan", "--plan"},             {"max_pages", "a preview"},        {"max_batch_bytes", "the batch byte limit"},
+        {"input_format", "the input's format"}, {"input_column", "--csv-column"}, {"input_field", "--json-field"}};
     if (field == "input") return input_flag;
     for (const auto& [name, flag] : flags)
       if (field == name) return flag;
@@ -33,7 +40,7 @@ ops::FieldNamer flag_namer(std::string input_flag) {
 namespace {
 
 /// Where the registry's operations find their inputs and outputs: @p input, and files for exports.
-ops::OpEnvironment environment(Runtime& rt, const InputSpec& input, const std::string& input_flag) {
+ops::OpEnvironment environment(Runtime& rt, const InputSpec& input) {
   ops::OpEnvironment env;
   env.scheduler = &rt.scheduler();
   env.open_input = [input](const std::string&, std::uint64_t expected) -> Result<std::unique_ptr<engine::RecordSource>> {
@@ -51,7 +58,6 @@ ops::OpEnvironment environment(Runtime& rt, const InputSpec& input, const std::s
     if (!sink) return sink.error();
     return std::unique_ptr<engine::ByteSink>(std::move(*sink));
   };
-  env.name_field = flag_namer(input_flag);
   return env;
 }
 
@@ -70,53 +76,125 @@ InputSpec recorded_input(const JobInfo& job) {
 
 }  // namespace
 
+namespace {
+
+/// One run of an operation: its progress goes to a view on stderr, the first Ctrl-C to its cancel token.
+class Run {
+ public:
+  explicit Run(Runtime& rt) : rt_(rt) {}
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  /// Options for the operation: progress and cancellation wired to this run (which must outlive the operation).
+  ops::OpOptions options() {
+    ops::OpOptions o;
+    o.cancel = cancel_;
+    o.on_progress = [this](const engine::Progress& p) {
+      if (progress_) progress_(p);
+    };
+    return o;
+  }
+
+  /// Runs @p op to its end with progress on stderr and graceful Ctrl-C, prints its report (text or JSON) and returns
+  /// the exit code. Input a @p fresh job's operation refused before doing anything can never succeed on resume: @p job
+  /// is discarded then. (Once something was done, or for a resumed job, the journal stays: it is the only record.)
+  int run_and_report(ops::Operation& op, const std::string& noun, const std::string& verb, std::optional<OpenJob>& job,
+                     bool fresh = true) {
+    ProgressView view(ProgressView::mode_for(rt_.options().progress, rt_.quiet()), noun);
+    progress_ = [&view](const engine::Progress& p) { view.update(p); };
+    auto& http = rt_.http();
+    SignalWatcher::set_stopper([this, &http] {
+      cancel_.request_stop();
+      http.wake();
+    });
+    op.start();
+    http.run_until([&] { return op.finished(); });
+    SignalWatcher::clear_stopper();
+    progress_ = nullptr;
+    view.close();
+    const auto& report = op.report();
+    const JobStore jobs(rt_.settings().journal_dir.value);
+    if (job && fresh && report.status == ops::OpStatus::failed && report.error &&
+        report.error->kind == ErrorKind::invalid_input && report.done == 0 && report.failed == 0) {
+      jobs.discard(std::move(*job));
+      job.reset();
+    }
+    ReportJob where;
+    if (job) where = {job->id, ::access(jobs.path_of(job->id).c_str(), F_OK) == 0};
+    print_report(report, rt_.json(), noun, verb, where);
+    return report.exit_code();
+  }
+
+ private:
+  Runtime& rt_;
+  engine::CancelToken cancel_;
+  std::function<void(const engine::Progress&)> progress_;
+};
+
+}  // namespace
+
 int run_job(Runtime& rt, std::string_view op_name, const nlohmann::json& spec, const InputSpec& input, bool journaled,
             const std::string& input_flag, const std::function<void(ops::Operation&)>& configure) {
-  ops::OpOptions options = rt.op_options();
+  Run run(rt);
+  ops::OpOptions options = run.options();
+  std::optional<OpenJob> job;
+  JobStore jobs(rt.settings().journal_dir.value);
   if (journaled) {
-    rt.start_job(std::string(op_name));
-    rt.journal()->target(target_of(rt, spec.value("account_id", "")));
-    if (input.is_inline() && !input.empty_inline()) rt.journal()->note({{"job", {{"inline_input", input.text}}}});
-    options.journal = rt.journal();
+    auto started = jobs.start(std::string(op_name), rt.command_line(), rt.settings().api_base_url.value);
+    if (!started) fail(started.error());
+    job.emplace(std::move(*started));
+    // The operation journals these with its spec: what the job acts on, and what `jobs list` and a resume need.
+    if (input.is_inline() && !input.empty_inline()) job->note["job"]["inline_input"] = input.text;
+    options.notes.push_back(job->note);
+    options.target = target_of(rt, spec.value("account_id", ""));
+    options.journal = job->journal.get();
   }
+  options.name_field = flag_namer(input_flag);
   // Builds and checks everything (spec, input lines) before anything is sent; a refusal leaves no job behind.
-  auto built = ops::build_operation(op_name, spec, environment(rt, input, input_flag), std::move(options), false);
+  auto built = ops::build_operation(op_name, spec, environment(rt, input), std::move(options), false);
   if (!built) {
-    rt.discard_job();
+    if (job) jobs.discard(std::move(*job));
     fail(built.error());
   }
   if (configure) configure(*built->op);
-  return rt.run_and_report(*built->op, built->noun, built->verb);
+  return run.run_and_report(*built->op, built->noun, built->verb, job);
 }
 
 ops::OpReport run_preview(Runtime& rt, std::string_view op_name, const nlohmann::json& spec, const InputSpec& input,
                           const std::string& input_flag) {
-  auto built = ops::build_operation(op_name, spec, environment(rt, input, input_flag), ops::OpOptions{}, false);
+  ops::OpOptions options;
+  options.name_field = flag_namer(input_flag);
+  auto built = ops::build_operation(op_name, spec, environment(rt, input), std::move(options), false);
   if (!built) fail(built.error());
   built->op->start();
   rt.http().run_until([&] { return built->op->finished(); });
   return built->op->report();
 }
 
-int resume_job(Runtime& rt, const JobInfo& job, bool allow_new_target) {
-  const auto& state = *job.state;
+int resume_job(Runtime& rt, const JobInfo& info, bool allow_new_target) {
+  const auto& state = *info.state;
   const nlohmann::json current = target_of(rt, rt.settings().account_id.value);
   if (auto e = ops::check_target(state, current, allow_new_target))
     fail_usage(fmt::format("refusing to resume job {}: {}. Point CLOUDFLARE_API_BASE_URL (and the account) back at "
                            "the job's target, or pass --allow-new-target to resume it here on purpose",
-                           job.id, e->message));
+                           info.id, e->message));
   rt.require_credentials();
-  rt.continue_job(job);
-  if (allow_new_target && ops::check_target(state, current, false))
-    rt.journal()->retarget(target_of(rt, state.spec.is_object() ? state.spec.value("account_id", "") : ""));
-  ops::OpOptions options = rt.op_options();
-  options.journal = rt.journal();
+  auto reopened = JobStore(rt.settings().journal_dir.value).resume(info);
+  if (!reopened) fail(reopened.error());
+  std::optional<OpenJob> job(std::move(*reopened));
+  Run run(rt);
+  ops::OpOptions options = run.options();
+  options.journal = job->journal.get();
   options.resume = state;
-  rt.note("Resuming {} ({}) from {} done\n", job.id, job.op, grouped(job.done));
-  auto built = ops::build_operation(job.op, state.spec, environment(rt, recorded_input(job), "the job's input"),
+  // The operation checks the target too, and with the override records the new one in the journal.
+  options.target = target_of(rt, state.spec.is_object() ? state.spec.value("account_id", "") : "");
+  options.allow_new_target = allow_new_target;
+  options.name_field = flag_namer("the job's input");
+  rt.note("Resuming {} ({}) from {} done\n", info.id, info.op, grouped(info.done));
+  auto built = ops::build_operation(info.op, state.spec, environment(rt, recorded_input(info)),
                                     std::move(options), true);
   if (!built) fail(built.error());
-  return rt.run_and_report(*built->op, built->noun, built->verb);
+  return run.run_and_report(*built->op, built->noun, built->verb, job, /*fresh=*/false);
 }
 
 }  // namespace ckp::cli

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <random>
 
@@ -33,6 +34,34 @@ Result<std::pair<std::string, std::unique_ptr<io::FileJournalStore>>> JobStore::
   auto store = io::FileJournalStore::open(path_of(id));
   if (!store) return std::move(store).error();
   return std::make_pair(id, std::move(*store));
+}
+
+Result<OpenJob> JobStore::start(const std::string& op, const std::string& command_line, const std::string& api_base_url) {
+  auto created = create(op);
+  if (!created) return std::move(created).error();
+  OpenJob job{created->first, std::move(created->second), nullptr};
+  job.journal = std::make_unique<engine::Journal>(*job.store);
+  job.note = {{"job",
+               {{"id", job.id},
+                {"created", now_stamp("%Y-%m-%dT%H:%M:%SZ")},
+                {"command", command_line},
+                {"api_base_url", api_base_url}}}};
+  return job;
+}
+
+Result<OpenJob> JobStore::resume(const JobInfo& info) const {
+  auto store = reopen(info);
+  if (!store) return std::move(store).error();
+  OpenJob job{info.id, std::move(*store), nullptr};
+  job.journal = std::make_unique<engine::Journal>(*job.store);
+  return job;
+}
+
+void JobStore::discard(OpenJob job) const {
+  const std::string path = path_of(job.id);
+  job.journal.reset();
+  job.store.reset();
+  std::remove(path.c_str());
 }
 
 JobInfo JobStore::read(const std::string& id) const {

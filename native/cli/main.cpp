@@ -4,6 +4,7 @@
 
 #include "ckp/version.hpp"
 #include "cli/context.hpp"
+#include "cli/jobs.hpp"
 #include "console/console_command.hpp"
 #include "emulator/emulator_command.hpp"
 

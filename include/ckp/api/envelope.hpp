@@ -111,17 +111,18 @@ inline ErrorKind kind_for(int status, int code) {
   return ErrorKind::bad_request;
 }
 
-/// What to tell a user to do about an error of this kind/code (empty when nothing useful can be said).
+/// What to tell a user to do about an error of this kind/code (empty when nothing useful can be said), in words
+/// every front can show: no command or flag names.
 inline std::string hint_for(ErrorKind kind, int code) {
   switch (kind) {
     case ErrorKind::authentication:
-      return "check CLOUDFLARE_API_TOKEN (or --api-token) and that the token has the permission this command needs "
-             "(Workers KV Storage Edit, Cache Purge, Zone Read) on this account";
+      return "check the API token and that it has the permission this needs (Workers KV Storage Edit, Cache Purge, "
+             "Zone Read) on this account";
     case ErrorKind::rate_limited:
       return "Cloudflare blocks a token for up to 5 minutes after 1200 requests in 5 minutes; wait, then resume "
-             "with a lower --concurrency";
+             "with fewer requests in flight";
     case ErrorKind::not_found:
-      if (code == 10013) return "check the namespace id and that it belongs to this account (kv list shows them)";
+      if (code == 10013) return "check the namespace id and that it belongs to this account";
       if (code == 7003 || code == 7000) return "an account, zone or namespace id in the request is wrong";
       return "";
     case ErrorKind::server: return "Cloudflare or a proxy failed; this is usually temporary and is retried";

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// Cloudflare's documented limits: Workers KV sizes and batch caps, the global API rate limit, and per-plan purge
-/// limits. Purge caps have changed over the years (see reference/cloudflare-api.md), so they live in a PlanProfile
-/// that a user can override, never in constants scattered through the code.
+/// limits. Purge caps have changed over the years (see Cloudflare's cache purge documentation), so they live in a
+/// PlanProfile that a user can override, never in constants scattered through the code.
 
 #include <cstddef>
 #include <cstdint>

@@ -17,6 +17,7 @@
 
 #include <span>
 #include <string>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -39,6 +40,16 @@ constexpr const char* field_name(Kind kind) noexcept {
     case Kind::everything: return "purge_everything";
   }
   return "files";
+}
+
+/// Every purge type, in the order Cloudflare's documentation lists them.
+inline constexpr Kind all_kinds[] = {Kind::files, Kind::tags, Kind::hosts, Kind::prefixes, Kind::everything};
+
+/// The purge type whose field_name() is @p name, if any: the one parser of purge types (specs, request bodies).
+constexpr std::optional<Kind> kind_named(std::string_view name) noexcept {
+  for (Kind k : all_kinds)
+    if (name == field_name(k)) return k;
+  return std::nullopt;
 }
 
 /// A URL to purge, with the headers that form its cache key (CF-Device-Type, CF-IPCountry, Accept-Language, Origin)

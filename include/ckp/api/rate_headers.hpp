@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ckp/api/text.hpp"
+
 #include "ckp/api/time.hpp"
 
 namespace ckp::api {
@@ -36,14 +38,10 @@ struct SfItem {
   std::vector<std::pair<std::string, double>> params;  // numeric parameters only; others are skipped
 };
 
-inline std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+
 
 inline std::optional<std::int64_t> parse_int(std::string_view s) {
-  s = trim(s);
+  s = trim_blanks(s);
   if (s.empty() || s.size() > 15) return std::nullopt;
   bool negative = s.front() == '-';
   if (negative) s.remove_prefix(1);
@@ -58,7 +56,7 @@ inline std::optional<std::int64_t> parse_int(std::string_view s) {
 
 /// Parses a structured-field number: an integer or a decimal with up to three fraction digits.
 inline std::optional<double> parse_number(std::string_view s) {
-  s = trim(s);
+  s = trim_blanks(s);
   auto dot = s.find('.');
   if (dot == std::string_view::npos) {
     auto i = parse_int(s);
@@ -80,21 +78,21 @@ inline std::vector<SfItem> parse_sf_list(std::string_view header) {
   std::vector<SfItem> items;
   while (!header.empty()) {
     auto comma = header.find(',');
-    std::string_view member = trim(header.substr(0, comma));
+    std::string_view member = trim_blanks(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
     if (member.empty()) continue;
     SfItem item;
     auto semi = member.find(';');
-    std::string_view name = trim(member.substr(0, semi));
+    std::string_view name = trim_blanks(member.substr(0, semi));
     if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
     item.name = std::string(name);
     while (semi != std::string_view::npos) {
       member = member.substr(semi + 1);
       semi = member.find(';');
-      std::string_view param = trim(member.substr(0, semi));
+      std::string_view param = trim_blanks(member.substr(0, semi));
       auto eq = param.find('=');
       if (eq == std::string_view::npos) continue;
-      if (auto v = parse_number(param.substr(eq + 1))) item.params.emplace_back(std::string(trim(param.substr(0, eq))), *v);
+      if (auto v = parse_number(param.substr(eq + 1))) item.params.emplace_back(std::string(trim_blanks(param.substr(0, eq))), *v);
     }
     items.push_back(std::move(item));
   }
@@ -137,7 +135,7 @@ inline std::vector<RateLimitPolicyHeader> parse_ratelimit_policy(std::string_vie
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the HTTP date form, to Unix seconds.
 inline std::optional<std::int64_t> parse_http_date(std::string_view s) {
-  s = detail::trim(s);
+  s = trim_blanks(s);
   auto comma = s.find(", ");
   if (comma == std::string_view::npos || s.size() != comma + 2 + 24) return std::nullopt;
   std::string_view d = s.substr(comma + 2);  // "06 Nov 1994 08:49:37 GMT"

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ckp/api/error.hpp"
+#include "ckp/api/json_parse.hpp"
 #include "ckp/api/limits.hpp"
 #include "ckp/api/url.hpp"
 
@@ -178,6 +179,35 @@ inline std::optional<Error> validate_namespace_title(std::string_view title) {
   if (title.size() > kv_limits::max_namespace_title)
     return detail::invalid(fmt::format("namespace title is {} bytes; at most {} allowed", title.size(),
                                        kv_limits::max_namespace_title));
+  return std::nullopt;
+}
+
+/// Parses metadata given as JSON text (a flag, a form field) and checks it; an Error says what is wrong, for the
+/// key @p key when given.
+inline Result<nlohmann::json> parse_metadata(std::string_view text, std::string_view key = {}) {
+  auto j = parse_json(text);
+  if (!j) return detail::invalid("metadata is " + j.error().message + "; write it as a JSON object, e.g. {\"type\": \"page\"}");
+  if (auto e = validate_metadata(*j, key)) return *e;
+  return std::move(*j);
+}
+
+/// Checks one write of a single key as a whole: the key, the value's size (@p value_bytes), and its options —
+/// metadata, and at most one of an expiration TTL (≥ 60 s) and an absolute expiration (≥ 60 s after @p now_unix).
+/// The one check a put goes through, whichever front makes it.
+inline std::optional<Error> validate_write(std::string_view key, std::size_t value_bytes,
+                                           const std::optional<nlohmann::json>& metadata,
+                                           std::optional<std::int64_t> expiration_ttl,
+                                           std::optional<std::int64_t> expiration, std::int64_t now_unix) {
+  if (auto e = validate_key(key)) return e;
+  if (auto e = validate_value_size(value_bytes, key)) return e;
+  if (metadata)
+    if (auto e = validate_metadata(*metadata, key)) return e;
+  if (expiration_ttl && expiration)
+    return detail::invalid("give an expiration TTL or an absolute expiration, not both");
+  if (expiration_ttl)
+    if (auto e = validate_expiration_ttl(*expiration_ttl)) return e;
+  if (expiration)
+    if (auto e = validate_expiration(*expiration, now_unix)) return e;
   return std::nullopt;
 }
 

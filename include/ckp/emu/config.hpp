@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// Configuration of the emulated Cloudflare server: tokens, zones, plan, the global rate limit, time scale,
-/// latency and injected faults. Plain aggregates with defaulted members; the server model copies them.
+/// latency and capacity, injected faults and how they are drawn. Plain aggregates with defaulted members; the server
+/// model copies them.
 
 #include <chrono>
 #include <cstdint>
@@ -13,18 +14,37 @@
 
 namespace ckp::emu {
 
-/// How long the server takes to answer: base + U[0, jitter) + per_item × items in a bulk/purge request.
-/// Latency is real time the front waits; it is NOT divided by Config::time_scale.
+/// How long the server takes to answer: base + U[0, jitter) + per_item × items in a bulk/purge request, stretched
+/// when more calls are in flight than the server's capacity. Latency is real time the front waits; it is NOT divided
+/// by Config::time_scale.
 struct LatencyModel {
   Duration base{0};      ///< every answer
   Duration jitter{0};    ///< plus a uniform random part in [0, jitter)
   Duration per_item{0};  ///< plus this per item of a bulk or purge request
+  /// Calls the server serves at full speed at once (every request it handles counts, whatever its token); 0 = no
+  /// limit. A call that arrives with n calls in flight (itself included) and n > capacity takes n / capacity times
+  /// its latency, as a processor-sharing server would: past the capacity, more concurrency only makes each call
+  /// slower. Without it latency never depends on load, and a client can only gain by sending more at once.
+  int capacity = 0;
 };
 
-/// Injected faults. Every rate is a probability per request in [0, 1]; draws come from a generator seeded with
-/// Config::fault_seed, so a run repeats exactly. At most one request-level fault is drawn per request (the rates
-/// are stacked in the order below, so their sum should stay ≤ 1). Faults are drawn only for requests that passed
-/// authentication and the global rate limit.
+/// Where the model's random numbers (request faults, latency jitter, per-key bulk failures) come from.
+enum class DrawMode {
+  /// One seeded generator per stream, drawn in the order requests arrive. The same calls in the same order give
+  /// the same run; in another order (another client setting), a given call gets other draws.
+  sequential,
+  /// Each request's draws come from a hash of Config::fault_seed, the request (method, path, query, body) and its
+  /// attempt (how many times this same request was handled before). Every client that sends the same calls sees
+  /// the same latency and faults for each call, in whatever order and at whatever concurrency it sends them
+  /// (common random numbers): two client settings then differ by what they do, not by the luck of the draw. The
+  /// model remembers an attempt count per distinct request, so memory grows with the distinct requests served.
+  keyed,
+};
+
+/// Injected faults. Every rate is a probability per request in [0, 1]; draws come from Config::fault_seed (see
+/// DrawMode), so a run repeats exactly. At most one request-level fault is drawn per request (the rates are stacked
+/// in the order below, so their sum should stay ≤ 1). Faults are drawn only for requests that passed authentication
+/// and the global rate limit.
 struct FaultRates {
   double error_500 = 0;    ///< 500 envelope; the request is NOT applied
   double error_502 = 0;    ///< 502 HTML page from a "proxy"; NOT applied
@@ -67,6 +87,7 @@ struct Config {
   LatencyModel latency;                ///< how long answers take (Reply::delay)
   FaultRates faults;                   ///< injected faults (none by default)
   std::uint64_t fault_seed = 1;        ///< seeds faults, ids and latency jitter: the same seed, the same run
+  DrawMode draw_mode = DrawMode::sequential;  ///< how faults and jitter are drawn (ids are always sequential)
   /// The purge log keeps at most this many entries (older ones are dropped and counted), so a long benchmark
   /// cannot grow memory without bound.
   std::size_t purge_log_limit = 100'000;

@@ -20,15 +20,19 @@ constexpr bool fault_applies_request(Fault f) noexcept {
   return f == Fault::none || f == Fault::slow || f == Fault::disconnect || f == Fault::truncate;
 }
 
-/// Draws faults from a generator seeded with Config::fault_seed.
+/// Draws faults from a generator seeded with Config::fault_seed (sequential draws), or with a request's own seed
+/// (keyed draws, see DrawMode).
 class FaultInjector {
  public:
   /// An injector whose draws are fixed by @p seed.
   explicit FaultInjector(std::uint64_t seed = 1) : rng_(seed) {}
 
   /// One draw per request: the rates are stacked in declaration order over a single uniform number.
-  Fault draw(const FaultRates& r) {
-    double u = rng_.uniform();
+  Fault draw(const FaultRates& r) { return fault_at(r, rng_.uniform()); }
+
+  /// The fault that a uniform number @p u in [0, 1) picks: the rates are stacked in declaration order, and @p u
+  /// falls in one of them or past them all (Fault::none).
+  static Fault fault_at(const FaultRates& r, double u) {
     const std::pair<double, Fault> stack[] = {{r.error_500, Fault::error_500}, {r.error_502, Fault::error_502},
                                               {r.error_503, Fault::error_503}, {r.slow, Fault::slow},
                                               {r.disconnect, Fault::disconnect}, {r.truncate, Fault::truncate},

@@ -5,13 +5,15 @@
 /// envelopes, limits, rate limits and injectable faults.
 ///
 /// The model does no I/O and reads no clock: each call gets the current time. It is not thread-safe; the HTTP front
-/// serializes calls with a mutex. Given the same Config (and fault_seed) and the same calls, it answers the same.
+/// serializes calls with a mutex. Given the same Config (and fault_seed) and the same calls, it answers the same;
+/// with DrawMode::keyed, each call also gets the same latency and faults whatever order the calls come in.
 ///
 /// Order of checks for one request: route (404 7000 / 405 7001 / 400 7003 / 400 10011), authentication (403 10000,
 /// or 400 6003 for a malformed Authorization header), the token's global rate limit (429 971, lockout), the account
 /// in the path (403 10000 for another account's id), request-level faults, then the endpoint itself. Responses to
 /// authenticated requests carry `Ratelimit` and `Ratelimit-Policy`; routing and authentication failures do not (they
-/// are not charged to any token).
+/// are not charged to any token). Every reply, whatever its status, takes the latency model's time, stretched by
+/// the server's capacity.
 ///
 /// Example:
 /// ```
@@ -39,7 +41,9 @@
 #include "ckp/api/http.hpp"
 #include "ckp/api/limits.hpp"
 #include "ckp/api/time.hpp"
+#include "ckp/emu/capacity.hpp"
 #include "ckp/emu/config.hpp"
+#include "ckp/emu/draws.hpp"
 #include "ckp/emu/faults.hpp"
 #include "ckp/emu/kv_api.hpp"
 #include "ckp/emu/purge_api.hpp"
@@ -62,7 +66,8 @@ enum class Delivery {
 /// The model's answer to one request.
 struct Reply {
   api::Response response;         ///< the answer: status, headers (Ratelimit…), envelope body
-  Duration delay{0};              ///< answer this long after the request arrived (latency + slow fault)
+  /// Answer this long after the request arrived: latency + slow fault, stretched when past the server's capacity.
+  Duration delay{0};
   Delivery delivery = Delivery::normal;  ///< whether to send it or drop the connection
 };
 
@@ -89,6 +94,10 @@ class Server {
   /// Never throws for any request content.
   Reply handle(const api::Request& request, Instant now) {
     ++stats_.requests;
+    // Keyed draws are taken for every request, answered or refused, so that a call's n-th attempt is the same
+    // attempt whatever happened to other calls.
+    const std::optional<RequestDraws> keyed =
+        config_.draw_mode == DrawMode::keyed ? std::optional(keyed_.next(request)) : std::nullopt;
     Reply reply;
     Route route = match_route(request.method, request.path);
     ++stats_.by_endpoint[std::string(endpoint_name(route.endpoint))];
@@ -112,12 +121,14 @@ class Server {
       } else if (!route.account_id.empty() && route.account_id != *auth.account) {
         h.response = authentication_error();
       } else {
-        Fault fault = faults_.draw(config_.faults);
+        Fault fault = keyed ? FaultInjector::fault_at(config_.faults, keyed->fault) : faults_.draw(config_.faults);
         if (!fault_applies_request(fault)) {
           h.response = fault_response(fault);
           ++stats_.faults_injected;
         } else {
-          h = dispatch(route, request, now, *auth.account);
+          std::optional<FaultInjector> request_keys;  // keyed: this request's own generator for per-key failures
+          if (keyed) request_keys.emplace(keyed->key_seed);
+          h = dispatch(route, request, now, *auth.account, request_keys ? *request_keys : faults_);
           stats_.faults_injected += h.key_faults;
           if (fault == Fault::slow) {
             reply.delay += config_.faults.slow_delay;
@@ -134,7 +145,8 @@ class Server {
     if (admission) add_rate_limit_headers(h.response.headers, *admission);
     if (admission && route.endpoint == Endpoint::purge) add_purge_policies(h.response.headers);
     if (h.wrote) ++stats_.writes;
-    reply.delay += latency(h.items);
+    reply.delay += latency(h.items, keyed ? &*keyed : nullptr);
+    reply.delay = capacity_.stretch(reply.delay, now, config_.latency.capacity);
     ++stats_.by_status[h.response.status];
     if (h.response.status == 429) ++stats_.rate_limited;
     reply.response = std::move(h.response);
@@ -228,7 +240,7 @@ class Server {
     return out;
   }
 
-  /// Changes the latency model for the following requests.
+  /// Changes the latency model (and capacity) for the following requests; calls in flight keep their time.
   void set_latency(LatencyModel latency) { config_.latency = latency; }
   /// Changes the global limit; windows and lockouts in progress are kept.
   void set_rate_limit(api::GlobalRateLimit limit) {
@@ -265,7 +277,8 @@ class Server {
   /// Every accepted purge still in the log, oldest first.
   const std::deque<PurgeRecord>& purges() const noexcept { return purge_.log(); }
 
-  /// Empties store, stats, logs and rate-limit state, and restarts the seeded generators; keeps config.
+  /// Empties store, stats, logs, rate-limit state and calls in flight, and restarts the seeded generators and the
+  /// keyed draws' attempt counts; keeps config.
   void reset() {
     store_.clear();
     stats_ = Stats{};
@@ -273,6 +286,8 @@ class Server {
     limiter_.reset();
     limiter_.configure(config_.rate_limit, config_.time_scale);
     faults_ = FaultInjector(config_.fault_seed);
+    keyed_ = KeyedDraws(config_.fault_seed);
+    capacity_.reset();
     authenticated_ = 0;
     ids_ = Rng(config_.fault_seed ^ 0x6964735f72616e64ull);      // separate streams, so that enabling latency
     latency_rng_ = Rng(config_.fault_seed ^ 0x6c6174656e6379ull);  // or ids never shifts the fault sequence
@@ -332,7 +347,9 @@ class Server {
     }
   }
 
-  Handled dispatch(const Route& route, const api::Request& req, Instant now, const std::string& account) {
+  /// Runs the endpoint; @p key_faults draws the per-key failures of a bulk request.
+  Handled dispatch(const Route& route, const api::Request& req, Instant now, const std::string& account,
+                   FaultInjector& key_faults) {
     switch (route.endpoint) {
       case Endpoint::zones_list: return list_zones(config_, account, req);
       case Endpoint::zone_get: return get_zone(config_, account, route, req.path);
@@ -342,17 +359,20 @@ class Server {
         return purge_.purge(*zone, req, now, config_, ids_);
       }
       default: {
-        KvContext ctx{store_, ids_, faults_, config_.faults};
+        KvContext ctx{store_, ids_, key_faults, config_.faults};
         return handle_kv(ctx, route, req, now);
       }
     }
   }
 
-  Duration latency(std::size_t items) {
+  /// base + per_item × @p items + a share of the jitter: @p keyed's, else the next sequential draw.
+  Duration latency(std::size_t items, const RequestDraws* keyed) {
     const LatencyModel& m = config_.latency;
     Duration d = m.base + m.per_item * static_cast<Duration::rep>(items);
-    if (m.jitter > Duration{0})
-      d += Duration{static_cast<Duration::rep>(latency_rng_.uniform() * static_cast<double>(m.jitter.count()))};
+    if (m.jitter > Duration{0}) {
+      const double u = keyed ? keyed->latency : latency_rng_.uniform();
+      d += Duration{static_cast<Duration::rep>(u * static_cast<double>(m.jitter.count()))};
+    }
     return d;
   }
 
@@ -360,9 +380,11 @@ class Server {
   Store store_;
   SlidingWindowLimiter limiter_;
   PurgeService purge_;
-  FaultInjector faults_;
+  FaultInjector faults_;     // sequential draws: request faults and per-key failures
+  KeyedDraws keyed_;         // keyed draws (DrawMode::keyed)
+  CapacityModel capacity_;   // calls in flight, for LatencyModel::capacity
   Rng ids_;
-  Rng latency_rng_;
+  Rng latency_rng_;          // sequential draws: latency jitter
   std::uint64_t authenticated_ = 0;  // requests that passed authentication (for FaultRates::lockout_after)
   Stats stats_;
   std::unordered_map<std::string, std::string> accounts_;  // token → account id

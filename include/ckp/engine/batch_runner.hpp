@@ -28,6 +28,7 @@
 #include <fmt/format.h>
 
 #include "ckp/api/error.hpp"
+#include "ckp/engine/error_policy.hpp"
 
 namespace ckp::engine {
 
@@ -36,17 +37,6 @@ struct BatchOutcome {
   std::optional<Error> error;             ///< the call failed as a whole (after the scheduler's retries)
   std::vector<std::string> unsuccessful;  ///< ids the API reported as not applied (the call itself succeeded)
 };
-
-/// True when no smaller batch could fix @p e: the operation must stop (and can be resumed later).
-inline bool is_fatal(const Error& e) {
-  switch (e.kind) {
-    case ErrorKind::bad_request:
-    case ErrorKind::too_large:
-    case ErrorKind::conflict:
-    case ErrorKind::invalid_input: return false;
-    default: return true;  // authentication, not_found (namespace/zone), exhausted retries, cancelled, …
-  }
-}
 
 /// Batches items of type @p Payload, sends them through Hooks::send and settles every item (see the file's
 /// comment). Single-threaded, like the Scheduler whose calls it makes; errors reach it only as BatchOutcome.

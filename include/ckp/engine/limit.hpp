@@ -14,7 +14,7 @@ struct Sample {
   Instant start{};    ///< when the call was sent
   Duration rtt{};     ///< how long it took
   int inflight = 0;   ///< calls in flight when it was sent (including itself)
-  bool dropped = false;  ///< 429, 5xx, timeout or connection failure: the server pushed back
+  bool dropped = false;  ///< a 429, or no answer at all (timeout, reset): push-back (engine::is_pushback(); not a 5xx)
 };
 
 /// A concurrency-limit algorithm. Implementations are small, deterministic, and take time only from samples.

@@ -2,7 +2,7 @@
 /// @file
 /// The rate governor: paces calls so that Cloudflare never has a reason to send a 429.
 ///
-/// Three limits apply (reference/cloudflare-api.md §1, §4):
+/// Four limits apply (Cloudflare's API documentation: rate limits, and cache purge limits per plan):
 /// - the global client API limit, 1200 requests per 5 minutes per token, with a 5-minute lockout when exceeded —
 ///   mirrored by a SlidingWindow that keeps `headroom` of the quota unused for other clients of the token;
 /// - flex purge (tags, hosts, prefixes, everything): a token bucket per plan;
@@ -16,6 +16,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <utility>
+#include <vector>
 
 #include "ckp/api/envelope.hpp"
 #include "ckp/api/http.hpp"
@@ -103,6 +106,25 @@ class RateGovernor {
     if (cost.kind == Cost::Kind::url_purge) urls_.take(cost.units, now);
   }
 
+  /// Asks for @p wake to be called when another user of this governor frees a slot (a call of theirs completes):
+  /// the schedulers sharing one token's governor wake each other. Returns an id for unsubscribe() and wake_others().
+  std::uint64_t subscribe(std::function<void()> wake) {
+    const std::uint64_t id = ++next_listener_;
+    listeners_.emplace_back(id, std::move(wake));
+    return id;
+  }
+  /// Stops calling the listener @p id.
+  void unsubscribe(std::uint64_t id) {
+    std::erase_if(listeners_, [id](const auto& l) { return l.first == id; });
+  }
+  /// Wakes every listener but @p self (a call of @p self's just completed).
+  void wake_others(std::uint64_t self) {
+    if (listeners_.size() < 2) return;
+    const auto copy = listeners_;  // a listener may subscribe or unsubscribe while woken
+    for (const auto& [id, wake] : copy)
+      if (id != self) wake();
+  }
+
   /// Records the response to a call sent earlier (or its transport failure) at @p now.
   void on_response(const Cost& cost, const api::Response& r, Instant now) {
     window_.on_complete(now);
@@ -187,6 +209,8 @@ class RateGovernor {
   std::int64_t server_quota_ = config_.global.quota;
   Instant blocked_until_{};
   GovernorStats stats_;
+  std::vector<std::pair<std::uint64_t, std::function<void()>>> listeners_;
+  std::uint64_t next_listener_ = 0;
 };
 
 }  // namespace ckp::engine

@@ -9,15 +9,19 @@
 
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "ckp/api/error.hpp"
+#include "ckp/api/json_parse.hpp"
 
 namespace ckp::engine {
 
@@ -299,6 +303,189 @@ class JsonArrayRecords final : public RecordSource {
   std::optional<Error> error_;
   bool started_ = false, expect_element_ = false, first_ = true, done_ = false;
 };
+
+/// One column of a CSV input, a record per row: the cell's text, trimmed of blanks, as a JSON string (so that the
+/// item is taken exactly: never read as a comment). Double quotes may hold commas. The column is a 1-based index, or
+/// a header name — then the first row is the header and is not a record. Empty cells are skipped. A row without the
+/// column stops reading with an error naming the row.
+///
+/// Example: tags from column `tag` of `tags.csv`:
+/// ```
+/// ckp::engine::CsvColumnRecords tags(ckp::engine::open_records(std::move(reader)), "tag");
+/// ```
+class CsvColumnRecords final : public RecordSource {
+ public:
+  /// The cells of @p column in the rows of @p lines.
+  CsvColumnRecords(std::unique_ptr<RecordSource> lines, std::string column)
+      : lines_(std::move(lines)), column_(std::move(column)) {}
+
+  std::optional<Record> next() override {
+    if (error_ || !resolve()) return std::nullopt;
+    while (auto row = lines_->next()) {
+      auto cells = split(row->text);
+      if (index_ >= cells.size())
+        return fail(fmt::format("{}:{}: has no column {}", name(), row->line, column_));
+      const std::string_view cell = trim(cells[index_]);
+      if (cell.empty()) continue;
+      Record r = *row;
+      r.text = nlohmann::json(std::string(cell)).dump();
+      return r;
+    }
+    if (lines_->error()) error_ = lines_->error();
+    return std::nullopt;
+  }
+  const std::optional<Error>& error() const override { return error_; }
+  bool seek(std::uint64_t offset, std::uint64_t line) override {
+    error_.reset();
+    if (!resolve()) return false;
+    if (offset == 0 && header_end_) return lines_->seek(header_end_->first, header_end_->second);
+    return lines_->seek(offset, line);
+  }
+  std::string name() const override { return lines_->name(); }
+  std::optional<std::uint64_t> size() const override { return lines_->size(); }
+  /// Each record is a JSON string: the cell, exactly.
+  RecordFormat format() const override { return RecordFormat::json_array; }
+
+ private:
+  static std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+  }
+  static std::vector<std::string> split(const std::string& row) {
+    std::vector<std::string> cells(1);
+    bool quoted = false;
+    for (char c : row) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) cells.emplace_back();
+      else cells.back() += c;
+    }
+    return cells;
+  }
+  /// Finds the column's index (reading the header row for a name), once.
+  bool resolve() {
+    if (resolved_) return true;
+    resolved_ = true;
+    if (!column_.empty() && column_.find_first_not_of("0123456789") == std::string::npos) {
+      const auto n = std::stoull(column_.size() > 9 ? std::string("0") : column_);
+      if (n < 1) return static_cast<bool>(fail(fmt::format("{}: the column must count from 1", name())));
+      index_ = static_cast<std::size_t>(n - 1);
+      return true;
+    }
+    lines_->seek(0, 1);
+    auto header = lines_->next();
+    if (!header) return static_cast<bool>(fail(fmt::format("{}:1: no header row naming column '{}'", name(), column_)));
+    const auto cells = split(header->text);
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      if (trim(cells[i]) == column_) {
+        index_ = i;
+        header_end_ = {header->next_offset, header->next_line};
+        return true;
+      }
+    return static_cast<bool>(fail(fmt::format("{}:1: no column named '{}' in the header", name(), column_)));
+  }
+  std::optional<Record> fail(std::string message) {
+    error_ = Error::make(ErrorKind::invalid_input, std::move(message));
+    return std::nullopt;
+  }
+
+  std::unique_ptr<RecordSource> lines_;
+  std::string column_;
+  std::size_t index_ = 0;
+  bool resolved_ = false;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> header_end_;  // where the rows start, after a header
+  std::optional<Error> error_;
+};
+
+/// The strings of a JSON array whose elements are strings, or objects holding them in @p field (a string, or an
+/// array of strings; "" when the elements must be strings): a record per string, as a JSON string. An object that holds several makes several records;
+/// all but its last resume at the object itself (a resume may repeat some of them, never skip one).
+///
+/// Example: tags from `[{"url": "/a", "tags": ["x", "y"]}, …]`:
+/// ```
+/// ckp::engine::JsonFieldRecords tags(std::make_unique<ckp::engine::JsonArrayRecords>(std::move(reader)), "tags");
+/// ```
+class JsonFieldRecords final : public RecordSource {
+ public:
+  /// The strings of @p field in the elements of @p elements.
+  JsonFieldRecords(std::unique_ptr<RecordSource> elements, std::string field)
+      : elements_(std::move(elements)), field_(std::move(field)) {}
+
+  std::optional<Record> next() override {
+    while (pending_.empty()) {
+      if (error_) return std::nullopt;
+      auto element = elements_->next();
+      if (!element) {
+        if (elements_->error()) error_ = elements_->error();
+        return std::nullopt;
+      }
+      if (auto e = expand(*element)) {
+        error_ = std::move(e);
+        return std::nullopt;
+      }
+    }
+    Record r = std::move(pending_.front());
+    pending_.pop_front();
+    return r;
+  }
+  const std::optional<Error>& error() const override { return error_; }
+  bool seek(std::uint64_t offset, std::uint64_t line) override {
+    pending_.clear();
+    error_.reset();
+    return elements_->seek(offset, line);
+  }
+  std::string name() const override { return elements_->name(); }
+  std::optional<std::uint64_t> size() const override { return elements_->size(); }
+  /// Each record is a JSON string, taken exactly.
+  RecordFormat format() const override { return RecordFormat::json_array; }
+
+ private:
+  std::optional<Error> expand(const Record& element) {
+    auto invalid = [&](const std::string& what) {
+      return Error::make(ErrorKind::invalid_input, fmt::format("{}:{}: {}", name(), element.line, what));
+    };
+    auto j = api::parse_json(element.text);
+    if (!j) return invalid(j.error().message);
+    std::vector<std::string> strings;
+    const nlohmann::json* v = &*j;
+    if (j->is_object()) {
+      if (field_.empty()) return invalid("expected a string; for objects, name the field that holds the items");
+      auto it = j->find(field_);
+      if (it == j->end()) return invalid("an object without the field \"" + field_ + "\"");
+      v = &*it;
+    }
+    if (v->is_string()) strings.push_back(v->get<std::string>());
+    else if (v->is_array() && j->is_object())
+      for (const auto& s : *v) {
+        if (!s.is_string()) return invalid("\"" + field_ + "\" holds something that is not a string");
+        strings.push_back(s.get<std::string>());
+      }
+    else return invalid("expected a string, or an object whose \"" + field_ + "\" is a string or strings");
+    for (std::size_t i = 0; i < strings.size(); ++i) {
+      Record r = element;
+      r.text = nlohmann::json(strings[i]).dump();
+      if (i + 1 < strings.size()) r.next_offset = element.offset, r.next_line = element.line;
+      pending_.push_back(std::move(r));
+    }
+    return std::nullopt;
+  }
+
+  std::unique_ptr<RecordSource> elements_;
+  std::string field_;
+  std::deque<Record> pending_;
+  std::optional<Error> error_;
+};
+
+/// Rewinds @p source for a second pass (inputs are checked from end to end before anything is sent, then read
+/// again). Fails with ErrorKind::invalid_input naming the input when it cannot be rewound — a pipe or standard
+/// input — rather than letting the second pass silently see nothing.
+inline std::optional<Error> rewind(RecordSource& source) {
+  if (source.seek(0, 1)) return std::nullopt;
+  return Error::make(ErrorKind::invalid_input,
+                     fmt::format("{} cannot be read a second time (it is checked from end to end before anything is "
+                                 "sent): save standard input or a pipe to a file first",
+                                 source.name()));
+}
 
 /// A JSON array reader when the input's first non-blank byte (after a UTF-8 byte order mark, if any) is '[', else a
 /// line reader.

@@ -11,6 +11,10 @@
 /// Listing calls (RequestClass::list) go first and have a reserved slot: a cursor listing is a chain of sequential
 /// calls, the critical path of every streaming operation, and must not wait behind slow bulk calls.
 ///
+/// One token has one quota: every scheduler of a process (or browser session) that uses the same token shares one
+/// RateGovernor (pass it to the constructor), so that two jobs and some browsing never believe they each own the
+/// token's 1,200 requests per 5 minutes. Each scheduler keeps its own queue, concurrency limit and cancellation.
+///
 /// Single-threaded: all methods and callbacks run on the transport's loop. The Scheduler must outlive its calls
 /// (run the transport until idle() before destroying it).
 
@@ -25,6 +29,7 @@
 #include "ckp/api/envelope.hpp"
 #include "ckp/api/error.hpp"
 #include "ckp/api/http.hpp"
+#include "ckp/engine/error_policy.hpp"
 #include "ckp/engine/limits/make_limit.hpp"
 #include "ckp/engine/random.hpp"
 #include "ckp/engine/rate_governor.hpp"
@@ -42,6 +47,14 @@ struct SchedulerConfig {
   int reserved_list_slots = 1;     ///< extra slots only listing calls may use
   /// Called after every exchange (for `--verbose` logs). Requests carry no credentials.
   std::function<void(const api::Request&, const api::Response&, Duration)> on_exchange;
+};
+
+/// Options of one call.
+struct SubmitOptions {
+  /// Give up rather than wait longer than this for the rate limits — a quota used up for minutes, or a 429 whose
+  /// Retry-After is longer: the call ends with ErrorKind::rate_limited, the wait in Error::retry_after. For calls a
+  /// person is waiting on. Unset: wait as long as the limits require.
+  std::optional<Duration> max_wait;
 };
 
 /// Counters, for progress and benchmarks.
@@ -69,11 +82,19 @@ struct SchedulerStats {
 /// ```
 class Scheduler {
  public:
-  /// A scheduler sending through @p transport (which must outlive it). Throws std::invalid_argument when
-  /// `config.limit` names an unknown algorithm or invalid bounds (make_limit()).
-  Scheduler(transport::TransportRef transport, SchedulerConfig config = {})
+  /// A scheduler sending through @p transport (which must outlive it), paced by @p governor — the token's one
+  /// governor, shared with the other schedulers using the token — or, when null, by a governor of its own made
+  /// from `config.governor`. Throws std::invalid_argument when `config.limit` names an unknown algorithm or invalid
+  /// bounds (make_limit()).
+  Scheduler(transport::TransportRef transport, SchedulerConfig config = {},
+            std::shared_ptr<RateGovernor> governor = nullptr)
       : transport_(transport), config_(std::move(config)), limit_(make_limit(config_.limit)),
-        governor_(config_.governor), rng_(config_.seed) {}
+        governor_(governor ? std::move(governor) : std::make_shared<RateGovernor>(config_.governor)),
+        rng_(config_.seed) {
+    // A call held back until a call in flight completes may be waiting on another scheduler's call.
+    wake_id_ = governor_->subscribe([this] { pump(); });
+  }
+  ~Scheduler() { governor_->unsubscribe(wake_id_); }
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
@@ -87,12 +108,13 @@ class Scheduler {
   ///                  [](Result<api::kv::KeyPage> page) { /* ... */ });
   /// ```
   template <class Parse, class Done>
-  void submit(api::Request request, Cost cost, Parse parse, Done done) {
+  void submit(api::Request request, Cost cost, Parse parse, Done done, SubmitOptions options = {}) {
     using R = std::invoke_result_t<Parse&, const api::Response&>;
     auto shared_done = std::make_shared<Done>(std::move(done));
     Call call;
     call.request = std::move(request);
     call.cost = cost;
+    call.max_wait = options.max_wait;
     call.accept = [this, parse = std::move(parse), shared_done](const api::Response& r) mutable -> std::optional<Error> {
       R result = parse(r);
       if (!result.ok() && result.error().retryable()) return result.error();
@@ -138,10 +160,12 @@ class Scheduler {
   std::string_view limit_algorithm() const { return limit_->name(); }
   /// Counters so far.
   const SchedulerStats& stats() const { return stats_; }
-  /// The rate governor (for its stats, or to inspect what it learned).
-  RateGovernor& governor() { return governor_; }
+  /// The rate governor (for its stats, or to inspect what it learned); shared when the constructor was given one.
+  RateGovernor& governor() { return *governor_; }
   /// @copydoc governor()
-  const RateGovernor& governor() const { return governor_; }
+  const RateGovernor& governor() const { return *governor_; }
+  /// The governor, to share with another scheduler using the same token.
+  std::shared_ptr<RateGovernor> shared_governor() const { return governor_; }
   /// The transport calls go through.
   transport::TransportRef transport() const { return transport_; }
   /// The transport's current time.
@@ -155,7 +179,17 @@ class Scheduler {
     std::function<void(Error)> fail;
     int attempts = 0;
     Instant first_sent{};
+    std::optional<Duration> max_wait;
   };
+
+  /// The error a call with a max_wait ends with when the limits would hold it back @p wait.
+  static Error too_long_a_wait(Duration wait) {
+    Error e = Error::make(ErrorKind::rate_limited,
+                          "this token has used up its Cloudflare API request quota for the moment (the quota is shared "
+                          "by every tool using the token)");
+    e.retry_after = wait;
+    return e;
+  }
 
   void enqueue(Call call, bool front) {
     auto& q = call.request.request_class == api::RequestClass::list ? critical_ : normal_;
@@ -177,7 +211,14 @@ class Scheduler {
         Call& next = q->front();
         if (!has_slot(next)) break;
         const Instant now = transport_.now();
-        const Duration wait = governor_.wait(next.cost, now);
+        const Duration wait = governor_->wait(next.cost, now);
+        if (wait > Duration{0} && wait != SlidingWindow::until_completion && next.max_wait && wait > *next.max_wait) {
+          Call impatient = std::move(next);
+          q->pop_front();
+          ++stats_.failed;
+          impatient.fail(too_long_a_wait(wait));
+          continue;
+        }
         if (wait > Duration{0}) {
           if (wait != SlidingWindow::until_completion) arm_timer(now + wait);
           break;
@@ -207,7 +248,7 @@ class Scheduler {
     ++inflight_;
     ++stats_.sent;
     stats_.peak_inflight = std::max(stats_.peak_inflight, inflight_);
-    governor_.on_send(call.cost, now);
+    governor_->on_send(call.cost, now);
     const int inflight_at_send = inflight_;
     auto shared = std::make_shared<Call>(std::move(call));
     transport_.send(shared->request, [this, shared, now, inflight_at_send, alive = std::weak_ptr<int>(alive_)](api::Response r) {
@@ -225,15 +266,15 @@ class Scheduler {
     stats_.transport_errors += transport_failed;
     stats_.rate_limited += rate_limited;
     stats_.server_errors += server_error;
-    governor_.on_response(call.cost, r, now);
-    // A drop is pushback: a 429, or no answer at all (timeout, reset). A 5xx is retried but does not shrink the
-    // limit: Cloudflare's 5xx are not a sign of our load (measured: cutting on them lost 15-30% under 10% 5xx);
-    // real overload shows as rising latency, which the latency-based limits follow.
-    limit_->on_sample({sent_at, now - sent_at, inflight_at_send, transport_failed || rate_limited});
+    governor_->on_response(call.cost, r, now);
+    limit_->on_sample({sent_at, now - sent_at, inflight_at_send, is_pushback(r)});
     if (config_.on_exchange) config_.on_exchange(call.request, r, now - sent_at);
 
     if (std::optional<Error> retryable = call.accept(r)) {
-      if (!cancelled_ && config_.retry.allows(call.attempts, now - call.first_sent, *retryable)) {
+      // A call that may not wait long gives up on a 429 whose Retry-After is longer (the error carries the wait).
+      const bool too_long = call.max_wait && retryable->kind == ErrorKind::rate_limited &&
+                            retryable->retry_after && *retryable->retry_after > *call.max_wait;
+      if (!cancelled_ && !too_long && config_.retry.allows(call.attempts, now - call.first_sent, *retryable)) {
         ++stats_.retries;
         ++waiting_retry_;
         const Duration delay = config_.retry.delay(call.attempts, *retryable, rng_);
@@ -255,13 +296,15 @@ class Scheduler {
       }
     }
     pump();
+    governor_->wake_others(wake_id_);
   }
 
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // callbacks check it: they may outlive the scheduler
   transport::TransportRef transport_;
   SchedulerConfig config_;
   std::unique_ptr<Limit> limit_;
-  RateGovernor governor_;
+  std::shared_ptr<RateGovernor> governor_;
+  std::uint64_t wake_id_ = 0;
   Rng rng_;
   std::deque<Call> critical_;
   std::deque<Call> normal_;

@@ -45,6 +45,13 @@ class WatermarkTracker {
   void set_resume(SegmentId id, nlohmann::json resume_after) {
     if (auto* s = find(id)) s->resume_after = std::move(resume_after);
   }
+  /// Adds @p fields to a segment's resume point (keeping the fields it has that @p fields does not name).
+  void extend_resume(SegmentId id, const nlohmann::json& fields) {
+    if (auto* s = find(id)) {
+      if (!s->resume_after.is_object()) s->resume_after = nlohmann::json::object();
+      for (const auto& [k, v] : fields.items()) s->resume_after[k] = v;
+    }
+  }
   /// Sets the input range of a segment (see open()).
   void set_range(SegmentId id, nlohmann::json range) {
     if (auto* s = find(id)) s->range = std::move(range);
@@ -67,10 +74,10 @@ class WatermarkTracker {
       if (s->pending == 0 && s->closed) newly_settled_.push_back(id);
     }
   }
-  /// One item of the segment is settled: confirmed by the API.
-  void settle_done(SegmentId id) {
-    if (auto* s = find(id)) ++s->done;
-    settle(id);
+  /// @p n items of the segment are settled: confirmed by the API.
+  void settle_done(SegmentId id, std::uint64_t n = 1) {
+    if (auto* s = find(id)) s->done += n;
+    settle(id, n);
   }
   /// One item of the segment is settled: failed for good, as @p item with @p error (kept until it is durable).
   void settle_failed(SegmentId id, std::string item, Error error) {

@@ -24,6 +24,7 @@
 #include "ckp/api/kv.hpp"
 #include "ckp/ops/metadata_match.hpp"
 #include "ckp/ops/spec_error.hpp"
+#include "ckp/api/text.hpp"
 #include "ckp/ops/text_input.hpp"
 
 namespace ckp::ops {
@@ -115,7 +116,7 @@ class KeyFilter {
   static Result<KeyFilter> make(const KeySelection& selection) {
     KeyFilter f;
     f.selection_ = selection;
-    f.lower_search_ = detail::ascii_lower(selection.search);
+    f.lower_search_ = api::ascii_lower(selection.search);
     if (!selection.pattern.empty()) {
       try {
         f.pattern_.emplace(selection.pattern, std::regex::ECMAScript);

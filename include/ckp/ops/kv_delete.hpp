@@ -25,8 +25,8 @@
 #include "ckp/ops/key_lister.hpp"
 #include "ckp/ops/key_selection.hpp"
 #include "ckp/ops/operation.hpp"
-#include "ckp/ops/record_feeder.hpp"
 #include "ckp/ops/spec_error.hpp"
+#include "ckp/ops/streaming_op.hpp"
 #include "ckp/ops/text_input.hpp"
 
 namespace ckp::ops {
@@ -134,7 +134,7 @@ struct KvDeleteSpec {
 /// if (!file) return fail(file.error());
 /// ckp::ops::KvDelete op(scheduler, spec, {}, ckp::engine::open_records(std::move(*file)));
 /// ```
-class KvDelete final : public Operation {
+class KvDelete final : public StreamingOp {
  public:
   /// Decides, for a selected key, whether it may be deleted: an Error keeps it and reports it failed.
   using Admit = std::function<std::optional<Error>(const api::kv::Key&)>;
@@ -143,14 +143,13 @@ class KvDelete final : public Operation {
   /// gives progress a total and an ETA.
   KvDelete(engine::Scheduler& scheduler, KvDeleteSpec spec, OpOptions options = {},
            std::unique_ptr<engine::RecordSource> keys = nullptr, std::optional<std::uint64_t> expected_total = {})
-      : Operation(KvDeleteSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)),
-        expected_total_(expected_total),
+      : StreamingOp(KvDeleteSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)),
+        expected_total_(expected_total), keys_(std::move(keys)),
         // 24 pending batches: enough to keep the default concurrency (24 at the start, up to 64) busy on a keys-file
         // delete, at most 240,000 keys (~20 MB) in memory.
         runner_({spec_.batch_size, std::numeric_limits<std::size_t>::max(), 24, 64u << 20, 8}, runner_hooks()) {
     report_.dry_run = spec_.dry_run;
     report_.spec = spec_.to_json();
-    if (keys) feeder_.emplace(std::move(keys), watermark_, feeder_hooks());
   }
 
   /// For callers that must look at a key while it still exists (sync purge collects cache tags): @p admit is asked
@@ -163,47 +162,35 @@ class KvDelete final : public Operation {
   void on_selected(std::function<void(const std::string&)> fn) { on_selected_ = std::move(fn); }
 
  protected:
+  std::optional<Error> check_spec() const override {
+    if (auto e = spec_.validate()) return e->to_error(options_.name_field);
+    if (spec_.source == KvDeleteSpec::Source::keys && !keys_)
+      return Error::make(ErrorKind::invalid_input, "no keys input given");
+    return std::nullopt;
+  }
+
   void begin() override {
-    if (auto e = spec_.validate()) return stop(e->to_error());
-    if (spec_.source == KvDeleteSpec::Source::keys && !feeder_)
-      return stop(Error::make(ErrorKind::invalid_input, "no keys input given"));
     auto filter = KeyFilter::make(spec_.select);
     if (!filter) return stop(filter.error());
     filter_.emplace(std::move(*filter));
-    std::string cursor;
-    if (options_.resume) {
-      if (auto e = check_same_spec(*options_.resume, KvDeleteSpec::op_name, spec_.to_json())) return stop(*e);
-      restore_counters(*options_.resume);
+    if (options_.resume)
       for (const auto& note : options_.resume->notes)
         if (note.contains("listed") && note["listed"].is_object()) {
           listed_through_ = note["listed"].value("through", "");
           selected_distinct_ = api::json_integer<std::uint64_t>(note["listed"].value("selected", json())).value_or(0);
         }
-      if (const auto& point = options_.resume->resume) {
-        cursor = point->value("cursor", "");
-        input_done_ = point->value("end", false);
-      }
-      if (feeder_) feeder_->resume_from(*options_.resume);
-    } else if (options_.journal && !spec_.dry_run) {
-      options_.journal->begin(KvDeleteSpec::op_name, spec_.to_json());
-    }
-    if (input_done_) {
-      runner_.finish_input();
-    } else if (feeder_) {
-      feeder_->pump();
-    } else {
-      lister_.emplace(scheduler_, KeyLister::Config{spec_.account_id, spec_.namespace_id, spec_.select.prefix, cursor},
-                      lister_hooks());
-      lister_->poke();
-    }
+    if (keys_) return read_records(std::move(keys_));
+    list_keys({spec_.account_id, spec_.namespace_id, spec_.select.prefix, ""});
   }
 
-  bool work_finished() const override { return input_done_ && runner_.idle(); }
-  std::string phase() const override { return input_done_ ? "deleting" : "listing and deleting"; }
+  bool has_room() const override { return !cut_short_ && runner_.can_accept(); }
+  void on_input_end() override { runner_.finish_input(); }
+  bool work_finished() const override { return (input_done() || cut_short_) && runner_.idle(); }
+  std::string phase() const override { return input_done() ? "deleting" : "listing and deleting"; }
   std::optional<std::uint64_t> total() const override { return expected_total_ ? expected_total_ : options_.expected_total; }
 
   void on_finalize() override {
-    checkpoint();
+    StreamingOp::on_finalize();
     if (spec_.dry_run) report_.extra["complete"] = !cut_short_;
     // A listed delete that ran to its end: every distinct key it selected was either deleted or reported failed,
     // whichever run of the job did it — including deletes whose answers a killed run never saw.
@@ -212,39 +199,9 @@ class KvDelete final : public Operation {
       report_.done = selected_distinct_ - report_.failed;
   }
 
- private:
-  using Runner = engine::BatchRunner<std::string>;
-
-  Runner::Hooks runner_hooks() {
-    auto h = settling_hooks<std::string>([](const std::string& key) { return key; },
-                                         [this](const std::string& key, std::uint64_t segment, const Error* failure) {
-                                           settle(key, segment, failure);
-                                         });
-    h.send = [this](const std::vector<std::string>& keys, std::function<void(engine::BatchOutcome)> done) {
-      submit_bulk(scheduler_, api::kv::bulk_delete(spec_.account_id, spec_.namespace_id, keys), keys.size(),
-                  std::move(done));
-    };
-    return h;
-  }
-
-  KeyLister::Hooks lister_hooks() {
-    KeyLister::Hooks h;
-    h.can_accept = [this] { return !stopping() && !cut_short_ && runner_.can_accept(); };
-    h.page = [this](std::vector<api::kv::Key>&& keys, const std::string& cursor_after) { listed(std::move(keys), cursor_after); };
-    h.end = [this] {
-      input_done_ = true;
-      runner_.finish_input();
-      maybe_finish();
-    };
-    h.error = [this](const Error& e) { stop(e); };
-    return h;
-  }
-
   /// A listed page: select, record how far the listing got, then delete.
-  void listed(std::vector<api::kv::Key>&& keys, const std::string& cursor_after) {
+  void on_page(std::vector<api::kv::Key>&& keys, SegmentId segment, const std::string& cursor_after) override {
     ++pages_;
-    const auto segment = watermark_.open(json{{"cursor", cursor_after}, {"end", cursor_after.empty()}});
-    report_.scanned += keys.size();
     std::vector<api::kv::Key> selected;
     for (auto& key : keys) {
       // Listing is in byte order, so a name past the furthest one listed is listed for the first time; a resumed
@@ -255,89 +212,71 @@ class KvDelete final : public Operation {
       if (first_time) ++selected_distinct_;
       selected.push_back(std::move(key));
     }
-    if (options_.journal && !spec_.dry_run && !keys.empty())
-      options_.journal->note(json{{"listed", {{"through", *listed_through_}, {"selected", selected_distinct_}}}},
-                             false);
+    if (!keys.empty())
+      journal_note(json{{"listed", {{"through", *listed_through_}, {"selected", selected_distinct_}}}}, false);
     std::vector<bool> refused(selected.size(), false);
     if (admit_) {
       for (std::size_t i = 0; i < selected.size(); ++i)
         if (auto e = admit_(selected[i])) {
           refused[i] = true;
           add_failure(selected[i].name, *e);
-          watermark_.add(segment);
-          watermark_.settle_failed(segment, selected[i].name, *e);
+          take(segment);
+          settle_failed(segment, selected[i].name, *e);
         }
       if (admitted_) admitted_();
     }
     for (std::size_t i = 0; i < selected.size(); ++i)
       if (!refused[i]) select(std::move(selected[i].name), segment);
-    watermark_.close(segment);
-    checkpoint();
     if (spec_.max_pages && pages_ >= spec_.max_pages && !cursor_after.empty()) {
       // A preview has seen enough: the listing stops here.
       cut_short_ = true;
-      input_done_ = true;
       runner_.finish_input();
       maybe_finish();
     }
   }
 
+  std::optional<Error> on_record(const engine::Record& record, SegmentId segment) override {
+    ++report_.scanned;
+    auto key = text_item(record, records().format(), records().name(), TextRules::exact(),
+                         [](std::string_view k) { return api::validate_key(k); });
+    if (!key) return std::move(key).error();
+    if (key->has_value() && filter_->matches_name(**key)) select(std::move(**key), segment);
+    return std::nullopt;
+  }
+
+ private:
+  using Runner = engine::BatchRunner<std::string>;
+
+  Runner::Hooks runner_hooks() {
+    auto h = settling_hooks<std::string>([](const std::string& key) { return key; },
+                                         [this](const std::string& key, std::uint64_t segment, const Error* failure) {
+                                           if (failure) settle_failed(segment, key, *failure);
+                                           else settle_done(segment);
+                                         });
+    h.send = [this](const std::vector<std::string>& keys, std::function<void(engine::BatchOutcome)> done) {
+      submit_bulk(scheduler_, api::kv::bulk_delete(spec_.account_id, spec_.namespace_id, keys), keys.size(),
+                  std::move(done));
+    };
+    return h;
+  }
+
   /// A key is selected: delete it (or, in a dry run, count it).
-  void select(std::string key, engine::WatermarkTracker::SegmentId segment) {
+  void select(std::string key, SegmentId segment) {
     add_sample(key);
     if (on_selected_) on_selected_(key);
-    watermark_.add(segment);
+    take(segment);
     if (spec_.dry_run) {
       add_done();
-      watermark_.settle_done(segment);
-      return;
+      return settle_done(segment);
     }
     runner_.push(std::move(key), segment);
   }
 
-  RecordFeeder::Hooks feeder_hooks() {
-    RecordFeeder::Hooks h;
-    h.can_accept = [this] { return !stopping() && runner_.can_accept(); };
-    h.record = [this](const engine::Record& record, engine::WatermarkTracker::SegmentId segment) -> std::optional<Error> {
-      ++report_.scanned;
-      auto key = text_item(record, feeder_->source().format(), feeder_->source().name(), TextRules::exact(),
-                           [](std::string_view k) { return api::validate_key(k); });
-      if (!key) return std::move(key).error();
-      if (key->has_value() && filter_->matches_name(**key)) select(std::move(**key), segment);
-      return std::nullopt;
-    };
-    h.end = [this] {
-      input_done_ = true;
-      runner_.finish_input();
-      checkpoint();
-      maybe_finish();
-    };
-    h.error = [this](const Error& e) { stop(e); };
-    return h;
-  }
-
-  /// A key is settled. (The runner's after_outcome finishes the operation once the whole batch is counted;
-  /// finishing here, mid-batch, would under-report a stopped operation.)
-  void settle(const std::string& key, engine::WatermarkTracker::SegmentId segment, const Error* failure) {
-    if (failure) watermark_.settle_failed(segment, key, *failure);
-    else watermark_.settle_done(segment);
-    checkpoint();
-    // Room freed: let the producers continue.
-    if (lister_) lister_->poke();
-    else if (feeder_) feeder_->pump();
-  }
-
-  /// Journals what became durable (failures, pieces, the watermark).
-  void checkpoint() { journal_progress(spec_.dry_run ? nullptr : options_.journal, watermark_, durable_); }
-
   KvDeleteSpec spec_;
   std::optional<std::uint64_t> expected_total_;
+  std::unique_ptr<engine::RecordSource> keys_;
   std::optional<KeyFilter> filter_;
-  engine::WatermarkTracker watermark_;
   Runner runner_;
-  std::optional<KeyLister> lister_;
-  std::optional<RecordFeeder> feeder_;
-  bool input_done_ = false;
   bool cut_short_ = false;
   std::uint64_t pages_ = 0;
   std::optional<std::string> listed_through_;  // the furthest name listed by any run of this job

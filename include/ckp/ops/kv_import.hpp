@@ -29,8 +29,8 @@
 #include "ckp/engine/batch_runner.hpp"
 #include "ckp/engine/watermark.hpp"
 #include "ckp/ops/operation.hpp"
-#include "ckp/ops/record_feeder.hpp"
 #include "ckp/ops/spec_error.hpp"
+#include "ckp/ops/streaming_op.hpp"
 
 namespace ckp::ops {
 
@@ -158,7 +158,7 @@ inline Result<std::uint64_t> preflight_import(engine::RecordSource& source) {
     ++count;
   }
   if (source.error()) return *source.error();
-  source.seek(0, 1);
+  if (auto e = engine::rewind(source)) return *e;
   return count;
 }
 
@@ -176,44 +176,54 @@ inline Result<std::uint64_t> preflight_import(engine::RecordSource& source) {
 ///                       std::move(input));
 /// ckp::ops::OpReport report = ckp::ops::run(sim, op);   // report.done == 1
 /// ```
-class KvImport final : public Operation {
+class KvImport final : public StreamingOp {
  public:
   /// Writes the records of @p input (never null); @p expected_total, when known (a preflight count), gives
   /// progress a total and an ETA.
   KvImport(engine::Scheduler& scheduler, KvImportSpec spec, std::unique_ptr<engine::RecordSource> input,
            OpOptions options = {}, std::optional<std::uint64_t> expected_total = {})
-      : Operation(KvImportSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)),
-        expected_total_(expected_total),
-        runner_({spec_.batch_size, spec_.max_batch_bytes, 4, 128u << 20, 8}, runner_hooks()),
-        // No skipping ahead on resume: a later line for a key must land after an earlier one, even across a crash.
-        feeder_(std::move(input), watermark_, feeder_hooks(), 1000, false) {
+      : StreamingOp(KvImportSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)),
+        expected_total_(expected_total), input_(std::move(input)),
+        runner_({spec_.batch_size, spec_.max_batch_bytes, 4, 128u << 20, 8}, runner_hooks()) {
     report_.dry_run = spec_.dry_run;
     report_.spec = spec_.to_json();
   }
 
  protected:
-  void begin() override {
-    if (auto e = spec_.validate()) return stop(e->to_error());
-    if (options_.resume) {
-      if (auto e = check_same_spec(*options_.resume, KvImportSpec::op_name, spec_.to_json())) return stop(*e);
-      restore_counters(*options_.resume);
-      feeder_.resume_from(*options_.resume);
-    } else if (options_.journal && !spec_.dry_run) {
-      options_.journal->begin(KvImportSpec::op_name, spec_.to_json());
-    }
-    if (feeder_.done()) {
-      input_done_ = true;
-      runner_.finish_input();
-    } else {
-      feeder_.pump();
-    }
+  std::optional<Error> check_spec() const override {
+    if (auto e = spec_.validate()) return e->to_error(options_.name_field);
+    if (!input_) return Error::make(ErrorKind::invalid_input, "no input given");
+    return std::nullopt;
   }
-  bool work_finished() const override { return input_done_ && parked_.empty() && runner_.idle(); }
+  // No skipping ahead on resume: a later line for a key must land after an earlier one, even across a crash.
+  void begin() override { read_records(std::move(input_), false); }
+  bool has_room() const override { return room_to_park() && runner_.can_accept(); }
+  void on_input_end() override { runner_.finish_input(); }
+  bool work_finished() const override { return input_done() && parked_.empty() && runner_.idle(); }
   std::string phase() const override { return "writing"; }
   std::optional<std::uint64_t> total() const override { return expected_total_ ? expected_total_ : options_.expected_total; }
   void on_finalize() override {
-    checkpoint();
+    StreamingOp::on_finalize();
     report_.extra["superseded"] = superseded_;
+  }
+
+  std::optional<Error> on_record(const engine::Record& record, SegmentId segment) override {
+    if (records().format() == engine::RecordFormat::lines && record.text.find_first_not_of(" \t") == std::string::npos)
+      return std::nullopt;  // blank line
+    ++report_.scanned;
+    auto pair = parse_import_record(record, records().name());
+    if (!pair) return std::move(pair).error();
+    add_sample(pair->key);
+    take(segment);
+    if (spec_.dry_run) {
+      add_done();
+      settle_done(segment);
+    } else if (unsettled_.count(pair->key)) {
+      park(std::move(*pair), segment);
+    } else {
+      push(std::move(*pair), segment);
+    }
+    return std::nullopt;
   }
 
  private:
@@ -237,47 +247,16 @@ class KvImport final : public Operation {
     return h;
   }
 
-  RecordFeeder::Hooks feeder_hooks() {
-    RecordFeeder::Hooks h;
-    h.can_accept = [this] { return !stopping() && room_to_park() && runner_.can_accept(); };
-    h.record = [this](const engine::Record& record, engine::WatermarkTracker::SegmentId segment) -> std::optional<Error> {
-      auto& src = feeder_.source();
-      if (src.format() == engine::RecordFormat::lines && record.text.find_first_not_of(" \t") == std::string::npos)
-        return std::nullopt;  // blank line
-      ++report_.scanned;
-      auto pair = parse_import_record(record, src.name());
-      if (!pair) return std::move(pair).error();
-      add_sample(pair->key);
-      watermark_.add(segment);
-      if (spec_.dry_run) {
-        add_done();
-        watermark_.settle_done(segment);
-        return std::nullopt;
-      }
-      if (unsettled_.count(pair->key)) park(std::move(*pair), segment);
-      else push(std::move(*pair), segment);
-      return std::nullopt;
-    };
-    h.end = [this] {
-      input_done_ = true;
-      runner_.finish_input();
-      checkpoint();
-      maybe_finish();
-    };
-    h.error = [this](const Error& e) { stop(e); };
-    return h;
-  }
-
   /// An earlier line for @p pair's key is still on its way: this one waits for it. A pair already waiting for the same
   /// key is superseded by this later line — its value would be overwritten anyway — and settles without being sent.
-  void park(api::kv::BulkPair pair, engine::WatermarkTracker::SegmentId segment) {
+  void park(api::kv::BulkPair pair, SegmentId segment) {
     const std::size_t bytes = api::kv::encoded_size(pair);
     auto [it, fresh] = parked_.try_emplace(pair.key);
     if (!fresh) {
       parked_bytes_ -= api::kv::encoded_size(it->second.first);
       add_done();
-      watermark_.settle_done(it->second.second);
       ++superseded_;
+      settle_done(it->second.second);
     }
     it->second = {std::move(pair), segment};
     parked_bytes_ += bytes;
@@ -286,11 +265,10 @@ class KvImport final : public Operation {
   bool room_to_park() const { return parked_.size() < max_parked && parked_bytes_ < max_parked_bytes; }
 
   /// Sends @p pair (unless its expiration has come too close, which settles it as failed).
-  void push(api::kv::BulkPair pair, engine::WatermarkTracker::SegmentId segment) {
+  void push(api::kv::BulkPair pair, SegmentId segment) {
     if (auto e = expiration_problem(pair, to_unix_seconds(scheduler_.now()))) {
       add_failure(pair.key, *e);
-      watermark_.settle_failed(segment, pair.key, *e);
-      return;
+      return settle_failed(segment, pair.key, *e);
     }
     ++unsettled_[pair.key];
     runner_.push(std::move(pair), segment);
@@ -298,9 +276,7 @@ class KvImport final : public Operation {
 
   /// The pair for @p key of @p segment is settled. (The runner's after_outcome finishes the operation once the
   /// whole batch is counted; finishing here, mid-batch, would under-report a stopped operation.)
-  void settle(const std::string& key, engine::WatermarkTracker::SegmentId segment, const Error* failure) {
-    if (failure) watermark_.settle_failed(segment, key, *failure);
-    else watermark_.settle_done(segment);
+  void settle(const std::string& key, SegmentId segment, const Error* failure) {
     if (auto it = unsettled_.find(key); it != unsettled_.end() && --it->second == 0) {
       unsettled_.erase(it);
       if (auto waiting = parked_.find(key); waiting != parked_.end() && !stopping()) {
@@ -310,23 +286,20 @@ class KvImport final : public Operation {
         push(std::move(pair), parked_segment);
       }
     }
-    checkpoint();
-    feeder_.pump();
+    if (failure) settle_failed(segment, key, *failure);
+    else settle_done(segment);
   }
-  void checkpoint() { journal_progress(spec_.dry_run ? nullptr : options_.journal, watermark_, durable_); }
 
   KvImportSpec spec_;
   std::optional<std::uint64_t> expected_total_;
-  engine::WatermarkTracker watermark_;
+  std::unique_ptr<engine::RecordSource> input_;
   Runner runner_;
-  RecordFeeder feeder_;
-  bool input_done_ = false;
   // Bounds on the pairs waiting for an earlier pair of their key (a file of one key on a million lines).
   static constexpr std::size_t max_parked = 10'000;
   static constexpr std::size_t max_parked_bytes = 64u << 20;
   std::unordered_map<std::string, std::uint32_t> unsettled_;  // keys sent or batched, not yet settled
   // Per key, the latest pair waiting for the key's earlier pair to settle.
-  std::unordered_map<std::string, std::pair<api::kv::BulkPair, engine::WatermarkTracker::SegmentId>> parked_;
+  std::unordered_map<std::string, std::pair<api::kv::BulkPair, SegmentId>> parked_;
   std::size_t parked_bytes_ = 0;
   std::uint64_t superseded_ = 0;
 };

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ckp/ops/text_input.hpp"
+#include "ckp/api/text.hpp"
 
 namespace ckp::ops {
 
@@ -37,7 +37,7 @@ inline bool metadata_contains(const nlohmann::json& metadata, std::string_view l
                        [&](const nlohmann::json& child) { return metadata_contains(child, lower_needle); });
   }
   if (metadata.is_null()) return false;
-  return detail::ascii_lower(detail::scalar_text(metadata)).find(lower_needle) != std::string::npos;
+  return api::ascii_lower(detail::scalar_text(metadata)).find(lower_needle) != std::string::npos;
 }
 
 }  // namespace ckp::ops

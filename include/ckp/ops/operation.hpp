@@ -7,6 +7,11 @@
 /// land, writes its last watermark, and finishes with a report. `run()` drives one to the end on a blocking
 /// transport (native or simulated).
 ///
+/// The operation owns its journal (OpOptions::journal): start() checks the spec, then either writes the spec line
+/// (with the front's target and notes) or, resuming, checks that the journal is this spec's and this target's and
+/// restores the counts; progress is journaled as it becomes durable (StreamingOp); the end line closes it. A front
+/// only provides the store.
+///
 /// Errors never escape as exceptions: an operation ends with an OpReport whose status says how it ended, whose
 /// `error` says why it stopped (invalid_input for a bad spec or input, journal for a resume that does not match,
 /// authentication / not_found / an exhausted retry for the API, cancelled for Ctrl-C or a deadline) and whose
@@ -36,6 +41,7 @@
 #include "ckp/engine/journal.hpp"
 #include "ckp/engine/progress.hpp"
 #include "ckp/engine/scheduler.hpp"
+#include "ckp/ops/spec_error.hpp"
 
 namespace ckp::ops {
 
@@ -173,6 +179,16 @@ struct OpOptions {
   /// How many items there are, when the front knows it better than the operation (e.g. from a preview): progress
   /// then shows a total and an ETA.
   std::optional<std::uint64_t> expected_total;
+  /// What the job acts on, journaled with its spec (`{"api_base_url": …, "account_id": …}`, never a credential);
+  /// a resume is refused against another target (check_target()).
+  json target;
+  /// A resume may act on another target than the journal's: the front's explicit override (the journal records
+  /// the new target).
+  bool allow_new_target = false;
+  /// The front's own bookkeeping about a new job (who started it, its inline input), journaled before the spec.
+  std::vector<json> notes;
+  /// Names spec fields in the front's words in the operation's errors (see SpecError); default: the field's name.
+  FieldNamer name_field;
 };
 
 /// The base of every long operation (see the file's comment): KvDelete, KvExport, KvImport, Purge, SyncPurge.
@@ -190,7 +206,8 @@ class Operation {
   void start() {
     started_ = true;
     started_at_ = scheduler_.now();
-    begin();
+    if (auto e = open_journal()) stop(*e);
+    else begin();
     // After begin(): a resumed operation has restored its counts, and its rate starts from them, not from zero.
     meter_.update(report_.done + report_.failed, started_at_);
     tick();
@@ -232,8 +249,11 @@ class Operation {
     report_.operation = std::move(name);
   }
 
-  /// Starts the work (first calls, journal begin or resume).
+  /// Starts the work (first calls; a resumed operation's own state). The journal is open by then: the spec line
+  /// is written, or the resumed journal's counts are restored.
   virtual void begin() = 0;
+  /// Checks the spec as a whole before anything happens (the operation stops with the error); none by default.
+  virtual std::optional<Error> check_spec() const { return std::nullopt; }
   /// True when the operation has nothing left to start (its own producers are exhausted and idle).
   virtual bool work_finished() const = 0;
   /// Called once before the report is final: write the last watermark, fill report_.extra.
@@ -287,6 +307,17 @@ class Operation {
     if (on_finished) on_finished(report_);
   }
 
+  /// Writes @p data into the journal (not in a dry run), durably unless @p sync is false.
+  void journal_note(const json& data, bool sync = true) {
+    if (options_.journal && !report_.dry_run) options_.journal->note(data, sync);
+  }
+  /// The journal to write progress to: none in a dry run.
+  engine::Journal* journal() const { return report_.dry_run ? nullptr : options_.journal; }
+  /// A spec field's name in the front's words (OpOptions::name_field), for messages.
+  std::string field_name(std::string_view field) const {
+    return options_.name_field ? options_.name_field(field) : "`" + std::string(field) + "`";
+  }
+
   /// Restores counters from a journal being resumed: the counts and failures of everything durable.
   void restore_counters(const engine::JournalState& st) {
     durable_ = st.counters;
@@ -334,6 +365,27 @@ class Operation {
   engine::JournalCounters durable_;
 
  private:
+  /// Checks the spec; then begins the journal (a fresh job) or checks and restores it (a resume).
+  std::optional<Error> open_journal() {
+    if (auto e = check_spec()) return e;
+    if (options_.resume) {
+      const auto& st = *options_.resume;
+      if (auto e = check_same_spec(st, report_.operation, report_.spec)) return e;
+      if (!options_.target.is_null()) {
+        if (auto e = check_target(st, options_.target, options_.allow_new_target)) return e;
+        if (options_.journal && check_target(st, options_.target, false)) options_.journal->retarget(options_.target);
+      }
+      restore_counters(st);
+      return std::nullopt;
+    }
+    if (journal()) {
+      for (const auto& note : options_.notes) journal()->preamble(note);
+      if (!options_.target.is_null()) journal()->target(options_.target);
+      journal()->begin(report_.operation, report_.spec);
+    }
+    return std::nullopt;
+  }
+
   void tick() {
     if (finished_) return;
     const Instant now = scheduler_.now();

@@ -27,8 +27,8 @@
 #include "ckp/engine/watermark.hpp"
 #include "ckp/ops/operation.hpp"
 #include "ckp/ops/metadata_match.hpp"
-#include "ckp/ops/record_feeder.hpp"
 #include "ckp/ops/spec_error.hpp"
+#include "ckp/ops/streaming_op.hpp"
 #include "ckp/ops/text_input.hpp"
 #include "ckp/ops/zone_directory.hpp"
 
@@ -45,6 +45,12 @@ struct PurgeSpec {
   HeaderList headers;          ///< cache-key headers added to every URL (files)
   std::string input;           ///< the input's name
   std::uint64_t input_size = 0;  ///< its size in bytes (a resume against another file is refused)
+  /// How the input holds its items: "" — one per line, or a JSON array of strings; "csv" — the cells of column
+  /// `input_column` (a 1-based index, or a header name); "json" — a JSON array of strings, or of objects whose field
+  /// `input_field` holds a string or strings.
+  std::string input_format;
+  std::string input_column;  ///< csv: the column (default "1")
+  std::string input_field;   ///< json: the objects' field ("" = the elements are strings)
   api::PlanProfile plan = api::PlanProfile::enterprise();  ///< per-request caps and purge rates
   int zone_concurrency = 3;  ///< zones with purges in flight at once
   bool dry_run = false;      ///< validate and route every item; purge nothing
@@ -63,6 +69,9 @@ struct PurgeSpec {
             {"headers", hs},
             {"input", input},
             {"input_size", input_size},
+            {"input_format", input_format},
+            {"input_column", input_column},
+            {"input_field", input_field},
             {"plan", {{"name", plan.name}, {"max_urls", plan.max_urls_per_request}, {"max_flex", plan.max_flex_items_per_request}}},
             {"zone_concurrency", zone_concurrency},
             {"dry_run", dry_run}};
@@ -74,6 +83,10 @@ struct PurgeSpec {
       return refuse({"zones"}, std::string("purging ") + (kind == Kind::tags ? "tags" : "everything") +
                                    " needs at least one zone ({0})");
     if (zone_concurrency < 1) return refuse({"zone_concurrency"}, "{0} must be at least 1");
+    if (!input_format.empty() && input_format != "csv" && input_format != "json")
+      return refuse({"input_format"}, "{0} must be csv or json (or empty), not '" + input_format + "'");
+    if (!input_column.empty() && input_format != "csv") return refuse({"input_column"}, "{0} is for a CSV input");
+    if (!input_field.empty() && input_format != "json") return refuse({"input_field"}, "{0} is for a JSON input");
     if (plan.max_urls_per_request < 1 || plan.max_flex_items_per_request < 1)
       return refuse({"plan"}, "the {0}'s items per request must be at least 1");
     for (const auto& [name, value] : headers)
@@ -89,11 +102,9 @@ struct PurgeSpec {
     try {
       PurgeSpec s;
       const std::string kind = j.at("kind");
-      bool known = false;
-      for (auto k : {api::purge::Kind::files, api::purge::Kind::tags, api::purge::Kind::hosts,
-                     api::purge::Kind::prefixes, api::purge::Kind::everything})
-        if (kind == api::purge::field_name(k)) s.kind = k, known = true;
+      auto known = api::purge::kind_named(kind);
       if (!known) return Error::make(ErrorKind::journal, "unknown purge kind '" + kind + "'");
+      s.kind = *known;
       s.account_id = j.value("account_id", "");
       for (const auto& z : j.value("zones", json::array())) s.zones.push_back({z.at("id"), z.value("name", "")});
       const json headers = j.value("headers", json::array());
@@ -103,6 +114,9 @@ struct PurgeSpec {
         for (const auto& h : headers) s.headers.emplace_back(h.at(0), h.at(1));
       s.input = j.value("input", "");
       s.input_size = api::json_integer_field(j, "input_size", std::uint64_t{0});
+      s.input_format = j.value("input_format", "");
+      s.input_column = j.value("input_column", "");
+      s.input_field = j.value("input_field", "");
       const json plan = j.value("plan", json("enterprise"));
       const std::string plan_name = plan.is_string() ? plan.get<std::string>() : plan.value("name", "enterprise");
       auto profile = api::PlanProfile::named(plan_name);
@@ -135,7 +149,7 @@ inline Result<std::optional<PurgeItem>> parse_purge_record(const engine::Record&
     return Error::make(ErrorKind::invalid_input, fmt::format("{}:{}: {}", source, record.line, what));
   };
   if (kind == Kind::files) {
-    std::string_view text = detail::trim(record.text);
+    std::string_view text = api::trim_blanks(record.text);
     if (text.starts_with("{")) {
       json j = api::parse_json_or_discarded(text);
       if (j.is_discarded() || !j.is_object() || !j.contains("url") || !j["url"].is_string())
@@ -174,8 +188,8 @@ inline std::string purge_item_host(api::purge::Kind kind, const PurgeItem& item)
       auto url = api::parse_url(item.text);
       return url ? url->host : std::string{};
     }
-    case Kind::hosts: return detail::ascii_lower(item.text);
-    case Kind::prefixes: return detail::ascii_lower(item.text.substr(0, item.text.find('/')));
+    case Kind::hosts: return api::ascii_lower(item.text);
+    case Kind::prefixes: return api::ascii_lower(item.text.substr(0, item.text.find('/')));
     default: return {};
   }
 }
@@ -198,27 +212,24 @@ inline std::string purge_item_host(api::purge::Kind kind, const PurgeItem& item)
 /// ckp::ops::Purge op(scheduler, spec, ckp::engine::open_records(std::move(*urls)));
 /// ckp::ops::OpReport report = ckp::ops::run(http, op);
 /// ```
-class Purge final : public Operation {
+class Purge final : public StreamingOp {
  public:
   /// @p items is the input (null for `everything`).
   Purge(engine::Scheduler& scheduler, PurgeSpec spec, std::unique_ptr<engine::RecordSource> items, OpOptions options = {})
-      : Operation(PurgeSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)) {
+      : StreamingOp(PurgeSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)), items_(std::move(items)) {
     report_.dry_run = spec_.dry_run;
     report_.spec = spec_.to_json();
-    if (items) feeder_.emplace(std::move(items), watermark_, feeder_hooks());
   }
 
  protected:
+  std::optional<Error> check_spec() const override {
+    if (auto e = spec_.validate()) return e->to_error(options_.name_field);
+    if (spec_.kind != api::purge::Kind::everything && !items_)
+      return Error::make(ErrorKind::invalid_input, "nothing to purge");
+    return std::nullopt;
+  }
+
   void begin() override {
-    using api::purge::Kind;
-    if (auto e = spec_.validate()) return stop(e->to_error());
-    if (spec_.kind != Kind::everything && !feeder_) return stop(Error::make(ErrorKind::invalid_input, "nothing to purge"));
-    if (options_.resume) {
-      if (auto e = check_same_spec(*options_.resume, PurgeSpec::op_name, spec_.to_json())) return stop(*e);
-      restore_counters(*options_.resume);
-    } else if (options_.journal && !spec_.dry_run) {
-      options_.journal->begin(PurgeSpec::op_name, spec_.to_json());
-    }
     if (spec_.zones.empty()) {
       phase_ = "finding zones";
       ZoneDirectory::fetch(scheduler_, spec_.account_id, [this](Result<ZoneDirectory> dir) {
@@ -233,10 +244,19 @@ class Purge final : public Operation {
     }
   }
 
+  bool has_room() const override {
+    for (const auto& [zone, runner] : runners_)
+      if (!runner->can_accept()) return false;
+    return true;
+  }
+  void on_input_end() override {
+    for (auto& [zone, runner] : runners_) runner->finish_input();
+  }
+
   bool work_finished() const override {
     if (!started_purging_) return false;
     if (dry_run_done_) return true;
-    if (feeder_ && !feeder_->done()) return false;
+    if (items_counted_ && !input_done()) return false;
     for (const auto& [zone, runner] : runners_)
       if (!runner->idle()) return false;
     return gate_waiting_.empty();
@@ -244,7 +264,7 @@ class Purge final : public Operation {
   std::string phase() const override { return phase_; }
   std::optional<std::uint64_t> total() const override { return total_; }
   void on_finalize() override {
-    checkpoint();
+    StreamingOp::on_finalize();
     json zones = json::array();
     for (const auto& [id, n] : per_zone_) {
       auto z = directory_.find(id);
@@ -252,6 +272,22 @@ class Purge final : public Operation {
                        {"requests", (n + batch_cap() - 1) / batch_cap()}});
     }
     report_.extra["zones"] = zones;
+  }
+
+  std::optional<Error> on_record(const engine::Record& record, SegmentId segment) override {
+    auto item = parse_purge_record(record, records().format(), records().name(), spec_.kind);
+    if (!item) return std::move(item).error();
+    if (!item->has_value()) return std::nullopt;
+    ++report_.scanned;
+    for (const auto& [k, v] : spec_.headers) (*item)->headers.emplace_back(k, v);
+    auto zones = route(**item);
+    if (!zones) return std::move(zones).error();
+    add_sample((*item)->text);
+    for (const auto& z : *zones) {
+      take(segment);
+      runner_for(z).push(**item, segment);
+    }
+    return std::nullopt;
   }
 
  private:
@@ -275,33 +311,16 @@ class Purge final : public Operation {
     std::string names;
     for (const auto& z : directory_.zones()) names += (names.empty() ? "" : ", ") + z.name;
     return Error::make(ErrorKind::invalid_input,
-                       fmt::format("{} is not in {} ({}); check the URL or pass the right --zone", api::detail::quote_short(item.text, 120),
+                       fmt::format("{} is not in {} ({}); check the URL or {}", api::detail::quote_short(item.text, 120),
                                    route_by_directory_ ? "any zone of this account" : "the given zones",
-                                   names.empty() ? "no zones" : names));
+                                   names.empty() ? "no zones" : names, field_name("zones")));
   }
 
-  /// Validates and routes the whole input before anything is sent.
+  /// Validates and routes the whole input before anything is sent, then purges it (or, in a dry run, counts it).
   void start_purging() {
     phase_ = "checking input";
-    if (spec_.kind == api::purge::Kind::everything) {
-      for (const auto& z : directory_.zones()) per_zone_[z.id] = 1;
-      total_ = directory_.zones().size();
-      started_purging_ = true;
-      phase_ = "purging";
-      if (spec_.dry_run) {
-        for (const auto& z : directory_.zones()) add_sample(z.name.empty() ? z.id : z.name), add_done();
-        return maybe_finish();
-      }
-      for (const auto& z : directory_.zones()) {
-        auto& runner = runner_for(z.id);
-        watermark_.add(everything_segment());
-        runner.push(PurgeItem{z.name.empty() ? z.id : z.name, {}}, everything_segment());
-        runner.finish_input();
-      }
-      watermark_.close(everything_segment());
-      return maybe_finish();
-    }
-    auto& src = feeder_->source();
+    if (spec_.kind == api::purge::Kind::everything) return purge_everything();
+    auto& src = *items_;
     std::uint64_t count = 0;
     while (auto record = src.next()) {
       auto item = parse_purge_record(*record, src.format(), src.name(), spec_.kind);
@@ -317,9 +336,8 @@ class Purge final : public Operation {
       count += zones->size();
     }
     if (src.error()) return stop(*src.error());
-    src.seek(0, 1);
+    if (auto e = engine::rewind(src)) return stop(*e);
     total_ = count;
-    if (options_.resume) feeder_->resume_from(*options_.resume);
     started_purging_ = true;
     phase_ = "purging";
     if (spec_.dry_run) {
@@ -330,49 +348,34 @@ class Purge final : public Operation {
         if (report_.samples.size() >= options_.samples) break;
       }
       report_.scanned = count;
-      // Nothing is read further in a dry run: mark the input as consumed.
+      // Nothing is read further in a dry run: the input is consumed.
       dry_run_done_ = true;
       return maybe_finish();
     }
-    feeder_->pump();
+    items_counted_ = true;
+    read_records(std::move(items_));
   }
 
-  engine::WatermarkTracker::SegmentId everything_segment() {
-    if (!everything_segment_) everything_segment_ = watermark_.open(json{{"end", true}});
-    return *everything_segment_;
-  }
-
-  RecordFeeder::Hooks feeder_hooks() {
-    RecordFeeder::Hooks h;
-    h.can_accept = [this] {
-      if (stopping()) return false;
-      for (const auto& [zone, runner] : runners_)
-        if (!runner->can_accept()) return false;
-      return true;
-    };
-    h.record = [this](const engine::Record& record, engine::WatermarkTracker::SegmentId segment) -> std::optional<Error> {
-      auto& src = feeder_->source();
-      auto item = parse_purge_record(record, src.format(), src.name(), spec_.kind);
-      if (!item) return std::move(item).error();
-      if (!item->has_value()) return std::nullopt;
-      ++report_.scanned;
-      for (const auto& [k, v] : spec_.headers) (*item)->headers.emplace_back(k, v);
-      auto zones = route(**item);
-      if (!zones) return std::move(zones).error();
-      add_sample((*item)->text);
-      for (const auto& z : *zones) {
-        watermark_.add(segment);
-        runner_for(z).push(**item, segment);
-      }
-      return std::nullopt;
-    };
-    h.end = [this] {
-      for (auto& [zone, runner] : runners_) runner->finish_input();
-      checkpoint();
-      maybe_finish();
-    };
-    h.error = [this](const Error& e) { stop(e); };
-    return h;
+  /// `everything`: one purge per zone, one segment for all of them.
+  void purge_everything() {
+    for (const auto& z : directory_.zones()) per_zone_[z.id] = 1;
+    total_ = directory_.zones().size();
+    started_purging_ = true;
+    phase_ = "purging";
+    if (spec_.dry_run) {
+      for (const auto& z : directory_.zones()) add_sample(z.name.empty() ? z.id : z.name), add_done();
+      dry_run_done_ = true;
+      return maybe_finish();
+    }
+    const auto segment = watermark_.open(json{{"end", true}});
+    for (const auto& z : directory_.zones()) {
+      auto& runner = runner_for(z.id);
+      take(segment);
+      runner.push(PurgeItem{z.name.empty() ? z.id : z.name, {}}, segment);
+      runner.finish_input();
+    }
+    close(segment);
+    maybe_finish();
   }
 
   Runner& runner_for(const std::string& zone_id) {
@@ -380,7 +383,10 @@ class Purge final : public Operation {
     if (it != runners_.end()) return *it->second;
     auto h = settling_hooks<PurgeItem>(
         [](const PurgeItem& i) { return i.text; },
-        [this](const PurgeItem& i, std::uint64_t segment, const Error* failure) { settle(i.text, segment, failure); });
+        [this](const PurgeItem& i, std::uint64_t segment, const Error* failure) {
+          if (failure) settle_failed(segment, i.text, *failure);
+          else settle_done(segment);
+        });
     h.send = [this, zone_id](const std::vector<PurgeItem>& items, std::function<void(engine::BatchOutcome)> done) {
       gate_send(zone_id, [this, zone_id, items, done = std::move(done)]() mutable { send(zone_id, items, std::move(done)); });
     };
@@ -414,7 +420,6 @@ class Purge final : public Operation {
                       [this, zone_id, done = std::move(done)](Result<std::string> id) {
                         gate_done(zone_id);
                         if (!id) return done({id.error(), {}});
-                        ++purge_requests_;
                         done({});
                       });
   }
@@ -440,22 +445,12 @@ class Purge final : public Operation {
     }
   }
 
-  /// An item of @p segment is settled. (The runner's after_outcome finishes the operation once the whole batch is
-  /// counted; finishing here, mid-batch, would under-report a stopped operation.)
-  void settle(const std::string& item, engine::WatermarkTracker::SegmentId segment, const Error* failure) {
-    if (failure) watermark_.settle_failed(segment, item, *failure);
-    else watermark_.settle_done(segment);
-    checkpoint();
-    if (feeder_ && started_purging_) feeder_->pump();
-  }
-  void checkpoint() { journal_progress(spec_.dry_run || !feeder_ ? nullptr : options_.journal, watermark_, durable_); }
-
   PurgeSpec spec_;
-  engine::WatermarkTracker watermark_;
-  std::optional<RecordFeeder> feeder_;
+  std::unique_ptr<engine::RecordSource> items_;
   ZoneDirectory directory_;
   bool route_by_directory_ = false;
   bool started_purging_ = false;
+  bool items_counted_ = false;
   bool dry_run_done_ = false;
   std::string phase_ = "starting";
   std::optional<std::uint64_t> total_;
@@ -463,8 +458,6 @@ class Purge final : public Operation {
   std::map<std::string, std::uint64_t> per_zone_;
   std::map<std::string, int> active_;
   std::deque<std::pair<std::string, std::function<void()>>> gate_waiting_;
-  std::optional<engine::WatermarkTracker::SegmentId> everything_segment_;
-  std::uint64_t purge_requests_ = 0;
 };
 
 }  // namespace ckp::ops

@@ -48,8 +48,6 @@ struct OpEnvironment {
       open_input;
   /// Opens the output a spec names (an export's `output`); @p resuming keeps what is there. Needed for exports.
   std::function<Result<std::unique_ptr<engine::ByteSink>>(const std::string& name, bool resuming)> open_output;
-  /// Names spec fields in the front's words in errors (see SpecError).
-  FieldNamer name_field;
 };
 
 /// An operation built from a spec, with the output it writes and how to talk about its items.
@@ -65,14 +63,14 @@ namespace detail {
 /// A spec parsed and validated, or the error that refuses it (a front's spec is bad input; a journal's is a bad
 /// journal).
 template <class Spec>
-Result<Spec> checked_spec(const json& j, const OpEnvironment& env, bool resuming) {
+Result<Spec> checked_spec(const json& j, const OpOptions& options, bool resuming) {
   auto spec = Spec::from_json(j);
   if (!spec) {
     Error e = spec.error();
     e.kind = resuming ? ErrorKind::journal : ErrorKind::invalid_input;
     return e;
   }
-  if (auto e = spec->validate()) return e->to_error(env.name_field);
+  if (auto e = spec->validate()) return e->to_error(options.name_field);
   return spec;
 }
 
@@ -83,7 +81,7 @@ inline Result<std::unique_ptr<engine::RecordSource>> open_input(const OpEnvironm
 }
 
 inline Result<BuiltOperation> build_delete(const json& j, const OpEnvironment& env, OpOptions options, bool resuming) {
-  auto spec = checked_spec<KvDeleteSpec>(j, env, resuming);
+  auto spec = checked_spec<KvDeleteSpec>(j, options, resuming);
   if (!spec) return spec.error();
   std::unique_ptr<engine::RecordSource> keys;
   std::optional<std::uint64_t> total;
@@ -102,7 +100,7 @@ inline Result<BuiltOperation> build_delete(const json& j, const OpEnvironment& e
       count += key->has_value() && filter->matches_name(**key);
     }
     if (keys->error()) return *keys->error();
-    keys->seek(0, 1);
+    if (auto e = engine::rewind(*keys)) return *e;
     total = count;
   }
   return BuiltOperation{nullptr,
@@ -112,7 +110,7 @@ inline Result<BuiltOperation> build_delete(const json& j, const OpEnvironment& e
 }
 
 inline Result<BuiltOperation> build_import(const json& j, const OpEnvironment& env, OpOptions options, bool resuming) {
-  auto spec = checked_spec<KvImportSpec>(j, env, resuming);
+  auto spec = checked_spec<KvImportSpec>(j, options, resuming);
   if (!spec) return spec.error();
   auto in = open_input(env, spec->input, spec->input_size, resuming);
   if (!in) return in.error();
@@ -125,7 +123,7 @@ inline Result<BuiltOperation> build_import(const json& j, const OpEnvironment& e
 }
 
 inline Result<BuiltOperation> build_export(const json& j, const OpEnvironment& env, OpOptions options, bool resuming) {
-  auto spec = checked_spec<KvExportSpec>(j, env, resuming);
+  auto spec = checked_spec<KvExportSpec>(j, options, resuming);
   if (!spec) return spec.error();
   if (!env.open_output) return Error::make(ErrorKind::invalid_input, "no output can be opened here: " + spec->output);
   auto sink = env.open_output(spec->output, resuming);
@@ -136,7 +134,7 @@ inline Result<BuiltOperation> build_export(const json& j, const OpEnvironment& e
 }
 
 inline Result<BuiltOperation> build_purge(const json& j, const OpEnvironment& env, OpOptions options, bool resuming) {
-  auto spec = checked_spec<PurgeSpec>(j, env, resuming);
+  auto spec = checked_spec<PurgeSpec>(j, options, resuming);
   if (!spec) return spec.error();
   using api::purge::Kind;
   std::unique_ptr<engine::RecordSource> items;
@@ -144,6 +142,12 @@ inline Result<BuiltOperation> build_purge(const json& j, const OpEnvironment& en
     auto in = open_input(env, spec->input, spec->input_size, resuming);
     if (!in) return in.error();
     items = std::move(*in);
+    // Tags in a column of a CSV file, or in a field of a JSON array's objects: read as such, streamed.
+    if (spec->input_format == "csv")
+      items = std::make_unique<engine::CsvColumnRecords>(std::move(items),
+                                                         spec->input_column.empty() ? "1" : spec->input_column);
+    else if (spec->input_format == "json")
+      items = std::make_unique<engine::JsonFieldRecords>(std::move(items), spec->input_field);
   }
   const char* noun = spec->kind == Kind::files      ? "URLs"
                      : spec->kind == Kind::tags     ? "tags"
@@ -157,7 +161,7 @@ inline Result<BuiltOperation> build_purge(const json& j, const OpEnvironment& en
 
 inline Result<BuiltOperation> build_sync_purge(const json& j, const OpEnvironment& env, OpOptions options,
                                                bool resuming) {
-  auto spec = checked_spec<SyncPurgeSpec>(j, env, resuming);
+  auto spec = checked_spec<SyncPurgeSpec>(j, options, resuming);
   if (!spec) return spec.error();
   return BuiltOperation{nullptr, std::make_unique<SyncPurge>(*env.scheduler, std::move(*spec), std::move(options)),
                         "keys", "delete"};
@@ -190,7 +194,7 @@ inline const std::array<OpEntry, 5>& operations() {
 /// (OpOptions::resume holds its state), so inputs are checked against their recorded sizes and outputs kept.
 ///
 /// Errors: ErrorKind::invalid_input for an unknown operation, a spec that validate() refuses (fields named with
-/// OpEnvironment::name_field) or a bad input line (`file:line`); the front's own errors for inputs and outputs.
+/// OpOptions::name_field) or a bad input line (`file:line`); the front's own errors for inputs and outputs.
 inline Result<BuiltOperation> build_operation(std::string_view op_name, const json& spec, const OpEnvironment& env,
                                               OpOptions options, bool resuming) {
   for (const auto& entry : operations())

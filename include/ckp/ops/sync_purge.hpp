@@ -95,7 +95,7 @@ inline std::vector<std::string> tags_in_metadata(const json& metadata) {
     std::size_t start = 0;
     while (start <= text.size()) {
       auto comma = text.find(',', start);
-      auto piece = detail::trim(std::string_view(text).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      auto piece = api::trim_blanks(std::string_view(text).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
       if (!piece.empty()) tags.emplace_back(piece);
       if (comma == std::string::npos) break;
       start = comma + 1;
@@ -139,16 +139,16 @@ class SyncPurge final : public Operation {
   }
 
  protected:
+  std::optional<Error> check_spec() const override {
+    if (auto e = spec_.validate()) return e->to_error(options_.name_field);
+    return std::nullopt;
+  }
   void begin() override {
-    if (auto e = spec_.validate()) return stop(e->to_error());
-    if (options_.resume) {
-      if (auto e = check_same_spec(*options_.resume, SyncPurgeSpec::op_name, spec_.to_json())) return stop(*e);
+    if (options_.resume)
       for (const auto& note : options_.resume->notes)
-        if (note.contains("tags"))
-          for (const auto& t : note["tags"]) tags_.insert(t.get<std::string>());
-    } else if (options_.journal && !spec_.dry_run) {
-      options_.journal->begin(SyncPurgeSpec::op_name, spec_.to_json());
-    }
+        if (note.contains("tags") && note["tags"].is_array())
+          for (const auto& t : note["tags"])
+            if (t.is_string()) tags_.insert(t.get<std::string>());
     for (const auto& t : spec_.cache_tags) tags_.insert(t);
     start_delete();
   }
@@ -183,7 +183,7 @@ class SyncPurge final : public Operation {
             return std::nullopt;
           },
           [this] {
-            if (!fresh_.empty() && options_.journal && !spec_.dry_run) options_.journal->note(json{{"tags", fresh_}});
+            if (!fresh_.empty()) journal_note(json{{"tags", fresh_}});
             fresh_.clear();
           });
     }
@@ -250,6 +250,7 @@ class SyncPurge final : public Operation {
     o.deadline = options_.deadline;
     o.progress_interval = options_.progress_interval;
     o.samples = options_.samples;
+    o.name_field = options_.name_field;
     return o;
   }
 

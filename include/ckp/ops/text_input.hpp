@@ -5,7 +5,6 @@
 /// text file may be padded and commented (TextRules::list_file). Each item is validated, and errors name the input
 /// and line.
 
-#include <cctype>
 #include <functional>
 #include <optional>
 #include <string>
@@ -17,6 +16,7 @@
 
 #include "ckp/api/error.hpp"
 #include "ckp/api/json_parse.hpp"
+#include "ckp/api/text.hpp"
 #include "ckp/engine/records.hpp"
 
 namespace ckp::ops {
@@ -37,21 +37,6 @@ struct TextRules {
   static constexpr TextRules list_file() { return {true, true}; }
 };
 
-namespace detail {
-/// @p s with ASCII letters lower-cased.
-inline std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-/// @p s without leading and trailing blanks and tabs.
-inline std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-}  // namespace detail
-
 /// The item in @p record, nullopt for a skipped line (empty, or a blank/comment line where @p rules allow), or an
 /// Error naming `file:line`.
 inline Result<std::optional<std::string>> text_item(const engine::Record& record, engine::RecordFormat format,
@@ -65,8 +50,8 @@ inline Result<std::optional<std::string>> text_item(const engine::Record& record
                          fmt::format("{}:{}: expected a JSON string in the array", source, record.line));
     item = j->get<std::string>();
   } else {
-    std::string_view line = rules.trim ? detail::trim(record.text) : std::string_view(record.text);
-    if (line.empty() || (rules.comments && detail::trim(line).starts_with('#'))) return std::optional<std::string>{};
+    std::string_view line = rules.trim ? api::trim_blanks(record.text) : std::string_view(record.text);
+    if (line.empty() || (rules.comments && api::trim_blanks(line).starts_with('#'))) return std::optional<std::string>{};
     item = std::string(line);
   }
   if (validate) {
@@ -89,7 +74,7 @@ inline Result<std::uint64_t> preflight_items(engine::RecordSource& source, TextR
     count += item->has_value();
   }
   if (source.error()) return *source.error();
-  source.seek(0, 1);
+  if (auto e = engine::rewind(source)) return *e;
   return count;
 }
 

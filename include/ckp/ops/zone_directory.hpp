@@ -13,6 +13,7 @@
 
 #include "ckp/api/zones.hpp"
 #include "ckp/engine/scheduler.hpp"
+#include "ckp/ops/all_pages.hpp"
 
 namespace ckp::ops {
 
@@ -43,8 +44,22 @@ class ZoneDirectory {
   /// Fetches every zone (optionally of one account), page after page, then calls @p done.
   static void fetch(engine::Scheduler& scheduler, std::string account_id,
                     std::function<void(Result<ZoneDirectory>)> done) {
-    auto state = std::make_shared<Fetch>(Fetch{scheduler, std::move(account_id), std::move(done), {}, 1});
-    next_page(state);
+    all_pages<api::zones::Zone>(
+        scheduler,
+        [account_id](int page) {
+          api::zones::ListQuery q;
+          q.account_id = account_id;
+          q.page = page;
+          q.per_page = api::zone_limits::max_per_page;
+          return api::zones::list(q);
+        },
+        api::zones::parse_list, api::zone_limits::max_per_page,
+        [done = std::move(done)](Result<std::vector<api::zones::Zone>> all) {
+          if (!all) return done(all.error());
+          std::vector<ZoneRef> zones;
+          for (const auto& z : *all) zones.push_back({z.id, z.name});
+          done(ZoneDirectory(std::move(zones)));
+        });
   }
 
   /// The zone that serves @p host, if any.
@@ -69,30 +84,6 @@ class ZoneDirectory {
   const std::vector<ZoneRef>& zones() const { return zones_; }
 
  private:
-  struct Fetch {
-    engine::Scheduler& scheduler;
-    std::string account_id;
-    std::function<void(Result<ZoneDirectory>)> done;
-    std::vector<ZoneRef> zones;
-    int page;
-  };
-
-  static void next_page(std::shared_ptr<Fetch> state) {
-    api::zones::ListQuery q;
-    q.account_id = state->account_id;
-    q.page = state->page;
-    q.per_page = api::zone_limits::max_per_page;
-    state->scheduler.submit(api::zones::list(q), engine::Cost::api_call(), api::zones::parse_list,
-                            [state](Result<api::Page<api::zones::Zone>> page) {
-                              if (!page) return state->done(page.error());
-                              for (auto& z : page->items) state->zones.push_back({z.id, z.name});
-                              if (page->items.empty() || page->last(api::zone_limits::max_per_page))
-                                return state->done(ZoneDirectory(std::move(state->zones)));
-                              ++state->page;
-                              next_page(state);
-                            });
-  }
-
   std::vector<ZoneRef> zones_;
 };
 

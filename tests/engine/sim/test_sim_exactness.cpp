@@ -363,14 +363,16 @@ TEST_CASE("the registry builds every operation from its spec JSON, and refuses a
   env.open_input = [&](const std::string& name, std::uint64_t) -> Result<std::unique_ptr<engine::RecordSource>> {
     return input_of(json{names[0], names[1], "nope/3"}.dump(), name);
   };
-  env.name_field = [](std::string_view f) { return "<" + std::string(f) + ">"; };
+
   KvDeleteSpec spec;
   spec.account_id = test::sim_account;
   spec.namespace_id = w.ns;
   spec.source = KvDeleteSpec::Source::keys;
   spec.input = "keys.json";
   spec.select.prefix = "r/";
-  auto built = build_operation(KvDeleteSpec::op_name, spec.to_json(), env, {}, false);
+  OpOptions named;
+  named.name_field = [](std::string_view f) { return "<" + std::string(f) + ">"; };
+  auto built = build_operation(KvDeleteSpec::op_name, spec.to_json(), env, named, false);
   REQUIRE(built);
   CHECK(built->noun == "keys");
   auto r = run(w.sim, *built->op);
@@ -379,9 +381,67 @@ TEST_CASE("the registry builds every operation from its spec JSON, and refuses a
   CHECK(w.keys() == 98);
 
   spec.select.search = "x";
-  auto refused = build_operation(KvDeleteSpec::op_name, spec.to_json(), env, {}, false);
+  auto refused = build_operation(KvDeleteSpec::op_name, spec.to_json(), env, named, false);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().message ==
         "<search> filters by metadata, which only a listing shows: it cannot be combined with a list of keys (<input>)");
   CHECK_FALSE(build_operation("kv.frobnicate", json::object(), env, {}, false));
+}
+
+namespace exactness {
+
+/// Two bulk deletes and a stream of interactive calls at once against a 120-per-minute quota, each on its own
+/// scheduler; with @p shared, all three share one governor. Returns the server's counters.
+emu::Stats two_jobs_and_browsing(bool shared) {
+  auto config = test::sim_config(milliseconds(30));
+  config.rate_limit = {120, 60, 60, 200};
+  test::SimWorld w(config);
+  w.server.seed_keys(w.ns, "a/", 60'000);
+  w.server.seed_keys(w.ns, "b/", 60'000);
+  engine::SchedulerConfig sc;
+  sc.governor.global = config.rate_limit;
+  auto governor = std::make_shared<engine::RateGovernor>(sc.governor);
+  engine::Scheduler job_a(w.sim, sc, shared ? governor : nullptr);
+  engine::Scheduler job_b(w.sim, sc, shared ? governor : nullptr);
+  engine::Scheduler browsing(w.sim, sc, shared ? governor : nullptr);
+  auto spec = [&](const char* prefix) {
+    KvDeleteSpec s;
+    s.account_id = test::sim_account;
+    s.namespace_id = w.ns;
+    s.select.prefix = prefix;
+    s.batch_size = 1000;  // 60 listings and 60 deletes each: together three times the quota of one window
+    return s;
+  };
+  KvDelete a(job_a, spec("a/")), b(job_b, spec("b/"));
+  a.start();
+  b.start();
+  // Someone browses: a page of keys every two seconds, for as long as the deletes run.
+  int pages = 0, impatient = 0;
+  std::function<void()> browse = [&] {
+    if (a.finished() && b.finished()) return;
+    browsing.submit(api::kv::list_keys(test::sim_account, w.ns, {"", "", 10}), engine::Cost::api_call(),
+                    api::kv::parse_keys, [&](Result<api::kv::KeyPage> r) { r ? ++pages : ++impatient; },
+                    engine::SubmitOptions{.max_wait = std::chrono::seconds(10)});
+    w.sim.after(std::chrono::seconds(2), browse);
+  };
+  browse();
+  w.sim.run_until([&] { return a.finished() && b.finished(); });
+  CHECK(a.report().done + b.report().done == 120'000);
+  const std::string who = shared ? "one governor" : "three governors";
+  MESSAGE(who << ": " << w.server.stats().rate_limited << " x 429, "
+                                                        << w.server.stats().lockouts << " lockouts, " << pages
+                                                        << " pages browsed, " << impatient
+                                                        << " browsing calls refused at once for a long wait");
+  return w.server.stats();
+}
+
+}  // namespace exactness
+
+TEST_CASE("one governor per token: two jobs and browsing together never go over the token's quota") {
+  const auto shared = two_jobs_and_browsing(true);
+  CHECK(shared.rate_limited == 0);
+  CHECK(shared.lockouts == 0);
+  // The defect this guards against: a governor per job, each believing it owns the quota.
+  const auto split = two_jobs_and_browsing(false);
+  CHECK(split.rate_limited > 0);
 }

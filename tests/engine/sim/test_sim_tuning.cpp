@@ -104,7 +104,7 @@ TEST_CASE("tuning bounds: the ideal client reproduces the closed forms") {
   CHECK(ckp::bench::compute_bound(Workload::delete_prefix, 100'000, lat200).seconds() == doctest::Approx(25.45));
   // A window of 100 calls per 300 s: the 250th call waits ⌊249/100⌋ = 2 windows, then takes its latency.
   auto tight = lat200;
-  tight.limit = {100, 300, 300, 200};
+  tight.server.rate_limit = {100, 300, 300, 200};
   const auto b = ckp::bench::compute_bound(Workload::delete_keys, 2'500'000, tight);  // 250 bulk deletes
   CHECK(b.seconds() == doctest::Approx(600 + 0.25 + 0.2));
   CHECK(std::string(b.binding()) == "window");

@@ -35,7 +35,7 @@ TEST_CASE("Cloudflare error codes map to kinds with actionable messages") {
     const char* must_mention;
   };
   const Row rows[] = {
-      {403, 10000, ErrorKind::authentication, "CLOUDFLARE_API_TOKEN"},
+      {403, 10000, ErrorKind::authentication, "check the API token"},
       {429, 971, ErrorKind::rate_limited, "5 minutes"},
       {404, 10009, ErrorKind::not_found, "key not found"},
       {404, 10013, ErrorKind::not_found, "namespace id"},

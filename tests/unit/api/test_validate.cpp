@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "ckp/api/purge.hpp"
+#include "ckp/api/text.hpp"
 #include "ckp/api/validate.hpp"
 
 using namespace ckp;
@@ -81,4 +83,32 @@ TEST_CASE("identifiers and titles") {
   CHECK(validate_namespace_title(""));
   CHECK_FALSE(validate_namespace_title("prod-cache"));
   CHECK(validate_namespace_title(std::string(513, 't')));
+}
+
+TEST_CASE("validate_write: one check of a put, whichever front makes it") {
+  const std::int64_t now = 1'780'000'000;
+  CHECK_FALSE(ckp::api::validate_write("k", 10, std::nullopt, std::nullopt, std::nullopt, now));
+  CHECK(ckp::api::validate_write("", 10, std::nullopt, std::nullopt, std::nullopt, now));
+  CHECK(ckp::api::validate_write("k", 26u << 20, std::nullopt, std::nullopt, std::nullopt, now));
+  CHECK(ckp::api::validate_write("k", 1, nlohmann::json{{"a", std::string(1100, 'x')}}, std::nullopt, std::nullopt, now));
+  CHECK(ckp::api::validate_write("k", 1, std::nullopt, -100, std::nullopt, now)->message.find("too short") != std::string::npos);
+  CHECK(ckp::api::validate_write("k", 1, std::nullopt, 60, now + 3600, now)->message.find("not both") != std::string::npos);
+  CHECK(ckp::api::validate_write("k", 1, std::nullopt, std::nullopt, now + 30, now));
+  CHECK_FALSE(ckp::api::validate_write("k", 1, std::nullopt, std::nullopt, now + 3600, now));
+}
+
+TEST_CASE("parse_metadata: JSON text from a flag or a form, checked") {
+  CHECK(*ckp::api::parse_metadata(R"({"type":"page"})") == nlohmann::json{{"type", "page"}});
+  CHECK(ckp::api::parse_metadata("{nope").error().message.find("not valid JSON") != std::string::npos);
+  CHECK(ckp::api::parse_metadata(std::string(200, '[') + std::string(200, ']')).error().message.find("deeper") != std::string::npos);
+  CHECK(ckp::api::parse_metadata(nlohmann::json{{"a", std::string(1100, 'x')}}.dump()).error().message.find("1024") != std::string::npos);
+}
+
+TEST_CASE("purge kinds by name, and the text helpers") {
+  CHECK(ckp::api::purge::kind_named("tags") == ckp::api::purge::Kind::tags);
+  CHECK(ckp::api::purge::kind_named("purge_everything") == ckp::api::purge::Kind::everything);
+  CHECK_FALSE(ckp::api::purge::kind_named("everything"));
+  for (auto k : ckp::api::purge::all_kinds) CHECK(ckp::api::purge::kind_named(ckp::api::purge::field_name(k)) == k);
+  CHECK(ckp::api::ascii_lower("WWW.Ünï.COM") == "www.Ünï.com");
+  CHECK(ckp::api::trim_blanks(" \t x y \t") == "x y");
 }

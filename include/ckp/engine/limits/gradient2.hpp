@@ -12,9 +12,10 @@
 /// - Slow start: until the first sign of queueing (gradient < 1) or the first drop, each sample that used the limit
 ///   adds 1 (the limit doubles per round trip, as in TCP). The formula above alone grows ×1.4 per round trip, which
 ///   leaves a short job of slow bulk calls at a fraction of the concurrency it could use.
-/// - A drop (429, 5xx, timeout) cuts the limit multiplicatively: against Cloudflare a 429 is the most expensive
-///   signal there is. But only once per round trip, as TCP does: a drop of a call sent before the last cut says
-///   nothing the cut did not already answer, so with 10% 5xx the limit does not collapse one cut per error.
+/// - A drop (a 429, or no answer at all: engine::is_pushback()) cuts the limit multiplicatively: against Cloudflare
+///   a 429 is the most expensive signal there is. But only once per round trip, as TCP does: a drop of a call sent
+///   before the last cut says nothing the cut did not already answer, so with 10% lost connections the limit does
+///   not collapse one cut per error. (A 5xx is retried but is not a drop: see error_policy.hpp.)
 /// As in the original, samples taken while the limit was barely used (inflight < limit / 2) do not grow it: the
 /// caller, not the server, was the bottleneck.
 

@@ -1,72 +1,17 @@
-// `zones list|get|config` and `config init|show|set-defaults`.
+// `config init|show|set-defaults`: the configuration file and the effective settings.
+
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <memory>
 
 #include "ckp/api/validate.hpp"
-#include "ckp/api/zones.hpp"
 #include "cli/context.hpp"
 
 namespace ckp::cli {
 
 namespace {
-
-struct ZoneFlags {
-  std::string account_id;
-  std::string domain;
-  std::string zone_id;
-  std::string zone;
-};
-
-void zones_list(Context& ctx, const ZoneFlags& f) {
-  auto& rt = ctx.runtime();
-  rt.require_credentials();
-  std::string account = !f.account_id.empty() ? rt.account_id(f.account_id) : rt.settings().account_id.value;
-  nlohmann::json out = nlohmann::json::array();
-  Table table({"NAME", "ID", "STATUS", "ACCOUNT"});
-  for (int page = 1;; ++page) {
-    api::zones::ListQuery q;
-    q.account_id = account;
-    q.page = page;
-    auto p = rt.call(api::zones::list(q), api::zones::parse_list);
-    for (const auto& z : p.items) {
-      out.push_back({{"id", z.id}, {"name", z.name}, {"status", z.status}, {"account_id", z.account_id}});
-      table.row({z.name, z.id, z.status, z.account_name.empty() ? z.account_id : z.account_name});
-    }
-    if (p.items.empty() || p.last(q.per_page)) break;
-  }
-  if (rt.json()) return print_json(out);
-  table.print();
-  rt.note("{} zone{}\n", table.size(), table.size() == 1 ? "" : "s");
-}
-
-void zones_get(Context& ctx, const ZoneFlags& f) {
-  auto& rt = ctx.runtime();
-  rt.require_credentials();
-  auto ref = rt.resolve_zone(f.domain);
-  auto z = rt.call(api::zones::get(ref.id), api::zones::parse_get);
-  if (rt.json()) return print_json({{"id", z.id}, {"name", z.name}, {"status", z.status}, {"account_id", z.account_id}, {"plan", z.plan}});
-  fmt::print("Name:    {}\nID:      {}\nStatus:  {}\nAccount: {} {}\n", z.name, z.id, z.status, z.account_id, z.account_name);
-  if (!z.plan.empty()) fmt::print("Plan:    {}\n", z.plan);
-  fmt::print("\nPurge it with: cache-kv-purger cache purge files --zone {} https://{}/…\n", z.name, z.name);
-}
-
-void zones_config(Context& ctx, const ZoneFlags& f) {
-  auto& rt = ctx.runtime();
-  const std::string value = !f.zone_id.empty() ? f.zone_id : f.zone;
-  if (value.empty()) {
-    const auto& z = rt.settings().zone;
-    if (rt.json()) return print_json({{"zone", z.value}, {"source", z.source}});
-    fmt::print("Default zone: {} ({})\n", z.value.empty() ? "(not set)" : z.value, z.source);
-    return;
-  }
-  std::string id = value;
-  if (!api::looks_like_id(value)) {
-    rt.require_credentials();
-    id = rt.resolve_zone(value).id;
-  }
-  if (auto s = set_config_value(rt.settings().config_path, rt.settings().profile, "zone", id); !s) fail(s.error());
-  rt.note("Default zone set to {} in {} [{}]\n", id, rt.settings().config_path, rt.settings().profile);
-}
 
 struct ConfigFlags {
   std::string zone, account_id, api_endpoint, plan;
@@ -77,20 +22,30 @@ struct ConfigFlags {
 void config_show(Context& ctx) {
   auto& rt = ctx.runtime();
   const auto& s = rt.settings();
-  std::vector<std::pair<std::string, const Setting*>> rows{
-      {"api_base_url", &s.api_base_url}, {"account_id", &s.account_id},       {"zone", &s.zone},
-      {"plan", &s.plan},                 {"concurrency", &s.concurrency},     {"limit_algorithm", &s.limit_algorithm},
-      {"zone_concurrency", &s.zone_concurrency}, {"batch_size", &s.batch_size}, {"timeout", &s.timeout},
-      {"journal_dir", &s.journal_dir}};
+  std::vector<std::pair<std::string, const Setting*>> rows{{"api_base_url", &s.api_base_url},
+                                                           {"account_id", &s.account_id},
+                                                           {"zone", &s.zone},
+                                                           {"plan", &s.plan},
+                                                           {"concurrency", &s.concurrency},
+                                                           {"limit_algorithm", &s.limit_algorithm},
+                                                           {"zone_concurrency", &s.zone_concurrency},
+                                                           {"batch_size", &s.batch_size},
+                                                           {"timeout", &s.timeout},
+                                                           {"journal_dir", &s.journal_dir}};
   const std::string cred = !s.credentials.token.empty() ? "API token " + mask_secret(s.credentials.token)
-                           : !s.credentials.api_key.empty() ? "API key " + mask_secret(s.credentials.api_key) + " for " + s.credentials.email
-                                                            : "(none)";
+                           : !s.credentials.api_key.empty()
+                               ? "API key " + mask_secret(s.credentials.api_key) + " for " + s.credentials.email
+                               : "(none)";
   // A bad value (resolve_settings() lets this command through) is shown with what is wrong, and where.
   auto source = [&](const Setting& v) { return v.line ? fmt::format("{} (line {})", v.source, v.line) : v.source; };
   if (rt.json()) {
-    nlohmann::json j{{"config_file", s.config_path}, {"profile", s.profile},
-                     {"credentials", {{"kind", !s.credentials.token.empty() ? "token" : !s.credentials.api_key.empty() ? "key" : "none"},
-                                      {"source", s.credentials_source}}}};
+    nlohmann::json j{{"config_file", s.config_path},
+                     {"profile", s.profile},
+                     {"credentials",
+                      {{"kind", !s.credentials.token.empty()     ? "token"
+                                : !s.credentials.api_key.empty() ? "key"
+                                                                 : "none"},
+                       {"source", s.credentials_source}}}};
     for (const auto& [k, v] : rows) {
       j[k] = {{"value", v->value}, {"source", v->source}};
       if (!v->problem.empty()) j[k]["invalid"] = fmt::format("{} '{}' ({}) {}", k, v->value, source(*v), v->problem);
@@ -108,8 +63,9 @@ void config_show(Context& ctx) {
   }
   t.print();
   if (invalid)
-    fmt::print(stderr, "\n{} invalid setting{}: commands refuse to run until {} fixed (edit {} or use `cache-kv-purger "
-                       "config set-defaults`).\n",
+    fmt::print(stderr,
+               "\n{} invalid setting{}: commands refuse to run until {} fixed (edit {} or use `cache-kv-purger "
+               "config set-defaults`).\n",
                invalid, invalid == 1 ? "" : "s", invalid == 1 ? "it is" : "they are", s.config_path);
 }
 
@@ -152,23 +108,6 @@ void config_set_defaults(Context& ctx, const ConfigFlags& f) {
 
 }  // namespace
 
-void add_zones_commands(CLI::App& app, Context& ctx) {
-  auto* zones = app.add_subcommand("zones", "Zones: list, look up, set the default");
-  zones->require_subcommand(1);
-  auto f = std::make_shared<ZoneFlags>();
-  auto* list = zones->add_subcommand("list", "List zones (every page)");
-  list->add_option("--account-id", f->account_id, "Only this account's zones");
-  list->callback([&ctx, f] { zones_list(ctx, *f); });
-  auto* get = zones->add_subcommand("get", "Show a zone");
-  get->add_option("domain", f->domain, "Zone name or id")->required();
-  get->add_option("--account-id", f->account_id, "(accepted for compatibility)")->group("");
-  get->callback([&ctx, f] { zones_get(ctx, *f); });
-  auto* config = zones->add_subcommand("config", "Set (or show) the default zone");
-  config->add_option("--zone-id", f->zone_id, "Zone id or name to save as the default");
-  config->add_option("--zone", f->zone, "Same as --zone-id");
-  config->callback([&ctx, f] { zones_config(ctx, *f); });
-}
-
 void add_config_commands(CLI::App& app, Context& ctx) {
   auto* config = app.add_subcommand("config", "Configuration: init, show, set-defaults");
   config->require_subcommand(1);
@@ -178,7 +117,8 @@ void add_config_commands(CLI::App& app, Context& ctx) {
   init->callback([&ctx, f] {
     const std::string path = ctx.options.config_path.empty() ? default_config_path() : ctx.options.config_path;
     if (f->force && ::access(path.c_str(), F_OK) == 0) {
-      if (std::rename(path.c_str(), (path + ".bak").c_str()) != 0) fail(Error::make(ErrorKind::io, "cannot back up " + path));
+      if (std::rename(path.c_str(), (path + ".bak").c_str()) != 0)
+        fail(Error::make(ErrorKind::io, "cannot back up " + path));
       fmt::print(stderr, "Moved the old file to {}.bak\n", path);
     }
     if (!ensure_sample_config(path)) fail_usage(path + " already exists (use --force to replace it)");
@@ -188,7 +128,8 @@ void add_config_commands(CLI::App& app, Context& ctx) {
     ctx.options.allow_invalid_settings = true;  // shows a bad value, marked, instead of refusing to start
     config_show(ctx);
   });
-  auto* set = config->add_subcommand("set-defaults", "Save defaults in the configuration file (the --profile's section)");
+  auto* set =
+      config->add_subcommand("set-defaults", "Save defaults in the configuration file (the --profile's section)");
   set->add_option("--zone", f->zone, "Default zone");
   set->add_option("--account-id", f->account_id, "Default account id");
   set->add_option("--api-endpoint", f->api_endpoint, "API base URL");

@@ -1,0 +1,97 @@
+#include "cli/report.hpp"
+
+#include <cstdio>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "cli/output.hpp"
+
+namespace ckp::cli {
+
+namespace {
+
+/// A count from the report's operation-specific figures, 0 when absent.
+std::uint64_t extra_count(const ops::OpReport& r, const char* name) {
+  auto v = r.extra.find(name);
+  return v != r.extra.end() && v->is_number_unsigned() ? v->get<std::uint64_t>() : 0;
+}
+
+}  // namespace
+
+ReportText report_text(const ops::OpReport& r, const std::string& noun, const std::string& verb, const ReportJob& job) {
+  ReportText text;
+  auto out = std::back_inserter(text.out);
+  auto err = std::back_inserter(text.err);
+  const double secs = to_seconds(r.elapsed);
+  if (r.dry_run) {
+    const bool stopped = r.status == ops::OpStatus::cancelled || r.status == ops::OpStatus::failed;
+    if (stopped) {
+      // A failed dry run must not look like an empty one.
+      fmt::format_to(err, "DRY RUN {}: {}\nNothing was changed; the count is unknown.\n",
+                     r.status == ops::OpStatus::cancelled ? "interrupted" : "failed",
+                     r.error ? r.error->message : std::string("stopped"));
+      return text;
+    }
+    fmt::format_to(out, "DRY RUN: would {} {} {}; nothing was changed.\n", verb, grouped(r.done), noun);
+    for (const auto& s : r.samples) fmt::format_to(out, "  {}\n", s);
+    if (r.done > r.samples.size()) fmt::format_to(out, "  … and {} more\n", grouped(r.done - r.samples.size()));
+    if (r.failed)
+      fmt::format_to(out, "{} {} could not be {}:\n", grouped(r.failed), noun,
+                     verb == "delete" ? "deleted" : "handled");
+    for (std::size_t i = 0; i < r.failures.size() && i < 20; ++i)
+      fmt::format_to(out, "  {}: {}\n", r.failures[i].item, r.failures[i].error.message);
+    return text;
+  }
+  const std::string past = verb == "delete"   ? "Deleted"
+                           : verb == "purge"  ? "Purged"
+                           : verb == "write"  ? "Wrote"
+                           : verb == "export" ? "Exported"
+                                              : "Processed";
+  fmt::format_to(out, "{} {} {} in {} ({:.0f}/s); {} requests, {} retried, {} rate-limited.\n", past, grouped(r.done),
+                 noun, clock_time(secs), secs > 0 ? static_cast<double>(r.done) / secs : 0.0, grouped(r.requests.sent),
+                 grouped(r.requests.retries), grouped(r.requests.rate_limited));
+  if (auto n = extra_count(r, "superseded"))
+    fmt::format_to(out,
+                   "{} of them were superseded by a later line for the same key, so only the later one was sent.\n",
+                   grouped(n));
+  if (auto n = extra_count(r, "vanished"))
+    fmt::format_to(out, "{} {} vanished between listing and reading (deleted meanwhile) and were not exported.\n",
+                   grouped(n), noun);
+  if (r.failed) {
+    fmt::format_to(out, "{} {} failed:\n", grouped(r.failed), noun);
+    std::size_t shown = 0;
+    for (const auto& f : r.failures) {
+      if (shown++ == 20) break;
+      fmt::format_to(out, "  {}: {}\n", f.item, f.error.message);
+    }
+    if (r.failed > 20 && !job.id.empty())
+      fmt::format_to(out, "  … see all with: cache-kv-purger jobs show {}\n", job.id);
+  }
+  if (r.status == ops::OpStatus::cancelled || r.status == ops::OpStatus::failed) {
+    if (r.error)
+      fmt::format_to(err, "{}: {}\n", r.status == ops::OpStatus::cancelled ? "interrupted" : "error", r.error->message);
+    const bool bad_input = r.error && r.error->kind == ErrorKind::invalid_input;
+    // The journal file appears with the operation's spec; stopped before that, there is nothing to resume.
+    if (!job.id.empty() && job.journaled && !bad_input)
+      fmt::format_to(err, "Progress is saved. Resume with:\n  cache-kv-purger jobs resume {}\n", job.id);
+  }
+  return text;
+}
+
+void print_report(const ops::OpReport& report, bool json, const std::string& noun, const std::string& verb,
+                  const ReportJob& job) {
+  if (json) {
+    auto j = report.to_json();
+    if (!job.id.empty()) j["job"] = job.id;
+    print_json(j);
+    if (report.error && (report.status == ops::OpStatus::failed || report.status == ops::OpStatus::cancelled))
+      fmt::print(stderr, "error: {}\n", report.error->message);
+    return;
+  }
+  const auto text = report_text(report, noun, verb, job);
+  std::fwrite(text.out.data(), 1, text.out.size(), stdout);
+  std::fwrite(text.err.data(), 1, text.err.size(), stderr);
+}
+
+}  // namespace ckp::cli
