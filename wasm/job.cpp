@@ -8,7 +8,7 @@
 #include "browser_storage.hpp"
 #include "ckp/api/json_integer.hpp"
 #include "ckp/api/json_parse.hpp"
-#include "ckp/engine/records.hpp"
+#include "ckp/io/records.hpp"
 #include "ckp/ops/registry.hpp"
 #include "js_values.hpp"
 
@@ -43,8 +43,8 @@ std::string page_name(std::string_view field) {
   return std::string(field);
 }
 
-std::unique_ptr<engine::RecordSource> records_of(const std::string& text) {
-  return engine::open_records(std::make_unique<engine::StringReader>(text, "purge list"));
+std::unique_ptr<io::RecordSource> records_of(const std::string& text) {
+  return io::open_records(std::make_unique<io::StringReader>(text, "purge list"));
 }
 
 /// Where the console's operations find their input: the text the page gave (or browser storage kept).
@@ -52,7 +52,7 @@ ops::OpEnvironment environment(engine::Scheduler& scheduler, std::string input) 
   ops::OpEnvironment env;
   env.scheduler = &scheduler;
   env.open_input = [input = std::move(input)](const std::string&, std::uint64_t expected)
-      -> Result<std::unique_ptr<engine::RecordSource>> {
+      -> Result<std::unique_ptr<io::RecordSource>> {
     if (expected && expected != input.size())
       return journal_error("the job's input in this browser's storage is not the one it started with");
     return records_of(input);

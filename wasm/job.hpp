@@ -90,7 +90,7 @@ class Job : public std::enable_shared_from_this<Job> {
   std::unique_ptr<engine::Scheduler> scheduler_;
   std::unique_ptr<LocalStorageJournalStore> store_;
   std::unique_ptr<engine::Journal> journal_;
-  std::unique_ptr<engine::ByteSink> sink_;
+  std::unique_ptr<io::ByteSink> sink_;
   std::unique_ptr<ops::Operation> op_;
 };
 

@@ -21,9 +21,9 @@
 
 #include "bounds.hpp"
 #include "ckp/emu/server.hpp"
-#include "ckp/engine/records.hpp"
+#include "ckp/io/records.hpp"
 #include "ckp/engine/scheduler.hpp"
-#include "ckp/engine/sink.hpp"
+#include "ckp/io/sink.hpp"
 #include "ckp/ops/kv_delete.hpp"
 #include "ckp/ops/kv_export.hpp"
 #include "ckp/ops/purge.hpp"
@@ -76,9 +76,9 @@ inline emu::Config cell_server_config(const Profile& p, std::uint64_t seed) {
 
 namespace detail {
 
-inline std::unique_ptr<engine::RecordSource> lines_of(std::string text, std::string name) {
-  return std::make_unique<engine::LineRecords>(
-      std::make_unique<engine::StringReader>(std::move(text), std::move(name)));
+inline std::unique_ptr<io::RecordSource> lines_of(std::string text, std::string name) {
+  return std::make_unique<io::LineRecords>(
+      std::make_unique<io::StringReader>(std::move(text), std::move(name)));
 }
 
 /// Key names as emu::Server::seed_keys writes them: prefix + the index, zero-padded to 7 digits (or more).
@@ -93,7 +93,7 @@ inline std::string seeded_keys(const std::string& prefix, std::uint64_t n) {
 }
 
 /// A sink that counts bytes and keeps none (an export's output is not the point here).
-class CountingSink final : public engine::ByteSink {
+class CountingSink final : public io::ByteSink {
  public:
   void write(std::string_view bytes) override { size_ += bytes.size(); }
   void sync() override {}
@@ -111,7 +111,7 @@ class CountingSink final : public engine::ByteSink {
 /// The operation that runs @p w with @p items items on @p scheduler, in namespace @p ns (KV) or the bench zone.
 inline std::unique_ptr<ops::Operation> make_operation(Workload w, std::uint64_t items, const Profile& p,
                                                       const std::string& ns, engine::Scheduler& scheduler,
-                                                      engine::ByteSink& sink) {
+                                                      io::ByteSink& sink) {
   ops::OpOptions options;
   options.progress_interval = std::chrono::seconds(5);
   switch (w) {
@@ -121,7 +121,7 @@ inline std::unique_ptr<ops::Operation> make_operation(Workload w, std::uint64_t 
       spec.account_id = bench_account;
       spec.namespace_id = ns;
       spec.select.prefix = "old/";
-      std::unique_ptr<engine::RecordSource> keys;
+      std::unique_ptr<io::RecordSource> keys;
       if (w == Workload::delete_keys) {
         spec.source = ops::KvDeleteSpec::Source::keys;
         spec.input = "keys.txt";

@@ -7,8 +7,8 @@
 // runs in virtual time; wrapping HttplibTransport works the same way. It imports 25,000 pairs, exports them back,
 // and compares. Exit code 0 when every check holds, 1 otherwise.
 #include <ckp/emu/server.hpp>
-#include <ckp/engine/records.hpp>
-#include <ckp/engine/sink.hpp>
+#include <ckp/io/records.hpp>
+#include <ckp/io/sink.hpp>
 #include <ckp/ops/kv_export.hpp>
 #include <ckp/ops/kv_import.hpp>
 #include <ckp/transport/sim.hpp>
@@ -106,8 +106,8 @@ int main() {
   import_spec.input = "catalog.ndjson";
   import_spec.input_size = ndjson.size();
   import_spec.batch_size = 1000;  // 25 bulk writes
-  auto input = std::make_unique<ckp::engine::LineRecords>(
-      std::make_unique<ckp::engine::StringReader>(ndjson, import_spec.input));
+  auto input = std::make_unique<ckp::io::LineRecords>(
+      std::make_unique<ckp::io::StringReader>(ndjson, import_spec.input));
   ckp::ops::KvImport import_op(scheduler, import_spec, std::move(input));
   const ckp::ops::OpReport imported = ckp::ops::run(link, import_op);
   std::printf("import: %s, %llu written, %llu retries, %d answers lost\n", ckp::ops::to_string(imported.status),
@@ -120,7 +120,7 @@ int main() {
   check(server.key_count(ns, sim.now()) == 25'000, "the server holds 25,000 keys");
 
   // Export them back, into memory, and compare line by line.
-  ckp::engine::StringSink out;
+  ckp::io::StringSink out;
   ckp::ops::KvExport export_op(scheduler, {.account_id = account, .namespace_id = ns, .prefix = "item/", .output = "memory"}, out);
   const ckp::ops::OpReport exported = ckp::ops::run(link, export_op);
   if (exported.error) std::printf("export: %s\n", exported.error->message.c_str());

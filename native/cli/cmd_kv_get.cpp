@@ -41,7 +41,7 @@ void kv_get(Context& ctx, const CLI::App& cmd, const GetFlags& f) {
   if (!list_flag.empty()) {
     auto input = key_list_input(f.select, list_flag);
     auto src = input.is_inline()
-                   ? engine::open_records(std::make_unique<engine::StringReader>(input.text, input.name()))
+                   ? io::open_records(std::make_unique<io::StringReader>(input.text, input.name()))
                    : [&] {
                        auto r = io::open_records(input.path);
                        if (!r) fail(r.error());

@@ -43,9 +43,9 @@ namespace {
 ops::OpEnvironment environment(Runtime& rt, const InputSpec& input) {
   ops::OpEnvironment env;
   env.scheduler = &rt.scheduler();
-  env.open_input = [input](const std::string&, std::uint64_t expected) -> Result<std::unique_ptr<engine::RecordSource>> {
+  env.open_input = [input](const std::string&, std::uint64_t expected) -> Result<std::unique_ptr<io::RecordSource>> {
     if (input.is_inline())
-      return engine::open_records(std::make_unique<engine::StringReader>(input.text, input.name()));
+      return io::open_records(std::make_unique<io::StringReader>(input.text, input.name()));
     if (expected && input.size() != expected)
       return Error::make(ErrorKind::invalid_input,
                          fmt::format("{} has changed since the job started ({} bytes then, {} now); resuming would skip "
@@ -53,10 +53,10 @@ ops::OpEnvironment environment(Runtime& rt, const InputSpec& input) {
                                      input.path, expected, input.size()));
     return io::open_records(input.path);
   };
-  env.open_output = [](const std::string& name, bool resuming) -> Result<std::unique_ptr<engine::ByteSink>> {
+  env.open_output = [](const std::string& name, bool resuming) -> Result<std::unique_ptr<io::ByteSink>> {
     auto sink = io::FileSink::open(name, resuming);
     if (!sink) return sink.error();
-    return std::unique_ptr<engine::ByteSink>(std::move(*sink));
+    return std::unique_ptr<io::ByteSink>(std::move(*sink));
   };
   return env;
 }

@@ -4,13 +4,13 @@
 #include <memory>
 #include <string>
 
-#include "ckp/engine/records.hpp"
+#include "ckp/io/records.hpp"
 #include "ckp/ops/kv_import.hpp"
 #include "ckp/ops/purge.hpp"
 #include "ckp/ops/text_input.hpp"
 
 namespace {
-void drain(ckp::engine::RecordSource& src, unsigned mode) {
+void drain(ckp::io::RecordSource& src, unsigned mode) {
   using namespace ckp;
   std::uint64_t resume_offset = 0, resume_line = 1;
   int n = 0;
@@ -34,7 +34,7 @@ void drain(ckp::engine::RecordSource& src, unsigned mode) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace ckp::engine;
+  using namespace ckp::io;
   if (size < 1) return 0;
   const unsigned mode = data[0];
   std::string text(reinterpret_cast<const char*>(data + 1), size - 1);

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "ckp/api/error.hpp"
-#include "ckp/engine/records.hpp"
+#include "ckp/io/records.hpp"
 
 namespace ckp::io {
 
@@ -24,9 +24,9 @@ namespace ckp::io {
 /// ```
 /// auto file = ckp::io::FileReader::open("keys.txt");
 /// if (!file) return fail(file.error());            // ErrorKind::io: missing, unreadable or a directory
-/// std::unique_ptr<ckp::engine::RecordSource> keys = ckp::engine::open_records(std::move(*file));
+/// std::unique_ptr<ckp::io::RecordSource> keys = ckp::io::open_records(std::move(*file));
 /// ```
-class FileReader final : public engine::ByteReader {
+class FileReader final : public io::ByteReader {
  public:
   /// Opens @p path for reading; "-" reads standard input (not seekable: no resume).
   static Result<std::unique_ptr<FileReader>> open(const std::string& path) {
@@ -67,10 +67,10 @@ class FileReader final : public engine::ByteReader {
 };
 
 /// Opens @p path as records: a JSON array when it starts with '[', else lines.
-inline Result<std::unique_ptr<engine::RecordSource>> open_records(const std::string& path) {
+inline Result<std::unique_ptr<io::RecordSource>> open_records(const std::string& path) {
   auto reader = FileReader::open(path);
   if (!reader) return std::move(reader).error();
-  return engine::open_records(std::move(*reader));
+  return io::open_records(std::move(*reader));
 }
 
 }  // namespace ckp::io

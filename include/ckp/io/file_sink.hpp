@@ -14,7 +14,7 @@
 #include <string>
 
 #include "ckp/api/error.hpp"
-#include "ckp/engine/sink.hpp"
+#include "ckp/io/sink.hpp"
 
 namespace ckp::io {
 
@@ -26,7 +26,7 @@ namespace ckp::io {
 /// if (!out) return fail(out.error());
 /// ckp::ops::KvExport op(scheduler, {.account_id = account, .namespace_id = ns, .output = "prod.ndjson"}, **out);
 /// ```
-class FileSink final : public engine::ByteSink {
+class FileSink final : public io::ByteSink {
  public:
   /// Opens @p path for writing ("-" is standard output, which cannot be truncated or resumed). With @p keep the
   /// existing content stays (a resume truncates it to the journal's offset); otherwise the file is emptied.

@@ -20,7 +20,7 @@
 #include "ckp/api/kv.hpp"
 #include "ckp/api/validate.hpp"
 #include "ckp/engine/batch_runner.hpp"
-#include "ckp/engine/records.hpp"
+#include "ckp/io/records.hpp"
 #include "ckp/engine/watermark.hpp"
 #include "ckp/ops/key_lister.hpp"
 #include "ckp/ops/key_selection.hpp"
@@ -132,7 +132,7 @@ struct KvDeleteSpec {
 /// spec.input = "keys.txt";
 /// auto file = ckp::io::FileReader::open("keys.txt");
 /// if (!file) return fail(file.error());
-/// ckp::ops::KvDelete op(scheduler, spec, {}, ckp::engine::open_records(std::move(*file)));
+/// ckp::ops::KvDelete op(scheduler, spec, {}, ckp::io::open_records(std::move(*file)));
 /// ```
 class KvDelete final : public StreamingOp {
  public:
@@ -142,7 +142,7 @@ class KvDelete final : public StreamingOp {
   /// @p keys is the input for Source::keys (null otherwise); @p expected_total, when known (from a preflight),
   /// gives progress a total and an ETA.
   KvDelete(engine::Scheduler& scheduler, KvDeleteSpec spec, OpOptions options = {},
-           std::unique_ptr<engine::RecordSource> keys = nullptr, std::optional<std::uint64_t> expected_total = {})
+           std::unique_ptr<io::RecordSource> keys = nullptr, std::optional<std::uint64_t> expected_total = {})
       : StreamingOp(KvDeleteSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)),
         expected_total_(expected_total), keys_(std::move(keys)),
         // 24 pending batches: enough to keep the default concurrency (24 at the start, up to 64) busy on a keys-file
@@ -235,7 +235,7 @@ class KvDelete final : public StreamingOp {
     }
   }
 
-  std::optional<Error> on_record(const engine::Record& record, SegmentId segment) override {
+  std::optional<Error> on_record(const io::Record& record, SegmentId segment) override {
     ++report_.scanned;
     auto key = text_item(record, records().format(), records().name(), TextRules::exact(),
                          [](std::string_view k) { return api::validate_key(k); });
@@ -274,7 +274,7 @@ class KvDelete final : public StreamingOp {
 
   KvDeleteSpec spec_;
   std::optional<std::uint64_t> expected_total_;
-  std::unique_ptr<engine::RecordSource> keys_;
+  std::unique_ptr<io::RecordSource> keys_;
   std::optional<KeyFilter> filter_;
   Runner runner_;
   bool cut_short_ = false;

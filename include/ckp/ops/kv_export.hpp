@@ -23,7 +23,7 @@
 #include "ckp/api/kv.hpp"
 #include "ckp/api/validate.hpp"
 #include "ckp/engine/batch_runner.hpp"
-#include "ckp/engine/sink.hpp"
+#include "ckp/io/sink.hpp"
 #include "ckp/ops/streaming_op.hpp"
 #include "ckp/ops/value_reader.hpp"
 #include "ckp/ops/spec_error.hpp"
@@ -67,7 +67,7 @@ struct KvExportSpec {
 ///
 /// Example:
 /// ```
-/// ckp::engine::StringSink out;                         // io::FileSink for a file
+/// ckp::io::StringSink out;                         // io::FileSink for a file
 /// ckp::ops::KvExport op(scheduler, {.account_id = account, .namespace_id = ns, .prefix = "user/"}, out);
 /// ckp::ops::OpReport report = ckp::ops::run(http, op);
 /// // out.str(): one {"key":…,"value":…} line per key, in key order
@@ -78,7 +78,7 @@ class KvExport final : public StreamingOp {
   static constexpr std::size_t max_pages_in_flight = 4;
 
   /// Exports @p spec's keys into @p out, which must outlive the operation.
-  KvExport(engine::Scheduler& scheduler, KvExportSpec spec, engine::ByteSink& out, OpOptions options = {})
+  KvExport(engine::Scheduler& scheduler, KvExportSpec spec, io::ByteSink& out, OpOptions options = {})
       : StreamingOp(KvExportSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)), out_(out) {
     report_.spec = spec_.to_json();
   }
@@ -185,7 +185,7 @@ class KvExport final : public StreamingOp {
   }
 
   KvExportSpec spec_;
-  engine::ByteSink& out_;
+  io::ByteSink& out_;
   std::deque<PageJob> pages_;
   std::uint64_t vanished_ = 0;
 };

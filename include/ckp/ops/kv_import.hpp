@@ -84,7 +84,7 @@ struct KvImportSpec {
 
 /// Parses and validates one import record (everything but how soon an absolute expiration comes: see
 /// expiration_problem()). Errors name `source:line`.
-inline Result<api::kv::BulkPair> parse_import_record(const engine::Record& record, const std::string& source) {
+inline Result<api::kv::BulkPair> parse_import_record(const io::Record& record, const std::string& source) {
   auto fail = [&](const std::string& what) {
     return Error::make(ErrorKind::invalid_input, fmt::format("{}:{}: {}", source, record.line, what));
   };
@@ -148,17 +148,17 @@ inline std::optional<Error> expiration_problem(const api::kv::BulkPair& pair, st
 }
 
 /// Reads all of @p source once, validating every record; returns how many pairs it holds.
-inline Result<std::uint64_t> preflight_import(engine::RecordSource& source) {
+inline Result<std::uint64_t> preflight_import(io::RecordSource& source) {
   std::uint64_t count = 0;
   while (auto record = source.next()) {
-    if (source.format() == engine::RecordFormat::lines && record->text.find_first_not_of(" \t") == std::string::npos)
+    if (source.format() == io::RecordFormat::lines && record->text.find_first_not_of(" \t") == std::string::npos)
       continue;
     auto pair = parse_import_record(*record, source.name());
     if (!pair) return std::move(pair).error();
     ++count;
   }
   if (source.error()) return *source.error();
-  if (auto e = engine::rewind(source)) return *e;
+  if (auto e = io::rewind(source)) return *e;
   return count;
 }
 
@@ -170,8 +170,8 @@ inline Result<std::uint64_t> preflight_import(engine::RecordSource& source) {
 ///
 /// Example:
 /// ```
-/// auto input = std::make_unique<ckp::engine::LineRecords>(
-///     std::make_unique<ckp::engine::StringReader>("{\"key\":\"a\",\"value\":\"1\"}\n", "pairs.ndjson"));
+/// auto input = std::make_unique<ckp::io::LineRecords>(
+///     std::make_unique<ckp::io::StringReader>("{\"key\":\"a\",\"value\":\"1\"}\n", "pairs.ndjson"));
 /// ckp::ops::KvImport op(scheduler, {.account_id = account, .namespace_id = ns, .input = "pairs.ndjson"},
 ///                       std::move(input));
 /// ckp::ops::OpReport report = ckp::ops::run(sim, op);   // report.done == 1
@@ -180,7 +180,7 @@ class KvImport final : public StreamingOp {
  public:
   /// Writes the records of @p input (never null); @p expected_total, when known (a preflight count), gives
   /// progress a total and an ETA.
-  KvImport(engine::Scheduler& scheduler, KvImportSpec spec, std::unique_ptr<engine::RecordSource> input,
+  KvImport(engine::Scheduler& scheduler, KvImportSpec spec, std::unique_ptr<io::RecordSource> input,
            OpOptions options = {}, std::optional<std::uint64_t> expected_total = {})
       : StreamingOp(KvImportSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)),
         expected_total_(expected_total), input_(std::move(input)),
@@ -207,8 +207,8 @@ class KvImport final : public StreamingOp {
     report_.extra["superseded"] = superseded_;
   }
 
-  std::optional<Error> on_record(const engine::Record& record, SegmentId segment) override {
-    if (records().format() == engine::RecordFormat::lines && record.text.find_first_not_of(" \t") == std::string::npos)
+  std::optional<Error> on_record(const io::Record& record, SegmentId segment) override {
+    if (records().format() == io::RecordFormat::lines && record.text.find_first_not_of(" \t") == std::string::npos)
       return std::nullopt;  // blank line
     ++report_.scanned;
     auto pair = parse_import_record(record, records().name());
@@ -292,7 +292,7 @@ class KvImport final : public StreamingOp {
 
   KvImportSpec spec_;
   std::optional<std::uint64_t> expected_total_;
-  std::unique_ptr<engine::RecordSource> input_;
+  std::unique_ptr<io::RecordSource> input_;
   Runner runner_;
   // Bounds on the pairs waiting for an earlier pair of their key (a file of one key on a million lines).
   static constexpr std::size_t max_parked = 10'000;

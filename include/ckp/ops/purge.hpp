@@ -142,7 +142,7 @@ struct PurgeItem {
 };
 
 /// Parses one input record for @p kind. Files may be plain URLs or `{"url": …, "headers": {…}}` objects.
-inline Result<std::optional<PurgeItem>> parse_purge_record(const engine::Record& record, engine::RecordFormat format,
+inline Result<std::optional<PurgeItem>> parse_purge_record(const io::Record& record, io::RecordFormat format,
                                                            const std::string& source, api::purge::Kind kind) {
   using api::purge::Kind;
   auto fail = [&](const std::string& what) {
@@ -209,13 +209,13 @@ inline std::string purge_item_host(api::purge::Kind kind, const PurgeItem& item)
 /// spec.plan = ckp::api::PlanProfile::pro();
 /// auto urls = ckp::io::FileReader::open("changed-urls.txt");
 /// if (!urls) return fail(urls.error());
-/// ckp::ops::Purge op(scheduler, spec, ckp::engine::open_records(std::move(*urls)));
+/// ckp::ops::Purge op(scheduler, spec, ckp::io::open_records(std::move(*urls)));
 /// ckp::ops::OpReport report = ckp::ops::run(http, op);
 /// ```
 class Purge final : public StreamingOp {
  public:
   /// @p items is the input (null for `everything`).
-  Purge(engine::Scheduler& scheduler, PurgeSpec spec, std::unique_ptr<engine::RecordSource> items, OpOptions options = {})
+  Purge(engine::Scheduler& scheduler, PurgeSpec spec, std::unique_ptr<io::RecordSource> items, OpOptions options = {})
       : StreamingOp(PurgeSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)), items_(std::move(items)) {
     report_.dry_run = spec_.dry_run;
     report_.spec = spec_.to_json();
@@ -274,7 +274,7 @@ class Purge final : public StreamingOp {
     report_.extra["zones"] = zones;
   }
 
-  std::optional<Error> on_record(const engine::Record& record, SegmentId segment) override {
+  std::optional<Error> on_record(const io::Record& record, SegmentId segment) override {
     auto item = parse_purge_record(record, records().format(), records().name(), spec_.kind);
     if (!item) return std::move(item).error();
     if (!item->has_value()) return std::nullopt;
@@ -336,7 +336,7 @@ class Purge final : public StreamingOp {
       count += zones->size();
     }
     if (src.error()) return stop(*src.error());
-    if (auto e = engine::rewind(src)) return stop(*e);
+    if (auto e = io::rewind(src)) return stop(*e);
     total_ = count;
     started_purging_ = true;
     phase_ = "purging";
@@ -446,7 +446,7 @@ class Purge final : public StreamingOp {
   }
 
   PurgeSpec spec_;
-  std::unique_ptr<engine::RecordSource> items_;
+  std::unique_ptr<io::RecordSource> items_;
   ZoneDirectory directory_;
   bool route_by_directory_ = false;
   bool started_purging_ = false;

@@ -17,7 +17,7 @@
 
 #include "ckp/api/error.hpp"
 #include "ckp/engine/journal.hpp"
-#include "ckp/engine/records.hpp"
+#include "ckp/io/records.hpp"
 #include "ckp/engine/watermark.hpp"
 
 namespace ckp::ops {
@@ -31,7 +31,7 @@ class RecordFeeder {
     std::function<bool()> can_accept;
     /// One record of the current segment. Returns an Error to stop the operation (bad input).
     /// The consumer calls `watermark.add(segment)` for every item it will settle later.
-    std::function<std::optional<Error>(const engine::Record&, engine::WatermarkTracker::SegmentId)> record;
+    std::function<std::optional<Error>(const io::Record&, engine::WatermarkTracker::SegmentId)> record;
     /// The input is exhausted.
     std::function<void()> end;
     /// Reading failed (I/O error, malformed framing).
@@ -42,7 +42,7 @@ class RecordFeeder {
   /// outlive the feeder). @p skip_ahead: segments settled ahead of the watermark may be skipped on resume. An
   /// operation whose later records must win over earlier ones (an import writing one key twice) passes false: a
   /// resume then does everything after the watermark again, in input order.
-  RecordFeeder(std::unique_ptr<engine::RecordSource> source, engine::WatermarkTracker& watermark, Hooks hooks,
+  RecordFeeder(std::unique_ptr<io::RecordSource> source, engine::WatermarkTracker& watermark, Hooks hooks,
                std::uint64_t records_per_segment = 1000, bool skip_ahead = true)
       : source_(std::move(source)), watermark_(watermark), hooks_(std::move(hooks)), per_segment_(records_per_segment),
         skip_ahead_(skip_ahead) {}
@@ -103,7 +103,7 @@ class RecordFeeder {
   /// Records read so far, skipped ones included.
   std::uint64_t records() const { return records_; }
   /// The input.
-  engine::RecordSource& source() { return *source_; }
+  io::RecordSource& source() { return *source_; }
 
  private:
   void close_segment(bool at_end) {
@@ -130,7 +130,7 @@ class RecordFeeder {
     return false;
   }
 
-  std::unique_ptr<engine::RecordSource> source_;
+  std::unique_ptr<io::RecordSource> source_;
   engine::WatermarkTracker& watermark_;
   Hooks hooks_;
   std::uint64_t per_segment_;

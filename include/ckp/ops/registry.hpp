@@ -28,8 +28,8 @@
 
 #include <fmt/format.h>
 
-#include "ckp/engine/records.hpp"
-#include "ckp/engine/sink.hpp"
+#include "ckp/io/records.hpp"
+#include "ckp/io/sink.hpp"
 #include "ckp/ops/kv_delete.hpp"
 #include "ckp/ops/kv_export.hpp"
 #include "ckp/ops/kv_import.hpp"
@@ -44,15 +44,15 @@ struct OpEnvironment {
   engine::Scheduler* scheduler = nullptr;  ///< where the operation's calls go (required)
   /// Opens the input a spec names (`input`). @p expected_size is the size recorded in the spec when resuming (0
   /// otherwise): a front refuses an input that changed since. Needed for key lists, imports and purges.
-  std::function<Result<std::unique_ptr<engine::RecordSource>>(const std::string& name, std::uint64_t expected_size)>
+  std::function<Result<std::unique_ptr<io::RecordSource>>(const std::string& name, std::uint64_t expected_size)>
       open_input;
   /// Opens the output a spec names (an export's `output`); @p resuming keeps what is there. Needed for exports.
-  std::function<Result<std::unique_ptr<engine::ByteSink>>(const std::string& name, bool resuming)> open_output;
+  std::function<Result<std::unique_ptr<io::ByteSink>>(const std::string& name, bool resuming)> open_output;
 };
 
 /// An operation built from a spec, with the output it writes and how to talk about its items.
 struct BuiltOperation {
-  std::unique_ptr<engine::ByteSink> sink;  ///< an export's output (declared first: it outlives the operation)
+  std::unique_ptr<io::ByteSink> sink;  ///< an export's output (declared first: it outlives the operation)
   std::unique_ptr<Operation> op;           ///< ready to start()
   std::string noun;                        ///< "keys", "pairs", "URLs", "tags", …
   std::string verb;                        ///< "delete", "write", "export", "purge"
@@ -74,7 +74,7 @@ Result<Spec> checked_spec(const json& j, const OpOptions& options, bool resuming
   return spec;
 }
 
-inline Result<std::unique_ptr<engine::RecordSource>> open_input(const OpEnvironment& env, const std::string& name,
+inline Result<std::unique_ptr<io::RecordSource>> open_input(const OpEnvironment& env, const std::string& name,
                                                                 std::uint64_t size, bool resuming) {
   if (!env.open_input) return Error::make(ErrorKind::invalid_input, "no input can be opened here: " + name);
   return env.open_input(name, resuming ? size : 0);
@@ -83,7 +83,7 @@ inline Result<std::unique_ptr<engine::RecordSource>> open_input(const OpEnvironm
 inline Result<BuiltOperation> build_delete(const json& j, const OpEnvironment& env, OpOptions options, bool resuming) {
   auto spec = checked_spec<KvDeleteSpec>(j, options, resuming);
   if (!spec) return spec.error();
-  std::unique_ptr<engine::RecordSource> keys;
+  std::unique_ptr<io::RecordSource> keys;
   std::optional<std::uint64_t> total;
   if (spec->source == KvDeleteSpec::Source::keys) {
     auto in = open_input(env, spec->input, spec->input_size, resuming);
@@ -100,7 +100,7 @@ inline Result<BuiltOperation> build_delete(const json& j, const OpEnvironment& e
       count += key->has_value() && filter->matches_name(**key);
     }
     if (keys->error()) return *keys->error();
-    if (auto e = engine::rewind(*keys)) return *e;
+    if (auto e = io::rewind(*keys)) return *e;
     total = count;
   }
   return BuiltOperation{nullptr,
@@ -137,17 +137,17 @@ inline Result<BuiltOperation> build_purge(const json& j, const OpEnvironment& en
   auto spec = checked_spec<PurgeSpec>(j, options, resuming);
   if (!spec) return spec.error();
   using api::purge::Kind;
-  std::unique_ptr<engine::RecordSource> items;
+  std::unique_ptr<io::RecordSource> items;
   if (spec->kind != Kind::everything) {
     auto in = open_input(env, spec->input, spec->input_size, resuming);
     if (!in) return in.error();
     items = std::move(*in);
     // Tags in a column of a CSV file, or in a field of a JSON array's objects: read as such, streamed.
     if (spec->input_format == "csv")
-      items = std::make_unique<engine::CsvColumnRecords>(std::move(items),
+      items = std::make_unique<io::CsvColumnRecords>(std::move(items),
                                                          spec->input_column.empty() ? "1" : spec->input_column);
     else if (spec->input_format == "json")
-      items = std::make_unique<engine::JsonFieldRecords>(std::move(items), spec->input_field);
+      items = std::make_unique<io::JsonFieldRecords>(std::move(items), spec->input_field);
   }
   const char* noun = spec->kind == Kind::files      ? "URLs"
                      : spec->kind == Kind::tags     ? "tags"

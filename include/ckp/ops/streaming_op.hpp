@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "ckp/engine/records.hpp"
+#include "ckp/io/records.hpp"
 #include "ckp/engine/watermark.hpp"
 #include "ckp/ops/key_lister.hpp"
 #include "ckp/ops/operation.hpp"
@@ -55,7 +55,7 @@ class StreamingOp : public Operation {
 
   /// Reads @p input's records (from the resume point's offset when resuming, skipping pieces journaled as settled
   /// unless @p skip_ahead is false); each record goes to on_record() with its segment (1,000 records each).
-  void read_records(std::unique_ptr<engine::RecordSource> input, bool skip_ahead = true) {
+  void read_records(std::unique_ptr<io::RecordSource> input, bool skip_ahead = true) {
     feeder_.emplace(std::move(input), watermark_, feeder_hooks(), 1000, skip_ahead);
     if (options_.resume) feeder_->resume_from(*options_.resume);
     if (feeder_->done()) return end_of_input();
@@ -67,7 +67,7 @@ class StreamingOp : public Operation {
     (void)keys, (void)segment, (void)cursor_after;
   }
   /// One record, in segment @p segment; an Error stops the operation (bad input).
-  virtual std::optional<Error> on_record(const engine::Record& record, SegmentId segment) {
+  virtual std::optional<Error> on_record(const io::Record& record, SegmentId segment) {
     (void)record, (void)segment;
     return std::nullopt;
   }
@@ -106,7 +106,7 @@ class StreamingOp : public Operation {
     else if (feeder_) feeder_->pump();
   }
   /// The records' source (read_records()).
-  engine::RecordSource& records() { return feeder_->source(); }
+  io::RecordSource& records() { return feeder_->source(); }
   /// Closes a segment: no more items will be added to it.
   void close(SegmentId segment) { watermark_.close(segment); }
 
@@ -145,7 +145,7 @@ class StreamingOp : public Operation {
   RecordFeeder::Hooks feeder_hooks() {
     RecordFeeder::Hooks h;
     h.can_accept = [this] { return !stopping() && has_room(); };
-    h.record = [this](const engine::Record& record, SegmentId segment) { return on_record(record, segment); };
+    h.record = [this](const io::Record& record, SegmentId segment) { return on_record(record, segment); };
     h.end = [this] { end_of_input(); };
     h.error = [this](const Error& e) { stop(e); };
     return h;

@@ -226,8 +226,8 @@ class SyncPurge final : public Operation {
     p.dry_run = spec_.dry_run;
     p.input = "<collected tags>";
     purge_ = std::make_unique<Purge>(scheduler_, p,
-                                     std::make_unique<engine::JsonArrayRecords>(
-                                         std::make_unique<engine::StringReader>(text, "<collected tags>")),
+                                     std::make_unique<io::JsonArrayRecords>(
+                                         std::make_unique<io::StringReader>(text, "<collected tags>")),
                                      sub_options());
     purge_->on_finished = [this](const OpReport& r) {
       tags_purged_ = r.done;

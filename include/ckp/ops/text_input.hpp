@@ -17,7 +17,7 @@
 #include "ckp/api/error.hpp"
 #include "ckp/api/json_parse.hpp"
 #include "ckp/api/text.hpp"
-#include "ckp/engine/records.hpp"
+#include "ckp/io/records.hpp"
 
 namespace ckp::ops {
 
@@ -39,11 +39,11 @@ struct TextRules {
 
 /// The item in @p record, nullopt for a skipped line (empty, or a blank/comment line where @p rules allow), or an
 /// Error naming `file:line`.
-inline Result<std::optional<std::string>> text_item(const engine::Record& record, engine::RecordFormat format,
+inline Result<std::optional<std::string>> text_item(const io::Record& record, io::RecordFormat format,
                                                     const std::string& source, TextRules rules,
                                                     const ItemValidator& validate) {
   std::string item;
-  if (format == engine::RecordFormat::json_array) {
+  if (format == io::RecordFormat::json_array) {
     auto j = api::parse_json(record.text);
     if (!j || !j->is_string())
       return Error::make(ErrorKind::invalid_input,
@@ -65,7 +65,7 @@ inline Result<std::optional<std::string>> text_item(const engine::Record& record
 
 /// Reads all of @p source once, validating every item; returns how many items it holds, or the first error.
 /// Used before a destructive operation starts, so that a bad line 90,000 stops it before anything is sent.
-inline Result<std::uint64_t> preflight_items(engine::RecordSource& source, TextRules rules,
+inline Result<std::uint64_t> preflight_items(io::RecordSource& source, TextRules rules,
                                              const ItemValidator& validate) {
   std::uint64_t count = 0;
   while (auto record = source.next()) {
@@ -74,7 +74,7 @@ inline Result<std::uint64_t> preflight_items(engine::RecordSource& source, TextR
     count += item->has_value();
   }
   if (source.error()) return *source.error();
-  if (auto e = engine::rewind(source)) return *e;
+  if (auto e = io::rewind(source)) return *e;
   return count;
 }
 

@@ -6,7 +6,7 @@
 
 #include "ckp/engine/batch_runner.hpp"
 #include "ckp/engine/journal.hpp"
-#include "ckp/engine/records.hpp"
+#include "ckp/io/records.hpp"
 #include "ckp/engine/watermark.hpp"
 #include "ckp/ops/kv_delete.hpp"
 #include "ckp/ops/metadata_match.hpp"
@@ -14,6 +14,7 @@
 
 using namespace ckp;
 using namespace ckp::engine;
+using namespace ckp::io;
 using nlohmann::json;
 
 TEST_CASE("watermark advances only over settled segments, in order") {

@@ -11,7 +11,7 @@
 #include "ckp/ops/kv_export.hpp"
 #include "ckp/ops/kv_import.hpp"
 #include "ckp/ops/registry.hpp"
-#include "world.hpp"
+#include "support/sim_world.hpp"
 
 using namespace ckp;
 using namespace ckp::ops;
@@ -20,8 +20,8 @@ using std::chrono::milliseconds;
 
 namespace exactness {
 
-std::unique_ptr<engine::RecordSource> input_of(std::string text, std::string name = "input") {
-  return engine::open_records(std::make_unique<engine::StringReader>(std::move(text), std::move(name)));
+std::unique_ptr<io::RecordSource> input_of(std::string text, std::string name = "input") {
+  return io::open_records(std::make_unique<io::StringReader>(std::move(text), std::move(name)));
 }
 
 // --- an independent statement of the selection rule (not the engine's code) ------------------------------------
@@ -324,7 +324,7 @@ TEST_CASE("export: a key whose read fails is reported failed, never silently lef
     return w.server.handle(r, t);
   }, {test::sim_token});
   engine::Scheduler scheduler(sim);
-  engine::StringSink out;
+  io::StringSink out;
   KvExport op(scheduler, {test::sim_account, w.ns, "e/", "out.ndjson"}, out);
   auto r = run(sim, op);
   CHECK(r.status == OpStatus::partial);
@@ -360,7 +360,7 @@ TEST_CASE("the registry builds every operation from its spec JSON, and refuses a
   OpEnvironment env;
   env.scheduler = scheduler.get();
   const auto names = w.server.keys_with_prefix(w.ns, "r/", w.sim.now());
-  env.open_input = [&](const std::string& name, std::uint64_t) -> Result<std::unique_ptr<engine::RecordSource>> {
+  env.open_input = [&](const std::string& name, std::uint64_t) -> Result<std::unique_ptr<io::RecordSource>> {
     return input_of(json{names[0], names[1], "nope/3"}.dump(), name);
   };
 

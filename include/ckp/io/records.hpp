@@ -23,7 +23,7 @@
 #include "ckp/api/error.hpp"
 #include "ckp/api/json_parse.hpp"
 
-namespace ckp::engine {
+namespace ckp::io {
 
 /// A seekable source of bytes.
 class ByteReader {
@@ -311,7 +311,7 @@ class JsonArrayRecords final : public RecordSource {
 ///
 /// Example: tags from column `tag` of `tags.csv`:
 /// ```
-/// ckp::engine::CsvColumnRecords tags(ckp::engine::open_records(std::move(reader)), "tag");
+/// ckp::io::CsvColumnRecords tags(ckp::io::open_records(std::move(reader)), "tag");
 /// ```
 class CsvColumnRecords final : public RecordSource {
  public:
@@ -403,7 +403,7 @@ class CsvColumnRecords final : public RecordSource {
 ///
 /// Example: tags from `[{"url": "/a", "tags": ["x", "y"]}, …]`:
 /// ```
-/// ckp::engine::JsonFieldRecords tags(std::make_unique<ckp::engine::JsonArrayRecords>(std::move(reader)), "tags");
+/// ckp::io::JsonFieldRecords tags(std::make_unique<ckp::io::JsonArrayRecords>(std::move(reader)), "tags");
 /// ```
 class JsonFieldRecords final : public RecordSource {
  public:
@@ -501,4 +501,4 @@ inline std::unique_ptr<RecordSource> open_records(std::unique_ptr<ByteReader> in
   return std::make_unique<LineRecords>(std::move(in));
 }
 
-}  // namespace ckp::engine
+}  // namespace ckp::io

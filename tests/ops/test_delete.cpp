@@ -5,7 +5,7 @@
 #include <set>
 
 #include "ckp/ops/kv_delete.hpp"
-#include "world.hpp"
+#include "support/sim_world.hpp"
 
 using namespace ckp;
 using namespace ckp::ops;
@@ -220,7 +220,7 @@ TEST_CASE("delete by metadata field, by deep search, and from a keys input") {
       auto scheduler = w.scheduler();
       auto spec = keys_spec(w);
       spec.dry_run = true;
-      KvDelete dry(*scheduler, spec, {}, std::make_unique<engine::LineRecords>(std::make_unique<engine::StringReader>(keys, "keys.txt")));
+      KvDelete dry(*scheduler, spec, {}, std::make_unique<io::LineRecords>(std::make_unique<io::StringReader>(keys, "keys.txt")));
       auto r = run(w.sim, dry);
       CHECK(r.done == 1501);
       CHECK(r.requests.sent == 0);  // a dry run sends nothing
@@ -229,7 +229,7 @@ TEST_CASE("delete by metadata field, by deep search, and from a keys input") {
     auto scheduler = w.scheduler();
     auto spec = keys_spec(w);
     spec.batch_size = 400;
-    KvDelete op(*scheduler, spec, {}, std::make_unique<engine::LineRecords>(std::make_unique<engine::StringReader>(keys, "keys.txt")));
+    KvDelete op(*scheduler, spec, {}, std::make_unique<io::LineRecords>(std::make_unique<io::StringReader>(keys, "keys.txt")));
     auto report = run(w.sim, op);
     CHECK(report.status == OpStatus::completed);
     CHECK(report.done == 1501);
@@ -240,7 +240,7 @@ TEST_CASE("delete by metadata field, by deep search, and from a keys input") {
     std::string keys = "k/1\nk/2\n" + std::string(600, 'x') + "\n";
     auto scheduler = w.scheduler();
     auto spec = keys_spec(w);
-    KvDelete op(*scheduler, spec, {}, std::make_unique<engine::LineRecords>(std::make_unique<engine::StringReader>(keys, "keys.txt")));
+    KvDelete op(*scheduler, spec, {}, std::make_unique<io::LineRecords>(std::make_unique<io::StringReader>(keys, "keys.txt")));
     auto report = run(w.sim, op);
     CHECK(report.status == OpStatus::failed);
     REQUIRE(report.error);

@@ -3,7 +3,7 @@
 #include "ckp/api/purge.hpp"
 #include "ckp/api/zones.hpp"
 
-#include "../support.hpp"
+#include "support/support.hpp"
 
 using namespace ckp;
 using namespace ckp::api;

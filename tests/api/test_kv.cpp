@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "ckp/api/kv.hpp"
-#include "../support.hpp"
+#include "support/support.hpp"
 
 using namespace ckp;
 using namespace ckp::api;

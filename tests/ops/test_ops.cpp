@@ -7,7 +7,7 @@
 #include "ckp/ops/kv_import.hpp"
 #include "ckp/ops/purge.hpp"
 #include "ckp/ops/sync_purge.hpp"
-#include "world.hpp"
+#include "support/sim_world.hpp"
 
 using namespace ckp;
 using namespace ckp::ops;
@@ -25,11 +25,11 @@ emu::Config purge_config(api::PlanProfile plan) {
   return c;
 }
 
-std::unique_ptr<engine::RecordSource> lines(std::string text, std::string name = "input.txt") {
-  return std::make_unique<engine::LineRecords>(std::make_unique<engine::StringReader>(std::move(text), std::move(name)));
+std::unique_ptr<io::RecordSource> lines(std::string text, std::string name = "input.txt") {
+  return std::make_unique<io::LineRecords>(std::make_unique<io::StringReader>(std::move(text), std::move(name)));
 }
-std::unique_ptr<engine::RecordSource> records(std::string text, std::string name = "input") {
-  return engine::open_records(std::make_unique<engine::StringReader>(std::move(text), std::move(name)));
+std::unique_ptr<io::RecordSource> records(std::string text, std::string name = "input") {
+  return io::open_records(std::make_unique<io::StringReader>(std::move(text), std::move(name)));
 }
 }  // namespace ops_test
 using namespace ops_test;
@@ -207,7 +207,7 @@ TEST_CASE("import NDJSON and a JSON array; a bad record names file and line; exp
     CHECK(w.server.value_of(w.ns, "obj", w.sim.now()) == R"({"nested":[1,2]})");
 
     // Export everything back and compare.
-    engine::StringSink out;
+    io::StringSink out;
     auto s2 = w.scheduler();
     KvExport exp(*s2, {test::sim_account, w.ns, "", "out.ndjson"}, out);
     auto er = run(w.sim, exp);
@@ -254,7 +254,7 @@ TEST_CASE("import NDJSON and a JSON array; a bad record names file and line; exp
 TEST_CASE("export is streamed page by page and resumes from its journal without duplicates") {
   auto config = test::sim_config(milliseconds(40));
   test::SimWorld w(config, 12'345, "e/");
-  engine::StringSink out;
+  io::StringSink out;
   engine::MemoryJournalStore store;
   engine::CancelToken cancel;
   {

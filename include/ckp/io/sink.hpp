@@ -10,7 +10,7 @@
 
 #include "ckp/api/error.hpp"
 
-namespace ckp::engine {
+namespace ckp::io {
 
 /// Where an export writes its bytes (KvExport). Implementations report failures through error().
 class ByteSink {
@@ -46,4 +46,4 @@ class StringSink final : public ByteSink {
   std::string data_;
 };
 
-}  // namespace ckp::engine
+}  // namespace ckp::io
