@@ -26,8 +26,29 @@ namespace ckp::api {
 inline constexpr std::size_t max_json_depth = 128;
 
 namespace detail {
-/// Thrown by parse_json()'s parser callback to abort a parse at the first container that is too deep.
-struct JsonTooDeep {};
+/// Whether @p text opens more than @p max_depth containers (`[`, `{`) at once, outside strings. One pass over the
+/// bytes, stopping at the first container too many. For valid JSON this is exactly the nesting the parser would
+/// build; for invalid JSON the answer does not matter (the parse fails either way). A scan rather than a parser
+/// callback: nlohmann's callback parser calls a std::function for every value, which made a 1,000-key list page
+/// parse about twice as slow.
+inline bool nests_deeper_than(std::string_view text, std::size_t max_depth) noexcept {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;  // skip the escaped byte (an escaped quote does not end the string)
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
 
 /// nlohmann's parse_error text, shortened to the position and the reason: "at column 5: syntax error while parsing
 /// value - invalid literal" (one-line text) or "at line 2, column 3: …". Drops the `[json.exception.parse_error.101]`
@@ -61,18 +82,10 @@ inline std::string parse_error_text(const nlohmann::json::parse_error& e) {
 /// ckp::api::parse_json("{\"a\":").error().message;             // "not valid JSON (at column 6: syntax error …)"
 /// ```
 inline Result<nlohmann::json> parse_json(std::string_view text, std::size_t max_depth = max_json_depth) {
-  // The callback sees each container's start at the depth of its parent: the top-level one at 0.
-  const nlohmann::json::parser_callback_t guard = [max_depth](int depth, nlohmann::json::parse_event_t event,
-                                                              nlohmann::json&) {
-    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
-        static_cast<std::size_t>(depth) >= max_depth)
-      throw detail::JsonTooDeep{};
-    return true;
-  };
-  try {
-    return nlohmann::json::parse(text, guard, /*allow_exceptions=*/true);
-  } catch (const detail::JsonTooDeep&) {
+  if (detail::nests_deeper_than(text, max_depth))
     return Error::make(ErrorKind::invalid_input, fmt::format("nested deeper than {} levels", max_depth));
+  try {
+    return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/true);
   } catch (const nlohmann::json::parse_error& e) {
     return Error::make(ErrorKind::invalid_input, "not valid JSON (" + detail::parse_error_text(e) + ")");
   } catch (const nlohmann::json::exception& e) {  // not expected from a parse; kept so that nothing escapes
