@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
                (after - before) / 1e6);
 
     // In-process request throughput (no HTTP): single-key reads.
-    ckp::api::Request r(ckp::api::Method::get, "/accounts/" + std::string(32, 'a') + "/storage/kv/namespaces/" + ns +
-                                                   "/values/key%2F0000042");
+    ckp::api::Request r(ckp::api::Method::get,
+                        "/accounts/" + std::string(32, 'a') + "/storage/kv/namespaces/" + ns + "/values/key%2F0000042");
     r.headers.set("Authorization", "Bearer bench");
     t = Clock::now();
     int n = 0;
@@ -78,8 +78,8 @@ int main(int argc, char** argv) {
   }
 
   // 2. The real emulator process: seeding, RSS, loopback throughput.
-  ckp::testing::EmulatorProcess emu({"--token", "bench", "--seed-namespace", "bench", "--seed-keys", std::to_string(keys),
-                                     "--rate-limit", "0/1", "--threads", "64"},
+  ckp::testing::EmulatorProcess emu({"--token", "bench", "--seed-namespace", "bench", "--seed-keys",
+                                     std::to_string(keys), "--rate-limit", "0/1", "--threads", "64"},
                                     binary, std::chrono::seconds(120));
   std::string ns = emu.info()["namespaces"]["bench"];
   std::string base = "/client/v4/accounts/" + emu.account() + "/storage/kv/namespaces/" + ns;
@@ -105,12 +105,13 @@ int main(int argc, char** argv) {
         std::string key = fmt::format("key%2F{:07}", k);
         int kind = static_cast<int>(rng() % 10);  // 70% reads, 20% list pages, 10% writes
         auto t = Clock::now();
-        httplib::Result res = kind < 7   ? cli.Get((base + "/values/" + key).c_str(), auth)
-                              : kind < 9 ? cli.Get((base + "/keys?limit=100&cursor=" +
-                                                    ckp::emu::encode_cursor(fmt::format("key/{:07}", k)))
-                                                       .c_str(),
-                                                   auth)
-                                         : cli.Put((base + "/values/" + key).c_str(), auth, "new value", "text/plain");
+        httplib::Result res =
+            kind < 7 ? cli.Get((base + "/values/" + key).c_str(), auth)
+            : kind < 9
+                ? cli.Get(
+                      (base + "/keys?limit=100&cursor=" + ckp::emu::encode_cursor(fmt::format("key/{:07}", k))).c_str(),
+                      auth)
+                : cli.Put((base + "/values/" + key).c_str(), auth, "new value", "text/plain");
         lat.push_back(since(t));
         (res && res->status == 200 ? ok : failed)++;
       }

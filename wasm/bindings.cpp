@@ -24,7 +24,9 @@ std::string validate(const std::string& kind, const std::string& text) {
   else if (kind == "metadata") {
     if (text.empty()) return "";
     auto j = api::parse_json(text);
-    if (!j) e = Error::make(ErrorKind::invalid_input, "metadata is " + j.error().message + "; write it as a JSON object, e.g. {\"type\": \"page\"}");
+    if (!j)
+      e = Error::make(ErrorKind::invalid_input,
+                      "metadata is " + j.error().message + "; write it as a JSON object, e.g. {\"type\": \"page\"}");
     else e = api::validate_metadata(*j);
   } else {
     e = Error::make(ErrorKind::invalid_input, "unknown input kind '" + kind + "'");

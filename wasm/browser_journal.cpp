@@ -115,7 +115,8 @@ nlohmann::json list_jobs() {
       meta["journal"] = {{"op", state->op},
                          {"done", state->counters.done},
                          {"failed", state->counters.failed},
-                         {"end_status", state->end_status ? nlohmann::json(*state->end_status) : nlohmann::json(nullptr)},
+                         {"end_status",
+                          state->end_status ? nlohmann::json(*state->end_status) : nlohmann::json(nullptr)},
                          {"has_watermark", state->resume.has_value()}};
     } else {
       meta["journal"] = {{"error", state.error().message}};

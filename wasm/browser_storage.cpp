@@ -79,7 +79,9 @@ std::optional<std::string> storage_get(const std::string& key) {
   return std::string(v.get());
 }
 
-bool storage_set(const std::string& key, const std::string& value) { return ckp_storage_set(key.c_str(), value.c_str()) != 0; }
+bool storage_set(const std::string& key, const std::string& value) {
+  return ckp_storage_set(key.c_str(), value.c_str()) != 0;
+}
 
 void storage_remove(const std::string& key) { ckp_storage_remove(key.c_str()); }
 

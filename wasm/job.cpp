@@ -17,7 +17,8 @@ namespace ckp::wasm {
 namespace {
 
 std::string new_job_id(Core& core, std::string_view kind) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(core.transport.now().time_since_epoch()).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(core.transport.now().time_since_epoch()).count();
   const auto salt = static_cast<unsigned>(emscripten_random() * 0xffffff);
   return fmt::format("{}-{:x}-{:x}{:06x}", kind, ms, ++core.next_job, salt);
 }
@@ -30,14 +31,20 @@ Error journal_error(std::string message) { return Error::make(ErrorKind::journal
 
 /// The page's words for spec fields, in errors (the CLI says --tag-field where the page says "Metadata field").
 std::string page_name(std::string_view field) {
-  static const std::pair<const char*, const char*> names[] = {
-      {"account_id", "the account"},       {"namespace_id", "the namespace"},
-      {"prefix", "“Key prefix”"},          {"pattern", "the name pattern"},
-      {"search", "“Text in the metadata”"}, {"field", "“Metadata field”"},
-      {"value", "“Value”"},                {"all_keys", "“Every key”"},
-      {"batch_size", "“Keys per bulk request”"}, {"zones", "the zone"},
-      {"input", "the list"},               {"headers", "the headers"},
-      {"plan", "the plan"},                {"zone_concurrency", "zones at once"}};
+  static const std::pair<const char*, const char*> names[] = {{"account_id", "the account"},
+                                                              {"namespace_id", "the namespace"},
+                                                              {"prefix", "“Key prefix”"},
+                                                              {"pattern", "the name pattern"},
+                                                              {"search", "“Text in the metadata”"},
+                                                              {"field", "“Metadata field”"},
+                                                              {"value", "“Value”"},
+                                                              {"all_keys", "“Every key”"},
+                                                              {"batch_size", "“Keys per bulk request”"},
+                                                              {"zones", "the zone"},
+                                                              {"input", "the list"},
+                                                              {"headers", "the headers"},
+                                                              {"plan", "the plan"},
+                                                              {"zone_concurrency", "zones at once"}};
   for (const auto& [f, name] : names)
     if (field == f) return name;
   return std::string(field);
@@ -51,8 +58,8 @@ std::unique_ptr<io::RecordSource> records_of(const std::string& text) {
 ops::OpEnvironment environment(engine::Scheduler& scheduler, std::string input) {
   ops::OpEnvironment env;
   env.scheduler = &scheduler;
-  env.open_input = [input = std::move(input)](const std::string&, std::uint64_t expected)
-      -> Result<std::unique_ptr<io::RecordSource>> {
+  env.open_input = [input = std::move(input)](const std::string&,
+                                              std::uint64_t expected) -> Result<std::unique_ptr<io::RecordSource>> {
     if (expected && expected != input.size())
       return journal_error("the job's input in this browser's storage is not the one it started with");
     return records_of(input);
@@ -82,7 +89,9 @@ ops::OpOptions Job::options(std::optional<engine::JournalState> resume) {
   o.target = {{"api_base_url", core_->api_base}};
   o.name_field = page_name;
   o.cancel = cancel_;
-  o.on_progress = [this](const engine::Progress& p) { call_js_method(callbacks_, "onProgress", progress_json(p).dump()); };
+  o.on_progress = [this](const engine::Progress& p) {
+    call_js_method(callbacks_, "onProgress", progress_json(p).dump());
+  };
   return o;
 }
 
@@ -148,7 +157,8 @@ std::string Job::progress() {
   return "null";
 }
 
-std::shared_ptr<Job> Job::bulk_delete(std::shared_ptr<Core> core, const std::string& spec_json, emscripten::val callbacks) {
+std::shared_ptr<Job> Job::bulk_delete(std::shared_ptr<Core> core, const std::string& spec_json,
+                                      emscripten::val callbacks) {
   return start(std::move(core), ops::KvDeleteSpec::op_name, spec_json, "", std::move(callbacks));
 }
 
@@ -225,7 +235,8 @@ std::shared_ptr<Job> Job::resume(std::shared_ptr<Core> core, const std::string& 
   }
   if (state->end_status) {
     job->journal_.reset();
-    job->fail_early(journal_error("job " + job_id + " already ended (" + *state->end_status + "); nothing to resume"), op_name);
+    job->fail_early(journal_error("job " + job_id + " already ended (" + *state->end_status + "); nothing to resume"),
+                    op_name);
     return job;
   }
   std::string input;

@@ -33,7 +33,8 @@ class Job : public std::enable_shared_from_this<Job> {
   /// "listing", all_keys, prefix, pattern, search, field, value, batch_size, dry_run, max_pages}` — the JSON the CLI
   /// builds for the same selection), plus the page's `namespace_title`, `label` and `expected_total`. A real run
   /// (not a dry run) is journaled in browser storage.
-  static std::shared_ptr<Job> bulk_delete(std::shared_ptr<Core> core, const std::string& spec_json, emscripten::val callbacks);
+  static std::shared_ptr<Job> bulk_delete(std::shared_ptr<Core> core, const std::string& spec_json,
+                                          emscripten::val callbacks);
   /// Starts a cache purge of @p items (lines, or a JSON array). @p spec_json: the engine's PurgeSpec JSON (`{kind:
   /// "files"|"tags"|"hosts"|"prefixes"|"purge_everything", account_id, zones: [{id, name}], headers: [[name,
   /// value]] or {name: value}, plan: {name} or "pro", dry_run}`), plus the page's `label`. Journaled (with its input)

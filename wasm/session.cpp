@@ -10,6 +10,7 @@
 #include "ckp/api/validate.hpp"
 #include "ckp/api/zones.hpp"
 #include "ckp/ops/all_pages.hpp"
+#include "ckp/ops/zone_directory.hpp"
 #include "ckp/ops/value_reader.hpp"
 #include "js_values.hpp"
 
@@ -34,9 +35,12 @@ transport::FetchConfig parse_config(const std::string& text) {
 /// A rate limit whose wait is longer than this fails an interactive call at once (with the wait), instead of
 /// leaving the page silent for minutes.
 constexpr Duration interactive_patience = std::chrono::seconds(10);
+constexpr engine::SubmitOptions interactive_options{.max_wait = interactive_patience};
 
 json key_json(const api::kv::Key& k) {
-  return {{"name", k.name}, {"expiration", k.expiration ? json(*k.expiration) : json(nullptr)}, {"metadata", k.metadata}};
+  return {{"name", k.name},
+          {"expiration", k.expiration ? json(*k.expiration) : json(nullptr)},
+          {"metadata", k.metadata}};
 }
 
 using CorePtr = std::shared_ptr<Core>;
@@ -60,7 +64,7 @@ void submit(const CorePtr& core, api::Request request, Parse parse, Done done) {
         const auto wait = limited ? result.error().retry_after : std::nullopt;
         done(std::move(result), wait);
       },
-      engine::SubmitOptions{.max_wait = interactive_patience});
+      interactive_options);
 }
 
 /// submit() whose result goes to the page as JSON (@p render turns a success into JSON).
@@ -72,22 +76,18 @@ void call(const CorePtr& core, api::Request request, Parse parse, Render render,
   });
 }
 
-/// Every page of a paged listing (ops::all_pages), rendered into one answer for the page.
-template <class Item, class MakeRequest, class Parse, class Render>
-void all_pages(const CorePtr& core, MakeRequest make_request, Parse parse, Render render, int per_page,
-               emscripten::val cb) {
-  ops::all_pages<Item>(
-      core->interactive, std::move(make_request), std::move(parse), per_page,
-      [core, render, cb](Result<std::vector<Item>> all) {
-        if (!all) {
-          const auto wait = all.error().kind == ErrorKind::rate_limited ? all.error().retry_after : std::nullopt;
-          return call_js(cb, error_text(all.error(), wait));
-        }
-        json items = json::array();
-        for (const auto& item : *all) items.push_back(render(item));
-        call_js(cb, ok_text(items));
-      },
-      engine::SubmitOptions{.max_wait = interactive_patience});
+/// The end of a paged listing (ops::all_pages): every item, rendered, in one answer for the page — or the error.
+template <class Item, class Render>
+std::function<void(Result<std::vector<Item>>)> answer_all(const CorePtr& core, Render render, emscripten::val cb) {
+  return [core, render, cb](Result<std::vector<Item>> all) {
+    if (!all) {
+      const auto wait = all.error().kind == ErrorKind::rate_limited ? all.error().retry_after : std::nullopt;
+      return call_js(cb, error_text(all.error(), wait));
+    }
+    json items = json::array();
+    for (const auto& item : *all) items.push_back(render(item));
+    call_js(cb, ok_text(items));
+  };
 }
 
 }  // namespace
@@ -98,46 +98,33 @@ Session::Session(const std::string& config_json) : core_(std::make_shared<Core>(
 }
 
 void Session::zones(const std::string& account_id, emscripten::val cb) {
-  constexpr int per_page = api::zone_limits::max_per_page;
-  all_pages<api::zones::Zone>(
-      core_,
-      [account_id](int page) {
-        api::zones::ListQuery q;
-        q.account_id = account_id;
-        q.page = page;
-        q.per_page = per_page;
-        return api::zones::list(q);
-      },
-      api::zones::parse_list,
-      [](const api::zones::Zone& z) {
-        return json{{"id", z.id},
-                    {"name", z.name},
-                    {"status", z.status},
-                    {"account_id", z.account_id},
-                    {"account_name", z.account_name},
-                    {"plan", z.plan}};
-      },
-      per_page, std::move(cb));
+  ops::all_zones(core_->interactive, account_id, answer_all<api::zones::Zone>(core_, [](const api::zones::Zone& z) {
+    return json{{"id", z.id},         {"name", z.name},
+                {"status", z.status}, {"account_id", z.account_id},
+                {"account_name", z.account_name}, {"plan", z.plan}};
+  }, cb), interactive_options);
 }
 
 void Session::namespaces(const std::string& account_id, emscripten::val cb) {
   constexpr int per_page = 100;
-  all_pages<api::kv::Namespace>(
-      core_,
-      [account_id](int page) { return api::kv::list_namespaces(account_id, page, per_page); },
-      api::kv::parse_namespaces,
-      [](const api::kv::Namespace& ns) { return json{{"id", ns.id}, {"title", ns.title}}; }, per_page, std::move(cb));
+  ops::all_pages<api::kv::Namespace>(
+      core_->interactive, [account_id](int page) { return api::kv::list_namespaces(account_id, page, per_page); },
+      api::kv::parse_namespaces, per_page,
+      answer_all<api::kv::Namespace>(
+          core_, [](const api::kv::Namespace& ns) { return json{{"id", ns.id}, {"title", ns.title}}; }, cb),
+      interactive_options);
 }
 
 void Session::keys(const std::string& account_id, const std::string& namespace_id, const std::string& prefix,
                    const std::string& cursor, int limit, emscripten::val cb) {
-  call(core_, api::kv::list_keys(account_id, namespace_id, {prefix, cursor, limit}), api::kv::parse_keys,
-       [](const api::kv::KeyPage& page) {
-         json keys = json::array();
-         for (const auto& k : page.keys) keys.push_back(key_json(k));
-         return json{{"keys", keys}, {"cursor", page.cursor}};
-       },
-       std::move(cb));
+  call(
+      core_, api::kv::list_keys(account_id, namespace_id, {prefix, cursor, limit}), api::kv::parse_keys,
+      [](const api::kv::KeyPage& page) {
+        json keys = json::array();
+        for (const auto& k : page.keys) keys.push_back(key_json(k));
+        return json{{"keys", keys}, {"cursor", page.cursor}};
+      },
+      std::move(cb));
 }
 
 void Session::get_key(const std::string& account_id, const std::string& namespace_id, const std::string& key,
@@ -199,15 +186,23 @@ void Session::put_key(const std::string& account_id, const std::string& namespac
   if (auto e = api::validate_write(key, value.size(), opts.metadata, opts.expiration_ttl, opts.expiration,
                                    static_cast<std::int64_t>(to_unix_seconds(core_->transport.now()))))
     return refuse(*e);
-  call(core_, api::kv::write_value(account_id, namespace_id, key, value, opts), api::read_ok,
-       [key](const Unit&) { return json{{"key", key}}; }, std::move(cb));
+  call(
+      core_, api::kv::write_value(account_id, namespace_id, key, value, opts), api::read_ok,
+      [key](const Unit&) {
+        return json{{"key", key}};
+      },
+      std::move(cb));
 }
 
 void Session::delete_key(const std::string& account_id, const std::string& namespace_id, const std::string& key,
                          emscripten::val cb) {
   if (auto e = api::validate_key(key)) return answer(core_, std::move(cb), error_text(*e));
-  call(core_, api::kv::delete_value(account_id, namespace_id, key), api::read_ok,
-       [key](const Unit&) { return json{{"key", key}}; }, std::move(cb));
+  call(
+      core_, api::kv::delete_value(account_id, namespace_id, key), api::read_ok,
+      [key](const Unit&) {
+        return json{{"key", key}};
+      },
+      std::move(cb));
 }
 
 std::shared_ptr<Job> Session::bulk_delete(const std::string& spec_json, emscripten::val callbacks) {

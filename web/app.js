@@ -24,17 +24,21 @@ function secretFromUrl() {
 async function main() {
   const secret = secretFromUrl();
   if (!secret) {
-    return fatal("This page needs the link that `cache-kv-purger console` printed.",
+    return fatal(
+      "This page needs the link that `cache-kv-purger console` printed.",
       "That link ends in #secret=…: the console server answers only pages that know it, so other web pages " +
-      "cannot use it.");
+        "cannot use it.",
+    );
   }
   let config;
   try {
     const res = await fetch("/console/config", { headers: { "X-Ckp-Console": secret } });
     const body = await res.json();
     if (!res.ok) {
-      return fatal("The console server refused this page.",
-        (body.errors && body.errors[0] && body.errors[0].message) || `HTTP ${res.status}`);
+      return fatal(
+        "The console server refused this page.",
+        (body.errors && body.errors[0] && body.errors[0].message) || `HTTP ${res.status}`,
+      );
     }
     config = body;
   } catch (e) {
@@ -83,7 +87,9 @@ async function main() {
     for (const select of document.querySelectorAll(".ns-select")) {
       const keep = select.value;
       select.replaceChildren(
-        ...(list.length ? list.map((n) => h("option", { value: n.id }, n.title)) : [h("option", { value: "" }, "(no namespaces)")]),
+        ...(list.length
+          ? list.map((n) => h("option", { value: n.id }, n.title))
+          : [h("option", { value: "" }, "(no namespaces)")]),
       );
       if (list.some((n) => n.id === keep)) select.value = keep;
     }

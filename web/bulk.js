@@ -113,13 +113,22 @@ export class BulkPanel {
       body: h(
         "div",
         {},
-        h("p", {}, "Namespace ", h("strong", {}, spec.namespace_title), ` (${spec.namespace_id}): ${this.#describe(spec)}.`),
+        h(
+          "p",
+          {},
+          "Namespace ",
+          h("strong", {}, spec.namespace_title),
+          ` (${spec.namespace_id}): ${this.#describe(spec)}.`,
+        ),
         h("p", {}, "Deleted keys cannot be restored. The job can be cancelled and resumed at any time."),
       ),
       confirmLabel: `Delete ${num(count)} keys`,
     });
     if (!ok) return;
-    this.run((handlers) => this.api.bulkDelete({ ...spec, dry_run: false, expected_total: count }, handlers), spec.label);
+    this.run(
+      (handlers) => this.api.bulkDelete({ ...spec, dry_run: false, expected_total: count }, handlers),
+      spec.label,
+    );
   }
 
   /** Runs a delete job (new or resumed) in this panel's job view. */

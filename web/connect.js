@@ -55,9 +55,10 @@ export class Scope {
     status.classList.remove("connected");
     const zones = await this.api.zones("");
     if (!zones.ok) {
-      const fallback = this.config.account_id && zones.error.kind === "authentication"
-        ? await this.api.namespaces(this.config.account_id)
-        : null;
+      const fallback =
+        this.config.account_id && zones.error.kind === "authentication"
+          ? await this.api.namespaces(this.config.account_id)
+          : null;
       if (!fallback || !fallback.ok) {
         status.textContent = "Not connected";
         showError(errorEl, zones.error);

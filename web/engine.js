@@ -29,8 +29,12 @@ export function loadEngine() {
         createCkpModule({ locateFile: (file) => "wasm/" + file }).then(resolve, reject);
       };
       script.onerror = () =>
-        reject(new Error("The WebAssembly engine (wasm/ckp.js) could not be loaded. Was it built? " +
-                         "(cmake with emscripten installed builds it into build/wasm.)"));
+        reject(
+          new Error(
+            "The WebAssembly engine (wasm/ckp.js) could not be loaded. Was it built? " +
+              "(cmake with emscripten installed builds it into build/wasm.)",
+          ),
+        );
       document.head.append(script);
     });
   }
@@ -60,7 +64,12 @@ export class Api {
   }
 
   #call(method, ...args) {
-    return new Promise((resolve) => this.session[method](...args, guard((text) => resolve(JSON.parse(text)))));
+    return new Promise((resolve) =>
+      this.session[method](
+        ...args,
+        guard((text) => resolve(JSON.parse(text))),
+      ),
+    );
   }
 
   zones(accountId) {

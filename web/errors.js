@@ -64,7 +64,10 @@ function describeKind(error, full, message) {
       return { title: "The TLS connection to the API failed.", source: message };
     case "server":
     case "malformed_response":
-      return { title: "Cloudflare (or a proxy) failed to answer properly; this is usually temporary.", source: message };
+      return {
+        title: "Cloudflare (or a proxy) failed to answer properly; this is usually temporary.",
+        source: message,
+      };
     case "cancelled":
       return { title: "Cancelled.", source: message };
     case "journal":

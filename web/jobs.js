@@ -19,7 +19,9 @@ export class JobsPanel {
 
   /** The jobs that can be resumed (their journal has no end, and no page is running them). */
   resumable() {
-    return this.api.jobs().filter((j) => j.journal && !j.journal.error && !j.journal.end_status && !this.isRunning(j.id));
+    return this.api
+      .jobs()
+      .filter((j) => j.journal && !j.journal.error && !j.journal.end_status && !this.isRunning(j.id));
   }
 
   render() {
@@ -29,7 +31,11 @@ export class JobsPanel {
     notice.hidden = open.length === 0;
     notice.replaceChildren(
       `${open.length} job${open.length === 1 ? "" : "s"} did not finish and can be resumed: `,
-      h("button", { type: "button", class: "link", onclick: () => document.getElementById("tab-jobs").click() }, "see Jobs"),
+      h(
+        "button",
+        { type: "button", class: "link", onclick: () => document.getElementById("tab-jobs").click() },
+        "see Jobs",
+      ),
       ".",
     );
     if (!jobs.length) {
@@ -41,16 +47,41 @@ export class JobsPanel {
         const journal = j.journal || {};
         const running = this.isRunning(j.id);
         const ended = Boolean(journal.end_status);
-        const state = running ? "running in this page" : journal.error ? `unreadable: ${journal.error}` :
-          STATES[ended ? journal.end_status : j.status] || j.status;
+        const state = running
+          ? "running in this page"
+          : journal.error
+            ? `unreadable: ${journal.error}`
+            : STATES[ended ? journal.end_status : j.status] || j.status;
         const total = j.total != null ? ` of ${num(j.total)}` : "";
         const actions = [];
         if (!running && !ended && !journal.error)
-          actions.push(h("button", { type: "button", class: "primary", onclick: () => this.resume(j.id),
-            "aria-label": `Resume: ${j.label}` }, "Resume"));
+          actions.push(
+            h(
+              "button",
+              {
+                type: "button",
+                class: "primary",
+                onclick: () => this.resume(j.id),
+                "aria-label": `Resume: ${j.label}`,
+              },
+              "Resume",
+            ),
+          );
         if (!running)
-          actions.push(h("button", { type: "button", onclick: () => { this.api.forgetJob(j.id); this.render(); },
-            "aria-label": `Forget: ${j.label}` }, "Forget"));
+          actions.push(
+            h(
+              "button",
+              {
+                type: "button",
+                onclick: () => {
+                  this.api.forgetJob(j.id);
+                  this.render();
+                },
+                "aria-label": `Forget: ${j.label}`,
+              },
+              "Forget",
+            ),
+          );
         return h(
           "tr",
           { dataset: { jobId: j.id } },

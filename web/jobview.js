@@ -21,7 +21,11 @@ export class JobView {
     this.blocked = h("p", { class: "error", role: "alert", hidden: true });
     this.canvas = h("canvas", { role: "img", "aria-label": "Chart of request rate and concurrency: waiting for data" });
     this.cancelButton = h("button", { type: "button", onclick: () => this.cancel() }, "Cancel");
-    this.resumeButton = h("button", { type: "button", class: "primary", hidden: true, onclick: () => this.resume() }, "Resume");
+    this.resumeButton = h(
+      "button",
+      { type: "button", class: "primary", hidden: true, onclick: () => this.resume() },
+      "Resume",
+    );
     this.result = h("div", { class: "job-result" });
     this.root = h(
       "section",
@@ -122,7 +126,8 @@ export class JobView {
     );
     if (p.blocked_s > 0.5) {
       this.blocked.hidden = false;
-      this.blocked.textContent = `Rate limited by Cloudflare: waiting ${duration(p.blocked_s)} before sending more ` +
+      this.blocked.textContent =
+        `Rate limited by Cloudflare: waiting ${duration(p.blocked_s)} before sending more ` +
         "(the job continues by itself).";
     } else {
       this.blocked.hidden = true;
@@ -151,7 +156,8 @@ export class JobView {
       text = `Finished with failures: ${num(r.done)} ${unitFor(r.done, this.unit)} ${this.verb}, ${num(r.failed)} failed (${reqs}).`;
       for (const f of r.failures.slice(0, 20)) notes.push(h("li", {}, h("code", {}, f.item), ` — ${f.reason}`));
     } else if (status === "cancelled") {
-      text = `Cancelled after ${num(r.done)} ${unitFor(r.done, this.unit)} ${this.verb}.` +
+      text =
+        `Cancelled after ${num(r.done)} ${unitFor(r.done, this.unit)} ${this.verb}.` +
         (r.resumable ? " The journal holds the progress: Resume continues exactly where it stopped." : "");
     } else {
       const { title, detail, source } = describeError(r.error);
@@ -162,7 +168,8 @@ export class JobView {
     }
     this.state.textContent = text;
     if (Array.isArray(r.zones) && r.zones.length && !r.dry_run) {
-      for (const z of r.zones) notes.push(h("li", {}, `${z.name || z.id}: ${num(z.items)} ${this.unit} in ${num(z.requests)} requests`));
+      for (const z of r.zones)
+        notes.push(h("li", {}, `${z.name || z.id}: ${num(z.items)} ${this.unit} in ${num(z.requests)} requests`));
     }
     this.result.replaceChildren(notes.length ? h("ul", {}, notes) : "");
     this.resumeButton.hidden = !r.resumable;

@@ -36,7 +36,9 @@ export class KvPanel {
       this.put();
     });
     byId("put-key").addEventListener("input", () => this.#checkField("key", byId("put-key"), byId("put-key-error")));
-    byId("put-meta").addEventListener("input", () => this.#checkField("metadata", byId("put-meta"), byId("put-meta-error")));
+    byId("put-meta").addEventListener("input", () =>
+      this.#checkField("metadata", byId("put-meta"), byId("put-meta-error")),
+    );
     byId("kv-edit").addEventListener("click", () => this.#editCurrent());
     byId("kv-delete").addEventListener("click", () => this.deleteCurrent());
   }
@@ -80,7 +82,11 @@ export class KvPanel {
         h(
           "tr",
           {},
-          h("td", {}, h("button", { type: "button", class: "link", onclick: () => this.show(k.name) }, h("code", {}, k.name))),
+          h(
+            "td",
+            {},
+            h("button", { type: "button", class: "link", onclick: () => this.show(k.name) }, h("code", {}, k.name)),
+          ),
           h("td", {}, k.expiration ? when(k.expiration) : "never"),
           h("td", {}, k.metadata == null ? "—" : h("code", {}, JSON.stringify(k.metadata))),
         ),
@@ -111,8 +117,11 @@ export class KvPanel {
     }
     this.current = { key, ...r.result };
     byId("kv-detail-value").textContent =
-      r.result.encoding === "utf-8" ? r.result.value : `(binary, ${num(r.result.bytes)} bytes, base64) ${r.result.value}`;
-    byId("kv-detail-meta").textContent = r.result.metadata == null ? "none" : JSON.stringify(r.result.metadata, null, 2);
+      r.result.encoding === "utf-8"
+        ? r.result.value
+        : `(binary, ${num(r.result.bytes)} bytes, base64) ${r.result.value}`;
+    byId("kv-detail-meta").textContent =
+      r.result.metadata == null ? "none" : JSON.stringify(r.result.metadata, null, 2);
     byId("kv-detail-exp").textContent = r.result.expiration ? when(r.result.expiration) : "never";
     byId("kv-detail-h").focus();
   }
@@ -145,7 +154,13 @@ export class KvPanel {
     const ns = this.scope.namespace(this.namespaceId);
     const ok = await confirmDialog({
       title: `Delete key “${key}”?`,
-      body: h("p", {}, "From namespace ", h("strong", {}, ns ? ns.title : this.namespaceId), ". This cannot be undone."),
+      body: h(
+        "p",
+        {},
+        "From namespace ",
+        h("strong", {}, ns ? ns.title : this.namespaceId),
+        ". This cannot be undone.",
+      ),
       confirmLabel: "Delete key",
     });
     if (!ok) return;

@@ -5,10 +5,26 @@ import { clearError, showError } from "./errors.js";
 import { runInView } from "./jobview.js";
 
 const KINDS = {
-  files: { label: "URLs to purge, one per line", help: "e.g. https://www.example.com/styles.css — or a JSON array.", unit: "URLs" },
-  tags: { label: "Cache tags to purge, one per line", help: "The values your origin sends in Cache-Tag headers.", unit: "tags" },
-  hosts: { label: "Host names to purge, one per line", help: "e.g. images.example.com (no scheme, no path).", unit: "hosts" },
-  prefixes: { label: "URL prefixes to purge, one per line", help: "host/path without a scheme, e.g. www.example.com/blog", unit: "prefixes" },
+  files: {
+    label: "URLs to purge, one per line",
+    help: "e.g. https://www.example.com/styles.css — or a JSON array.",
+    unit: "URLs",
+  },
+  tags: {
+    label: "Cache tags to purge, one per line",
+    help: "The values your origin sends in Cache-Tag headers.",
+    unit: "tags",
+  },
+  hosts: {
+    label: "Host names to purge, one per line",
+    help: "e.g. images.example.com (no scheme, no path).",
+    unit: "hosts",
+  },
+  prefixes: {
+    label: "URL prefixes to purge, one per line",
+    help: "host/path without a scheme, e.g. www.example.com/blog",
+    unit: "prefixes",
+  },
   purge_everything: { label: "", help: "", unit: "zones" },
 };
 
@@ -87,9 +103,10 @@ export class PurgePanel {
         headers: this.kind === "files" ? headers : {},
         plan: this.plan.value,
         dry_run: dryRun,
-        label: this.kind === "purge_everything"
-          ? `Purge everything in ${zone.name}`
-          : `Purge ${k.unit}${zone ? ` in ${zone.name}` : ""}`,
+        label:
+          this.kind === "purge_everything"
+            ? `Purge everything in ${zone.name}`
+            : `Purge ${k.unit}${zone ? ` in ${zone.name}` : ""}`,
       },
     };
   }
@@ -121,8 +138,10 @@ export class PurgePanel {
     const unit = KINDS[this.kind].unit;
     const requests = (r.zones || []).reduce((n, z) => n + z.requests, 0);
     const zones = (r.zones || []).map((z) => z.name || z.id).join(", ");
-    this.summary.textContent = `${num(r.done)} ${unit} → ${num(requests)} request${requests === 1 ? "" : "s"}` +
-      (zones ? ` (${zones})` : "") + ` on the ${this.plan.value} plan's limits.`;
+    this.summary.textContent =
+      `${num(r.done)} ${unit} → ${num(requests)} request${requests === 1 ? "" : "s"}` +
+      (zones ? ` (${zones})` : "") +
+      ` on the ${this.plan.value} plan's limits.`;
   }
 
   async start() {
@@ -135,8 +154,13 @@ export class PurgePanel {
     if (this.kind === "purge_everything") {
       const ok = await confirmDialog({
         title: `Purge everything in ${this.scope.zone.name}?`,
-        body: h("p", {}, "Every cached file of the zone ", h("strong", {}, this.scope.zone.name),
-          " is dropped; the next requests go to your origin."),
+        body: h(
+          "p",
+          {},
+          "Every cached file of the zone ",
+          h("strong", {}, this.scope.zone.name),
+          " is dropped; the next requests go to your origin.",
+        ),
         confirmLabel: "Purge everything",
       });
       if (!ok) return;

@@ -21,8 +21,8 @@
 
 #include "bounds.hpp"
 #include "ckp/emu/server.hpp"
-#include "ckp/io/records.hpp"
 #include "ckp/engine/scheduler.hpp"
+#include "ckp/io/records.hpp"
 #include "ckp/io/sink.hpp"
 #include "ckp/ops/kv_delete.hpp"
 #include "ckp/ops/kv_export.hpp"
@@ -45,19 +45,19 @@ struct CellResult {
   std::string setting;
   bool adaptive = false;
   bool is_default = false;
-  int fixed = 0;                   ///< the fixed concurrency (0 for adaptive)
+  int fixed = 0;  ///< the fixed concurrency (0 for adaptive)
   std::uint64_t items = 0;
   std::uint64_t done = 0;
   std::uint64_t failed = 0;
   bool completed = false;
-  double seconds = 0;              ///< virtual duration
-  double throughput = 0;           ///< items confirmed per virtual second
-  std::uint64_t requests = 0;      ///< requests the server saw (retries included)
+  double seconds = 0;          ///< virtual duration
+  double throughput = 0;       ///< items confirmed per virtual second
+  std::uint64_t requests = 0;  ///< requests the server saw (retries included)
   std::uint64_t retries = 0;
   std::uint64_t rate_limited = 0;  ///< 429s the server sent
   std::uint64_t lockouts = 0;      ///< times the server locked the token out
   std::uint64_t server_errors = 0;
-  double mean_limit = 0;           ///< the concurrency limit, averaged over virtual time
+  double mean_limit = 0;  ///< the concurrency limit, averaged over virtual time
   int peak_inflight = 0;
   Bound bound;
   double ratio() const { return bound.seconds() > 0 ? seconds / bound.seconds() : 0; }
@@ -77,8 +77,7 @@ inline emu::Config cell_server_config(const Profile& p, std::uint64_t seed) {
 namespace detail {
 
 inline std::unique_ptr<io::RecordSource> lines_of(std::string text, std::string name) {
-  return std::make_unique<io::LineRecords>(
-      std::make_unique<io::StringReader>(std::move(text), std::move(name)));
+  return std::make_unique<io::LineRecords>(std::make_unique<io::StringReader>(std::move(text), std::move(name)));
 }
 
 /// Key names as emu::Server::seed_keys writes them: prefix + the index, zero-padded to 7 digits (or more).

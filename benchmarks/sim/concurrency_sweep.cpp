@@ -357,9 +357,8 @@ void print_preamble(const Options& opt) {
 int main(int argc, char** argv) {
   Options opt;
   if (!parse_args(argc, argv, opt)) {
-    std::fprintf(stderr,
-                 "usage: concurrency_sweep [--out DIR] [--workload NAME]... [--profile NAME]... [--scale F] "
-                 "[--jobs N]\nworkloads: delete-prefix delete-keys export purge-urls purge-tags\n");
+    std::fprintf(stderr, "usage: concurrency_sweep [--out DIR] [--workload NAME]... [--profile NAME]... [--scale F] "
+                         "[--jobs N]\nworkloads: delete-prefix delete-keys export purge-urls purge-tags\n");
     return 2;
   }
   std::filesystem::create_directories(opt.out);

@@ -88,8 +88,8 @@ inline std::vector<Profile> kv_profiles() {
   add("lat200", "200 ms + U[0,100) ms per call", latency_ms(200, 100));
   add("lat800", "800 ms + U[0,400) ms per call", latency_ms(800, 400));
   add("window", "lat200, sized so the 1200/5-min window binds", latency_ms(200, 100)).window_sized = true;
-  add("capacity8", "lat200; the server serves 8 calls at nominal speed, more stretch every call",
-      latency_ms(200, 100)).server.latency.capacity = 8;
+  add("capacity8", "lat200; the server serves 8 calls at nominal speed, more stretch every call", latency_ms(200, 100))
+      .server.latency.capacity = 8;
   add("5xx-1%", "lat200; 0.5% 500 + 0.5% 503", latency_ms(200, 100)).server.faults = server_errors(0.01);
   add("5xx-10%", "lat200; 5% 500 + 5% 503", latency_ms(200, 100)).server.faults = server_errors(0.10);
   add("spike", "lat200; latency x4 from 50% to 75% of the nominal duration", latency_ms(200, 100)).changes = {
@@ -117,7 +117,8 @@ inline std::vector<Profile> purge_profiles() {
   add("ent-lat50", "enterprise, lat50", api::PlanProfile::enterprise(), latency_ms(50, 25));
   add("ent-lat800", "enterprise, lat800", api::PlanProfile::enterprise(), latency_ms(800, 400));
   add("window", "business, lat200, sized so the 1200/5-min window binds", api::PlanProfile::business(),
-      latency_ms(200, 100)).window_sized = true;
+      latency_ms(200, 100))
+      .window_sized = true;
   add("5xx-1%", "enterprise, lat200; 0.5% 500 + 0.5% 503", api::PlanProfile::enterprise(), latency_ms(200, 100))
       .server.faults = server_errors(0.01);
   add("5xx-10%", "enterprise, lat200; 5% 500 + 5% 503", api::PlanProfile::enterprise(), latency_ms(200, 100))
@@ -125,7 +126,8 @@ inline std::vector<Profile> purge_profiles() {
   add("spike", "enterprise, lat200; latency x4 from 50% to 75%", api::PlanProfile::enterprise(), latency_ms(200, 100))
       .changes = {{0.5, 4.0, std::nullopt, 0}, {0.75, 1.0, std::nullopt, 0}};
   add("limit-drop", "enterprise, lat200; at 50% the quota drops to 60% of the run's calls + 32",
-      api::PlanProfile::enterprise(), latency_ms(200, 100)).changes = {{0.5, std::nullopt, 0.6, 32}};
+      api::PlanProfile::enterprise(), latency_ms(200, 100))
+      .changes = {{0.5, std::nullopt, 0.6, 32}};
   return out;
 }
 

@@ -106,13 +106,13 @@ int main() {
   import_spec.input = "catalog.ndjson";
   import_spec.input_size = ndjson.size();
   import_spec.batch_size = 1000;  // 25 bulk writes
-  auto input = std::make_unique<ckp::io::LineRecords>(
-      std::make_unique<ckp::io::StringReader>(ndjson, import_spec.input));
+  auto input =
+      std::make_unique<ckp::io::LineRecords>(std::make_unique<ckp::io::StringReader>(ndjson, import_spec.input));
   ckp::ops::KvImport import_op(scheduler, import_spec, std::move(input));
   const ckp::ops::OpReport imported = ckp::ops::run(link, import_op);
   std::printf("import: %s, %llu written, %llu retries, %d answers lost\n", ckp::ops::to_string(imported.status),
-              static_cast<unsigned long long>(imported.done), static_cast<unsigned long long>(imported.requests.retries),
-              link.lost());
+              static_cast<unsigned long long>(imported.done),
+              static_cast<unsigned long long>(imported.requests.retries), link.lost());
   check(imported.status == ckp::ops::OpStatus::completed, "the import completes");
   check(imported.done == 25'000, "every pair is confirmed");
   check(link.lost() > 0, "the link lost some answers");
@@ -121,7 +121,8 @@ int main() {
 
   // Export them back, into memory, and compare line by line.
   ckp::io::StringSink out;
-  ckp::ops::KvExport export_op(scheduler, {.account_id = account, .namespace_id = ns, .prefix = "item/", .output = "memory"}, out);
+  ckp::ops::KvExport export_op(scheduler,
+                               {.account_id = account, .namespace_id = ns, .prefix = "item/", .output = "memory"}, out);
   const ckp::ops::OpReport exported = ckp::ops::run(link, export_op);
   if (exported.error) std::printf("export: %s\n", exported.error->message.c_str());
   check(exported.status == ckp::ops::OpStatus::completed, "the export completes");

@@ -58,8 +58,8 @@ int main(int argc, char** argv) {
   const std::uint64_t expected = std::stoull(argv[3]);
 
   // The transport: worker threads with keep-alive connections; credentials are added here, never in the engine.
-  ckp::transport::HttplibTransport http({.base_url = env("CLOUDFLARE_API_BASE_URL"),
-                                         .credentials = {.token = env("CLOUDFLARE_API_TOKEN")}});
+  ckp::transport::HttplibTransport http(
+      {.base_url = env("CLOUDFLARE_API_BASE_URL"), .credentials = {.token = env("CLOUDFLARE_API_TOKEN")}});
   // The scheduler: adaptive concurrency, the rate governor and retries, with their defaults.
   ckp::engine::Scheduler scheduler(http);
 

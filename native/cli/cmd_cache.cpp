@@ -9,8 +9,8 @@
 #include "ckp/api/purge.hpp"
 #include "ckp/api/text.hpp"
 #include "ckp/api/validate.hpp"
-#include "cli/context.hpp"
 #include "ckp/ops/purge.hpp"
+#include "cli/context.hpp"
 #include "cli/job_runner.hpp"
 #include "cli/resolve.hpp"
 
@@ -31,10 +31,10 @@ struct PurgeFlags {
   int batch_size = 0;
   // items
   std::vector<std::string> positional;
-  std::vector<std::string> file;      // --file URL (repeatable; the Go tool's flag)
-  std::string files;                  // --files "a,b"
-  std::string files_list;             // --files-list FILE
-  std::vector<std::string> headers;   // --header "Name: value"
+  std::vector<std::string> file;     // --file URL (repeatable; the Go tool's flag)
+  std::string files;                 // --files "a,b"
+  std::string files_list;            // --files-list FILE
+  std::vector<std::string> headers;  // --header "Name: value"
   std::vector<std::string> host;
   std::string hosts, hosts_file;
   bool auto_zone = false;
@@ -72,7 +72,9 @@ std::vector<ops::ZoneRef> chosen_zones(Context& ctx, const PurgeFlags& f) {
       if (!t.empty() && t.front() != '#') names.push_back(t);
     }
   }
-  const std::string zone = !f.zone.empty() ? f.zone : rt.options().zone.empty() ? rt.settings().zone.value : rt.options().zone;
+  const std::string zone = !f.zone.empty()             ? f.zone
+                           : rt.options().zone.empty() ? rt.settings().zone.value
+                                                       : rt.options().zone;
   if (names.empty() && !zone.empty()) names.push_back(zone);
   std::vector<ops::ZoneRef> refs;
   for (const auto& n : names) refs.push_back(resolve_zone(rt, n));
@@ -111,7 +113,8 @@ int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input, c
   for (const auto& h : f.headers) {
     auto colon = h.find(':');
     if (colon == std::string::npos || colon == 0) fail_usage("--header '" + h + "' must look like 'Name: value'");
-    spec.headers.emplace_back(std::string(api::trim_blanks(h.substr(0, colon))), std::string(api::trim_blanks(h.substr(colon + 1))));
+    spec.headers.emplace_back(std::string(api::trim_blanks(h.substr(0, colon))),
+                              std::string(api::trim_blanks(h.substr(colon + 1))));
   }
   spec.zones = chosen_zones(ctx, f);
   // Optional: narrows the zones searched by host when none is given (and names the job's account either way).
@@ -134,7 +137,8 @@ int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input, c
     preview.dry_run = true;
     const auto r = run_preview(rt, ops::PurgeSpec::op_name, preview.to_json(), input, input_flag);
     if (r.status == ops::OpStatus::failed || r.status == ops::OpStatus::cancelled) fail(*r.error);
-    fmt::print(stderr, "About to purge {} {}:\n", grouped(r.done), kind == api::purge::Kind::everything ? "zones" : "items");
+    fmt::print(stderr, "About to purge {} {}:\n", grouped(r.done),
+               kind == api::purge::Kind::everything ? "zones" : "items");
     for (const auto& z : r.extra["zones"])
       fmt::print(stderr, "  zone {} ({}): {} item(s), {} request(s)\n", z.value("name", ""), z.value("id", ""),
                  z.value("items", 0), z.value("requests", 0));
@@ -153,11 +157,13 @@ void add_zone_flags(CLI::App* c, PurgeFlags& f) {
   c->add_option("--zones", f.zones, "Zones (repeatable, or comma-separated)");
   c->add_flag("--all-zones", f.all_zones, "Every zone of the account");
   c->add_option("--zone-list", f.zone_list, "File with one zone per line");
-  c->add_option("--zone-concurrency", f.zone_concurrency, "Zones purged at once (default 3)")->check(CLI::Range(1, 100));
+  c->add_option("--zone-concurrency", f.zone_concurrency, "Zones purged at once (default 3)")
+      ->check(CLI::Range(1, 100));
   c->add_flag("-v,--verbose", f.verbose, "More detail");
   c->add_flag("--dry-run", f.dry_run, "Show what would be purged; purge nothing");
   c->add_flag("--force", f.force, "Do not ask (same as --yes)");
-  c->add_option("--batch-size", f.batch_size, "Items per request (at most the plan's cap)")->check(CLI::Range(1, 10000));
+  c->add_option("--batch-size", f.batch_size, "Items per request (at most the plan's cap)")
+      ->check(CLI::Range(1, 10000));
 }
 
 }  // namespace
@@ -180,10 +186,12 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
     files->add_option("urls", f->positional, "URLs");
     files->add_option("--file", f->file, "A URL (repeatable)");
     files->add_option("--files", f->files, "URLs, comma-separated");
-    files->add_option("--files-list", f->files_list, "File: one URL per line, or {\"url\":…,\"headers\":{…}} lines, or a JSON array");
+    files->add_option("--files-list", f->files_list,
+                      "File: one URL per line, or {\"url\":…,\"headers\":{…}} lines, or a JSON array");
     files->add_option("--header", f->headers, "Cache-key header for every URL, 'Name: value' (repeatable)");
     files->callback([&ctx, f] {
-      if (!f->files_list.empty()) return (void)(ctx.exit_code = purge(ctx, *f, Kind::files, InputSpec::file(f->files_list), "--files-list"));
+      if (!f->files_list.empty())
+        return (void)(ctx.exit_code = purge(ctx, *f, Kind::files, InputSpec::file(f->files_list), "--files-list"));
       ctx.exit_code = purge(ctx, *f, Kind::files, items_of(f->file, f->files, f->positional), "--files");
     });
   };
@@ -198,7 +206,8 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
   hosts->add_flag("--auto-zone", f->auto_zone, "Find each host's zone (the default when no zone is given)");
   hosts->callback([&ctx, f] {
     if (f->auto_zone) f->zone.clear(), f->zones.clear();
-    if (!f->hosts_file.empty()) return (void)(ctx.exit_code = purge(ctx, *f, Kind::hosts, InputSpec::file(f->hosts_file), "--hosts-file"));
+    if (!f->hosts_file.empty())
+      return (void)(ctx.exit_code = purge(ctx, *f, Kind::hosts, InputSpec::file(f->hosts_file), "--hosts-file"));
     ctx.exit_code = purge(ctx, *f, Kind::hosts, items_of(f->host, f->hosts), "--hosts");
   });
 
@@ -209,7 +218,8 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
   prefixes->add_option("--prefixes-file", f->prefixes_file, "File: one prefix per line");
   prefixes->callback([&ctx, f] {
     if (!f->prefixes_file.empty())
-      return (void)(ctx.exit_code = purge(ctx, *f, Kind::prefixes, InputSpec::file(f->prefixes_file), "--prefixes-file"));
+      return (void)(ctx.exit_code =
+                        purge(ctx, *f, Kind::prefixes, InputSpec::file(f->prefixes_file), "--prefixes-file"));
     ctx.exit_code = purge(ctx, *f, Kind::prefixes, items_of(f->prefix, f->prefixes), "--prefixes");
   });
 
@@ -222,7 +232,8 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
     tags->add_option("--csv-column", f->csv_column, "CSV column: header name or 1-based index");
     tags->add_option("--json-field", f->json_field, "JSON: the field holding the tag(s) in each object");
     tags->callback([&ctx, f] {
-      if (f->tags_file.empty()) return (void)(ctx.exit_code = purge(ctx, *f, Kind::tags, items_of(f->tag, f->tags), "--tags"));
+      if (f->tags_file.empty())
+        return (void)(ctx.exit_code = purge(ctx, *f, Kind::tags, items_of(f->tag, f->tags), "--tags"));
       // Text lines, CSV (--csv-column: header name or 1-based index; default the first column) or JSON (an array of
       // strings, or of objects with --json-field): read as such, streamed, and again on resume.
       const auto& path = f->tags_file;
@@ -230,7 +241,10 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
       const bool json = !f->json_field.empty() || path.ends_with(".json");
       if (csv && json) fail_usage("--csv-column and --json-field: a tags file is CSV or JSON, not both");
       ctx.exit_code = purge(ctx, *f, Kind::tags, InputSpec::file(path), "--tags-file",
-                            {csv ? "csv" : json ? "json" : "", f->csv_column, f->json_field});
+                            {csv    ? "csv"
+                             : json ? "json"
+                                    : "",
+                             f->csv_column, f->json_field});
     });
   };
   add_tags("tags", "Purge by cache tag");
@@ -243,7 +257,8 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
   custom->callback([&ctx, f] {
     const std::string text = !f->body_file.empty() ? slurp(f->body_file) : f->body;
     auto parsed = api::parse_json(text);
-    if (!parsed) fail_usage((f->body_file.empty() ? std::string("--body") : f->body_file) + ": " + parsed.error().message);
+    if (!parsed)
+      fail_usage((f->body_file.empty() ? std::string("--body") : f->body_file) + ": " + parsed.error().message);
     auto j = std::move(*parsed);
     if (j.is_discarded() || !j.is_object()) fail_usage("--body must be a JSON object such as {\"files\":[…]}");
     std::vector<std::string> types;

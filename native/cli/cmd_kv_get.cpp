@@ -40,13 +40,12 @@ void kv_get(Context& ctx, const CLI::App& cmd, const GetFlags& f) {
   std::vector<api::kv::Key> keys;
   if (!list_flag.empty()) {
     auto input = key_list_input(f.select, list_flag);
-    auto src = input.is_inline()
-                   ? io::open_records(std::make_unique<io::StringReader>(input.text, input.name()))
-                   : [&] {
-                       auto r = io::open_records(input.path);
-                       if (!r) fail(r.error());
-                       return std::move(*r);
-                     }();
+    auto src =
+        input.is_inline() ? io::open_records(std::make_unique<io::StringReader>(input.text, input.name())) : [&] {
+          auto r = io::open_records(input.path);
+          if (!r) fail(r.error());
+          return std::move(*r);
+        }();
     auto filter = ops::KeyFilter::make(selection);
     if (!filter) fail_usage("--pattern " + filter.error().message);
     while (auto r = src->next()) {

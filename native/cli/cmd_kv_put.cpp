@@ -51,7 +51,8 @@ int kv_put(Context& ctx, const CLI::App& cmd, const PutFlags& f) {
   if (given(cmd, "--expiration-ttl")) w.expiration_ttl = f.expiration_ttl;
   if (given(cmd, "--expiration")) w.expiration = f.expiration;
   // The same check of the whole write as the console's.
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   if (auto e = api::validate_write(f.key, value.size(), w.metadata, w.expiration_ttl, w.expiration, now.count()))
     fail(*e);
   KvTarget t = kv_target(ctx, f.ns);

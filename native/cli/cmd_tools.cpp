@@ -4,9 +4,9 @@
 #include <thread>
 
 #include "ckp/emu/server.hpp"
+#include "ckp/ops/kv_delete.hpp"
 #include "ckp/version.hpp"
 #include "cli/context.hpp"
-#include "ckp/ops/kv_delete.hpp"
 #include "cli/job_runner.hpp"
 #include "emulator/http_front.hpp"
 
@@ -76,7 +76,8 @@ std::string option_text(const CLI::Option* o) {
   for (const auto& l : o->get_lnames()) names += (names.empty() ? "--" : ", --") + l;
   if (names.empty()) names = "<" + o->get_name() + ">";
   // A flag (expects no value) shows no value placeholder.
-  if (o->get_type_size() != 0 && o->get_expected_max() != 0 && !o->get_lnames().empty()) names += " " + (o->get_type_name().empty() ? std::string("VALUE") : o->get_type_name());
+  if (o->get_type_size() != 0 && o->get_expected_max() != 0 && !o->get_lnames().empty())
+    names += " " + (o->get_type_name().empty() ? std::string("VALUE") : o->get_type_name());
   return names;
 }
 
@@ -189,8 +190,9 @@ int demo(Context& ctx, std::uint64_t keys, int latency_ms) {
   const int code = run_job(rt, ops::KvDeleteSpec::op_name, spec.to_json(), {}, true);
   const auto stats = model.stats();
   fmt::print("Emulator: {} keys left (keep/ only: {}), {} requests served, {} rate-limited.\n",
-             grouped(model.key_count(ns, front.now())), model.keys_with_prefix(ns, "cache/", front.now()).empty() ? "yes" : "NO",
-             grouped(stats.requests), stats.rate_limited);
+             grouped(model.key_count(ns, front.now())),
+             model.keys_with_prefix(ns, "cache/", front.now()).empty() ? "yes" : "NO", grouped(stats.requests),
+             stats.rate_limited);
   return code;
 }
 
@@ -229,7 +231,9 @@ void add_tool_commands(CLI::App& app, Context& ctx) {
   });
   auto* completion = app.add_subcommand("completion", "Print a shell completion script: bash, zsh or fish");
   auto shell = std::make_shared<std::string>();
-  completion->add_option("shell", *shell, "bash | zsh | fish")->required()->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  completion->add_option("shell", *shell, "bash | zsh | fish")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
   completion->callback([&app, shell] {
     if (*shell == "fish") return (void)fmt::print("{}", fish_completion(app));
     if (*shell == "zsh") fmt::print("autoload -U +X bashcompinit && bashcompinit\n");

@@ -4,6 +4,7 @@
 
 #include "ckp/api/validate.hpp"
 #include "ckp/api/zones.hpp"
+#include "ckp/ops/zone_directory.hpp"
 #include "cli/context.hpp"
 #include "cli/resolve.hpp"
 
@@ -24,16 +25,11 @@ void zones_list(Context& ctx, const ZoneFlags& f) {
   std::string account = !f.account_id.empty() ? rt.account_id(f.account_id) : rt.settings().account_id.value;
   nlohmann::json out = nlohmann::json::array();
   Table table({"NAME", "ID", "STATUS", "ACCOUNT"});
-  for (int page = 1;; ++page) {
-    api::zones::ListQuery q;
-    q.account_id = account;
-    q.page = page;
-    auto p = rt.call(api::zones::list(q), api::zones::parse_list);
-    for (const auto& z : p.items) {
-      out.push_back({{"id", z.id}, {"name", z.name}, {"status", z.status}, {"account_id", z.account_id}});
-      table.row({z.name, z.id, z.status, z.account_name.empty() ? z.account_id : z.account_name});
-    }
-    if (p.items.empty() || p.last(q.per_page)) break;
+  const auto zones = rt.await<std::vector<api::zones::Zone>>(
+      [&](auto done) { ops::all_zones(rt.scheduler(), account, done); });
+  for (const auto& z : zones) {
+    out.push_back({{"id", z.id}, {"name", z.name}, {"status", z.status}, {"account_id", z.account_id}});
+    table.row({z.name, z.id, z.status, z.account_name.empty() ? z.account_id : z.account_name});
   }
   if (rt.json()) return print_json(out);
   table.print();

@@ -22,14 +22,27 @@ std::uint64_t InputSpec::size() const {
 
 ops::FieldNamer flag_namer(std::string input_flag) {
   return [input_flag = std::move(input_flag)](std::string_view field) -> std::string {
-    static const std::pair<const char*, const char*> flags[] = {
-        {"account_id", "--account-id"}, {"namespace_id", "--namespace"},   {"batch_size", "--batch-size"},
-        {"prefix", "--prefix"},         {"pattern", "--pattern"},          {"search", "--search"},
-        {"field", "--tag-field"},       {"value", "--tag-value"},          {"all_keys", "--all-keys"},
-        {"zones", "--zone"},            {"cache_tags", "--cache-tag"},     {"zone_concurrency", "--zone-concurrency"},
-        {"dry_run", "--dry-run"},       {"output", "--output"},            {"headers", "--header"},
-        {"plan", "--plan"},             {"max_pages", "a preview"},        {"max_batch_bytes", "the batch byte limit"},
-        {"input_format", "the input's format"}, {"input_column", "--csv-column"}, {"input_field", "--json-field"}};
+    static const std::pair<const char*, const char*> flags[] = {{"account_id", "--account-id"},
+                                                                {"namespace_id", "--namespace"},
+                                                                {"batch_size", "--batch-size"},
+                                                                {"prefix", "--prefix"},
+                                                                {"pattern", "--pattern"},
+                                                                {"search", "--search"},
+                                                                {"field", "--tag-field"},
+                                                                {"value", "--tag-value"},
+                                                                {"all_keys", "--all-keys"},
+                                                                {"zones", "--zone"},
+                                                                {"cache_tags", "--cache-tag"},
+                                                                {"zone_concurrency", "--zone-concurrency"},
+                                                                {"dry_run", "--dry-run"},
+                                                                {"output", "--output"},
+                                                                {"headers", "--header"},
+                                                                {"plan", "--plan"},
+                                                                {"max_pages", "a preview"},
+                                                                {"max_batch_bytes", "the batch byte limit"},
+                                                                {"input_format", "the input's format"},
+                                                                {"input_column", "--csv-column"},
+                                                                {"input_field", "--json-field"}};
     if (field == "input") return input_flag;
     for (const auto& [name, flag] : flags)
       if (field == name) return flag;
@@ -44,13 +57,13 @@ ops::OpEnvironment environment(Runtime& rt, const InputSpec& input) {
   ops::OpEnvironment env;
   env.scheduler = &rt.scheduler();
   env.open_input = [input](const std::string&, std::uint64_t expected) -> Result<std::unique_ptr<io::RecordSource>> {
-    if (input.is_inline())
-      return io::open_records(std::make_unique<io::StringReader>(input.text, input.name()));
+    if (input.is_inline()) return io::open_records(std::make_unique<io::StringReader>(input.text, input.name()));
     if (expected && input.size() != expected)
-      return Error::make(ErrorKind::invalid_input,
-                         fmt::format("{} has changed since the job started ({} bytes then, {} now); resuming would skip "
-                                     "or repeat lines - start a new job instead",
-                                     input.path, expected, input.size()));
+      return Error::make(
+          ErrorKind::invalid_input,
+          fmt::format("{} has changed since the job started ({} bytes then, {} now); resuming would skip "
+                      "or repeat lines - start a new job instead",
+                      input.path, expected, input.size()));
     return io::open_records(input.path);
   };
   env.open_output = [](const std::string& name, bool resuming) -> Result<std::unique_ptr<io::ByteSink>> {
@@ -191,8 +204,8 @@ int resume_job(Runtime& rt, const JobInfo& info, bool allow_new_target) {
   options.allow_new_target = allow_new_target;
   options.name_field = flag_namer("the job's input");
   rt.note("Resuming {} ({}) from {} done\n", info.id, info.op, grouped(info.done));
-  auto built = ops::build_operation(info.op, state.spec, environment(rt, recorded_input(info)),
-                                    std::move(options), true);
+  auto built =
+      ops::build_operation(info.op, state.spec, environment(rt, recorded_input(info)), std::move(options), true);
   if (!built) fail(built.error());
   return run.run_and_report(*built->op, built->noun, built->verb, job, /*fresh=*/false);
 }

@@ -49,9 +49,8 @@ void require_valid(const Spec& spec, const std::string& input_flag = "--keys-fil
 /// that records the spec, its target and any inline input; builds the operation through the registry (inputs are checked from end to end before anything is sent),
 /// runs it with progress and prints the report. Returns the exit code. @p configure may hook into the built
 /// operation before it starts.
-int run_job(Runtime& rt, std::string_view op_name, const nlohmann::json& spec, const InputSpec& input,
-            bool journaled, const std::string& input_flag = "--keys-file",
-            const std::function<void(ops::Operation&)>& configure = {});
+int run_job(Runtime& rt, std::string_view op_name, const nlohmann::json& spec, const InputSpec& input, bool journaled,
+            const std::string& input_flag = "--keys-file", const std::function<void(ops::Operation&)>& configure = {});
 
 /// Runs @p spec (a dry run) to its end without a job, progress or report, and returns its report: the preview a
 /// confirmation shows. Fails the command when the spec or its input is refused.

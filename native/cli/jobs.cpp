@@ -36,7 +36,8 @@ Result<std::pair<std::string, std::unique_ptr<io::FileJournalStore>>> JobStore::
   return std::make_pair(id, std::move(*store));
 }
 
-Result<OpenJob> JobStore::start(const std::string& op, const std::string& command_line, const std::string& api_base_url) {
+Result<OpenJob> JobStore::start(const std::string& op, const std::string& command_line,
+                                const std::string& api_base_url) {
   auto created = create(op);
   if (!created) return std::move(created).error();
   OpenJob job{created->first, std::move(created->second), nullptr};
@@ -107,8 +108,10 @@ Result<JobInfo> JobStore::find(const std::string& id) const {
     else if (j.id.rfind(id, 0) == 0) matches.push_back(j);
   if (matches.size() == 1) return matches.front();
   if (matches.empty())
-    return Error::make(ErrorKind::invalid_input, fmt::format("no job '{}' in {} (`cache-kv-purger jobs list` shows them)", id, dir_));
-  return Error::make(ErrorKind::invalid_input, fmt::format("'{}' matches {} jobs; give more of the id", id, matches.size()));
+    return Error::make(ErrorKind::invalid_input,
+                       fmt::format("no job '{}' in {} (`cache-kv-purger jobs list` shows them)", id, dir_));
+  return Error::make(ErrorKind::invalid_input,
+                     fmt::format("'{}' matches {} jobs; give more of the id", id, matches.size()));
 }
 
 Result<std::unique_ptr<io::FileJournalStore>> JobStore::reopen(const JobInfo& job) const {

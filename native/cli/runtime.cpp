@@ -17,7 +17,8 @@ Runtime::~Runtime() {
 void Runtime::require_credentials() const {
   if (settings_.credentials.empty())
     fail_usage("no Cloudflare credentials: set CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL), "
-               "or api_token_env in " + settings_.config_path);
+               "or api_token_env in " +
+               settings_.config_path);
 }
 
 std::string Runtime::account_id(const std::string& flag) const {

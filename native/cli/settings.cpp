@@ -45,18 +45,22 @@ constexpr double min_timeout_s = 0.001, max_timeout_s = 3600;
 std::string numeric_setting_problem(const std::string& key, const std::string& value) {
   if (key == "concurrency")
     return value == "auto" || whole_in(value, 1, max_concurrency)
-               ? "" : fmt::format("must be \"auto\" or a whole number from 1 to {}", max_concurrency);
+               ? ""
+               : fmt::format("must be \"auto\" or a whole number from 1 to {}", max_concurrency);
   if (key == "zone_concurrency")
-    return whole_in(value, 1, max_zone_concurrency) ? "" : fmt::format("must be a whole number from 1 to {}", max_zone_concurrency);
+    return whole_in(value, 1, max_zone_concurrency)
+               ? ""
+               : fmt::format("must be a whole number from 1 to {}", max_zone_concurrency);
   if (key == "batch_size")
     return whole_in(value, 1, api::kv_limits::max_bulk_items)
-               ? "" : fmt::format("must be a whole number from 1 to {}", api::kv_limits::max_bulk_items);
+               ? ""
+               : fmt::format("must be a whole number from 1 to {}", api::kv_limits::max_bulk_items);
   if (key == "timeout") {
     double seconds = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
     // "nan" and "inf" parse, and fail the comparisons.
-    const bool ok = ec == std::errc() && end == value.data() + value.size() && seconds >= min_timeout_s &&
-                    seconds <= max_timeout_s;
+    const bool ok =
+        ec == std::errc() && end == value.data() + value.size() && seconds >= min_timeout_s && seconds <= max_timeout_s;
     return ok ? "" : fmt::format("must be a number of seconds from {} to {}", min_timeout_s, max_timeout_s);
   }
   return "";
@@ -85,21 +89,23 @@ Result<Settings> resolve_settings(const GlobalOptions& g) {
   s.profile = !g.profile.empty() ? g.profile : !env("CKP_PROFILE").empty() ? env("CKP_PROFILE") : "default";
   s.config_path = !g.config_path.empty() ? g.config_path : default_config_path();
   if (g.config_path.empty() && ensure_sample_config(s.config_path) && !g.quiet)
-    fmt::print(stderr, "Created a sample configuration at {} (every setting in it is commented out; edit it to set "
-                       "defaults).\n", s.config_path);
+    fmt::print(stderr,
+               "Created a sample configuration at {} (every setting in it is commented out; edit it to set "
+               "defaults).\n",
+               s.config_path);
   auto file = read_config(s.config_path);
   if (!file) return std::move(file).error();
   if (s.profile != "default" && !file->profiles.count(s.profile) && !g.allow_new_profile)
-    return Error::make(ErrorKind::invalid_input,
-                       fmt::format("profile '{}' is not in {} (add a [{}] section)", s.profile, s.config_path, s.profile));
+    return Error::make(ErrorKind::invalid_input, fmt::format("profile '{}' is not in {} (add a [{}] section)",
+                                                             s.profile, s.config_path, s.profile));
 
   s.account_id = pick(g.account_id, "account-id", {"CLOUDFLARE_ACCOUNT_ID"}, *file, s.profile, "account_id", "");
   s.zone = pick(g.zone, "zone", {"CLOUDFLARE_ZONE_ID"}, *file, s.profile, "zone", "");
   s.api_base_url = pick(g.api_base_url, "api-base-url", {"CLOUDFLARE_API_BASE_URL", "CF_API_BASE_URL"}, *file,
                         s.profile, "api_base_url", "https://api.cloudflare.com/client/v4");
   s.plan = pick(g.plan, "plan", {"CLOUDFLARE_PLAN"}, *file, s.profile, "plan", "enterprise");
-  s.concurrency = pick(g.concurrency, "concurrency", {"CLOUDFLARE_MAX_CONCURRENCY", "CLOUDFLARE_CACHE_CONCURRENCY"}, *file,
-                       s.profile, "concurrency", "auto");
+  s.concurrency = pick(g.concurrency, "concurrency", {"CLOUDFLARE_MAX_CONCURRENCY", "CLOUDFLARE_CACHE_CONCURRENCY"},
+                       *file, s.profile, "concurrency", "auto");
   s.limit_algorithm = pick(g.limit_algorithm, "limit-algorithm", {}, *file, s.profile, "limit_algorithm", "");
   s.zone_concurrency = pick(g.zone_concurrency, "zone-concurrency", {"CLOUDFLARE_MULTI_ZONE_CONCURRENCY"}, *file,
                             s.profile, "zone_concurrency", "3");
@@ -165,23 +171,28 @@ Result<Settings> resolve_settings(const GlobalOptions& g) {
     }
   }
   if (!api::parse_url(s.api_base_url.value)) s.api_base_url.problem = "is not an absolute http(s) URL";
-  const std::pair<const char*, Setting*> numeric[] = {
-      {"concurrency", &s.concurrency}, {"zone_concurrency", &s.zone_concurrency}, {"batch_size", &s.batch_size},
-      {"timeout", &s.timeout}};
+  const std::pair<const char*, Setting*> numeric[] = {{"concurrency", &s.concurrency},
+                                                      {"zone_concurrency", &s.zone_concurrency},
+                                                      {"batch_size", &s.batch_size},
+                                                      {"timeout", &s.timeout}};
   for (auto [key, setting] : numeric) setting->problem = numeric_setting_problem(key, setting->value);
 
   // The first problem fails, naming the setting, its value, where it came from (file and line) and the valid range —
   // unless the command only shows or fixes settings; a flag typed right now fails even then.
-  const std::pair<const char*, const Setting*> all[] = {
-      {"plan", &s.plan},         {"limit_algorithm", &s.limit_algorithm},   {"api_base_url", &s.api_base_url},
-      {"concurrency", &s.concurrency}, {"zone_concurrency", &s.zone_concurrency}, {"batch_size", &s.batch_size},
-      {"timeout", &s.timeout}};
+  const std::pair<const char*, const Setting*> all[] = {{"plan", &s.plan},
+                                                        {"limit_algorithm", &s.limit_algorithm},
+                                                        {"api_base_url", &s.api_base_url},
+                                                        {"concurrency", &s.concurrency},
+                                                        {"zone_concurrency", &s.zone_concurrency},
+                                                        {"batch_size", &s.batch_size},
+                                                        {"timeout", &s.timeout}};
   for (auto [key, setting] : all) {
     if (setting->problem.empty()) continue;
     if (g.allow_invalid_settings && setting->source.rfind("flag ", 0) != 0) continue;
     const std::string origin =
         setting->line ? fmt::format("{} at {}:{}", setting->source, s.config_path, setting->line) : setting->source;
-    return Error::make(ErrorKind::invalid_input, fmt::format("{} '{}' ({}) {}", key, setting->value, origin, setting->problem));
+    return Error::make(ErrorKind::invalid_input,
+                       fmt::format("{} '{}' ({}) {}", key, setting->value, origin, setting->problem));
   }
   return s;
 }

@@ -17,8 +17,8 @@ namespace ckp::native {
 
 /// A request body as read by read_request_body().
 struct RequestBody {
-  bool ok = false;        ///< false: the body could not be read (httplib sets 413 on res when it was too large)
-  std::string bytes;      ///< the body; multipart bodies re-encoded
+  bool ok = false;    ///< false: the body could not be read (httplib sets 413 on res when it was too large)
+  std::string bytes;  ///< the body; multipart bodies re-encoded
   std::optional<std::string> multipart_type;  ///< the Content-Type for a re-encoded multipart body, else empty
 };
 

@@ -16,8 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "console/console_server.hpp"
 #include "common/http_server.hpp"
+#include "console/console_server.hpp"
 #include "console/request_guard.hpp"
 
 extern char** environ;
@@ -110,7 +110,8 @@ int run(const ConsoleOptions& o, const ConsoleSettings& s) {
   sigset_t signals = block_stop_signals();
   const int port = server->bind(o.port);
   if (port < 0) {
-    fmt::print(stderr, "console: cannot listen on 127.0.0.1:{} (in use? pick another with --port, or --port 0)\n", o.port);
+    fmt::print(stderr, "console: cannot listen on 127.0.0.1:{} (in use? pick another with --port, or --port 0)\n",
+               o.port);
     return 1;
   }
   nlohmann::json info{{"url", server->url()},
@@ -143,12 +144,14 @@ void add_console_command(CLI::App& app, std::function<ConsoleSettings()> setting
   auto o = std::make_shared<ConsoleOptions>();
   CLI::App* cmd = app.add_subcommand("console", "Serve the browser console on 127.0.0.1: the same engine in "
                                                 "WebAssembly, with its API calls proxied to Cloudflare");
-  cmd->add_option("--port", o->port, "Port on 127.0.0.1 (0 = any free port; jobs in browser storage belong to one "
-                                     "port, so keep it stable to resume them)")
+  cmd->add_option("--port", o->port,
+                  "Port on 127.0.0.1 (0 = any free port; jobs in browser storage belong to one "
+                  "port, so keep it stable to resume them)")
       ->capture_default_str();
   cmd->add_flag("--open", o->open, "Open the console in the browser ($BROWSER or xdg-open)");
   cmd->add_option("--web-dir", o->web_dir, "Serve the page from DIR (default: the installed or built copy)");
-  cmd->add_option("--wasm-dir", o->wasm_dir, "Serve ckp.js and ckp.wasm from DIR (default: the installed or built copy)");
+  cmd->add_option("--wasm-dir", o->wasm_dir,
+                  "Serve ckp.js and ckp.wasm from DIR (default: the installed or built copy)");
   cmd->callback([o, settings = std::move(settings)] {
     int rc = run(*o, settings ? settings() : ConsoleSettings{});
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -16,9 +16,9 @@ namespace ckp::native {
 
 /// What the console needs from the CLI's own configuration (flag > environment > config file > default).
 struct ConsoleSettings {
-  std::string base_url;                   ///< the API base; empty = https://api.cloudflare.com/client/v4
+  std::string base_url;                     ///< the API base; empty = https://api.cloudflare.com/client/v4
   ckp::transport::Credentials credentials;  ///< when set, they stay in the server: the browser never sees them
-  std::string account_id;                 ///< preselected in the page when set
+  std::string account_id;                   ///< preselected in the page when set
   bool verify_tls = true;
 };
 

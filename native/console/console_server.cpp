@@ -64,7 +64,9 @@ bool ConsoleServer::listen() { return http_->listen_after_bind(); }
 
 void ConsoleServer::stop() { http_->stop(); }
 
-std::string ConsoleServer::url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/#secret=" + options_.secret; }
+std::string ConsoleServer::url() const {
+  return "http://127.0.0.1:" + std::to_string(port_) + "/#secret=" + options_.secret;
+}
 
 void ConsoleServer::install_routes() {
   auto& svr = *http_;

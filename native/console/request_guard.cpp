@@ -38,7 +38,8 @@ Verdict check_browser_context(const RequestFacts& facts, int port) {
   if (!names_this_server(facts.host, port)) return Verdict::bad_host;
   if (!facts.origin.empty()) {
     const std::string p = ":" + std::to_string(port);
-    if (facts.origin != "http://127.0.0.1" + p && facts.origin != "http://localhost" + p) return Verdict::foreign_origin;
+    if (facts.origin != "http://127.0.0.1" + p && facts.origin != "http://localhost" + p)
+      return Verdict::foreign_origin;
   }
   if (!facts.sec_fetch_site.empty() && facts.sec_fetch_site != "same-origin" && facts.sec_fetch_site != "none")
     return Verdict::cross_site;

@@ -12,8 +12,8 @@ namespace ckp::native::console {
 namespace {
 
 /// Response headers worth passing back to the page's engine.
-constexpr std::array<std::string_view, 6> passed_back = {"Content-Type", "Ratelimit", "Ratelimit-Policy",
-                                                         "Retry-After", "expiration", "CF-Ray"};
+constexpr std::array<std::string_view, 6> passed_back = {"Content-Type", "Ratelimit",  "Ratelimit-Policy",
+                                                         "Retry-After",  "expiration", "CF-Ray"};
 
 /// A Cloudflare-shaped error envelope, so the page's engine reads a proxy failure like any other.
 std::string envelope_error(const std::string& message) {
@@ -77,7 +77,8 @@ std::unique_ptr<httplib::Client> UpstreamProxy::acquire() {
       return c;
     }
   }
-  auto client = std::make_unique<httplib::Client>(fmt::format("{}://{}:{}", base_.scheme, base_.host, base_.effective_port()));
+  auto client =
+      std::make_unique<httplib::Client>(fmt::format("{}://{}:{}", base_.scheme, base_.host, base_.effective_port()));
   client->set_connection_timeout(config_.connect_timeout_s, 0);
   client->set_read_timeout(config_.read_timeout_s, 0);
   client->set_write_timeout(config_.read_timeout_s, 0);

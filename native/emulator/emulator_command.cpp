@@ -95,8 +95,7 @@ emu::Config make_config(const EmulatorOptions& o, IdSource& ids) {
     auto eq = spec.rfind('=');
     if (eq != std::string::npos && api::looks_like_id(std::string_view(spec).substr(eq + 1)))
       c.tokens.push_back({spec.substr(0, eq), spec.substr(eq + 1)});
-    else
-      c.tokens.push_back({spec, account});
+    else c.tokens.push_back({spec, account});
     if (c.tokens.back().token.empty()) usage_error("--token must not be empty");
   }
   if (c.tokens.empty()) c.tokens.push_back({ids.token(), account});
@@ -106,7 +105,8 @@ emu::Config make_config(const EmulatorOptions& o, IdSource& ids) {
     std::string name = spec.substr(0, eq);
     std::string id = eq == std::string::npos ? ids.hex_id() : spec.substr(eq + 1);
     if (!api::is_valid_hostname(name)) usage_error(fmt::format("--zone: \"{}\" is not a valid zone name", name));
-    if (!api::looks_like_id(id)) usage_error(fmt::format("--zone: the id of {} must be 32 hexadecimal characters", name));
+    if (!api::looks_like_id(id))
+      usage_error(fmt::format("--zone: the id of {} must be 32 hexadecimal characters", name));
     c.zones.push_back({name, id, account});
   }
   if (c.zones.empty()) c.zones.push_back({"example.com", ids.hex_id(), account});
@@ -147,7 +147,8 @@ emu::Config make_config(const EmulatorOptions& o, IdSource& ids) {
   if (!o.fault_slow.empty()) {
     auto colon = o.fault_slow.find(':');
     c.faults.slow = rate(parse_double(o.fault_slow.substr(0, colon), "--fault-slow"), "--fault-slow");
-    if (colon != std::string::npos) c.faults.slow_delay = millis(parse_double(o.fault_slow.substr(colon + 1), "--fault-slow"));
+    if (colon != std::string::npos)
+      c.faults.slow_delay = millis(parse_double(o.fault_slow.substr(colon + 1), "--fault-slow"));
   }
   c.faults.poison_prefix = o.fault_poison_prefix;
   c.faults.lockout_after = o.fault_lockout_after;
@@ -277,14 +278,18 @@ void add_emulator_command(CLI::App& app) {
   cmd->add_option("--account", o->account, "Account id for tokens and zones without one (default: generated)");
   cmd->add_option("--account-name", o->account_name, "Account name shown in zone objects");
   cmd->add_option("--zone", o->zones, "Zone NAME[=ID] (repeatable; none = example.com)");
-  cmd->add_option("--plan", o->plan, "Plan whose purge limits apply: free|pro|business|enterprise")->capture_default_str();
+  cmd->add_option("--plan", o->plan, "Plan whose purge limits apply: free|pro|business|enterprise")
+      ->capture_default_str();
   cmd->add_option("--seed-namespace", o->seed_namespace, "Create this namespace at start");
   cmd->add_option("--seed-keys", o->seed_keys, "Put N keys into the seed namespace");
   cmd->add_option("--seed-prefix", o->seed_prefix, "Prefix of seeded key names")->capture_default_str();
   cmd->add_option("--latency", o->latency, "Answer after MS[:JITTER_MS] milliseconds");
-  cmd->add_option("--latency-per-item", o->latency_per_item_ms, "Extra milliseconds per item of bulk and purge requests");
-  cmd->add_option("--rate-limit", o->rate_limit, "Global limit per token, REQUESTS/SECONDS (0/1 = off)")->capture_default_str();
-  cmd->add_option("--lockout", o->lockout_seconds, "Seconds a token is locked out after going over")->capture_default_str();
+  cmd->add_option("--latency-per-item", o->latency_per_item_ms,
+                  "Extra milliseconds per item of bulk and purge requests");
+  cmd->add_option("--rate-limit", o->rate_limit, "Global limit per token, REQUESTS/SECONDS (0/1 = off)")
+      ->capture_default_str();
+  cmd->add_option("--lockout", o->lockout_seconds, "Seconds a token is locked out after going over")
+      ->capture_default_str();
   cmd->add_option("--time-scale", o->time_scale, "Divide every window, lockout, bucket refill and Retry-After by X");
   cmd->add_option("--fault-500", o->fault_500, "Rate of 500 responses (request not applied)");
   cmd->add_option("--fault-502", o->fault_502, "Rate of 502 HTML pages (request not applied)");
@@ -295,7 +300,8 @@ void add_emulator_command(CLI::App& app) {
   cmd->add_option("--fault-slow", o->fault_slow, "RATE[:MS] of slow answers (applied; default 2000 ms)");
   cmd->add_option("--fault-partial-bulk", o->fault_partial_bulk, "Rate per key of bulk failures (unsuccessful_keys)");
   cmd->add_option("--fault-poison-prefix", o->fault_poison_prefix, "Keys with this prefix always fail to write/delete");
-  cmd->add_option("--fault-lockout-after", o->fault_lockout_after, "Lock the token out at its Nth request, once (429, 971)");
+  cmd->add_option("--fault-lockout-after", o->fault_lockout_after,
+                  "Lock the token out at its Nth request, once (429, 971)");
   cmd->add_option("--fault-seed", o->fault_seed, "Seed of the fault generator (runs repeat)");
   cmd->add_flag("--cors", o->cors, "Send CORS headers and answer preflights (for the browser console)");
   cmd->add_option("--state", o->state, "Load the KV store from FILE at start (if it exists), save it on exit");

@@ -18,7 +18,8 @@ constexpr std::string_view api_prefix = "/client/v4";
 constexpr std::string_view admin_prefix = "/__emulator/";
 
 /// Splits a raw request target into its still-encoded path and its decoded query pairs.
-void split_target(const std::string& target, std::string& path, std::vector<std::pair<std::string, std::string>>& query) {
+void split_target(const std::string& target, std::string& path,
+                  std::vector<std::pair<std::string, std::string>>& query) {
   auto q = target.find('?');
   path = target.substr(0, q);
   if (q == std::string::npos) return;
@@ -32,7 +33,8 @@ void split_target(const std::string& target, std::string& path, std::vector<std:
     std::string_view k = pair.substr(0, eq);
     std::string_view v = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
     // A malformed escape is kept as sent; the model then rejects the value if it matters.
-    query.emplace_back(api::url_decode(k, true).value_or(std::string(k)), api::url_decode(v, true).value_or(std::string(v)));
+    query.emplace_back(api::url_decode(k, true).value_or(std::string(k)),
+                       api::url_decode(v, true).value_or(std::string(v)));
   }
 }
 
@@ -48,7 +50,8 @@ std::optional<api::Method> method_of(const std::string& m) {
 
 void add_cors(httplib::Response& res) {
   res.set_header("Access-Control-Allow-Origin", "*");
-  res.set_header("Access-Control-Expose-Headers", "Ratelimit, Ratelimit-Policy, Retry-After, expiration, Content-Length");
+  res.set_header("Access-Control-Expose-Headers",
+                 "Ratelimit, Ratelimit-Policy, Retry-After, expiration, Content-Length");
 }
 
 /// Copies a model response into httplib's; with @p disconnect, only half the body is written and the connection
@@ -82,10 +85,7 @@ void write_json(httplib::Response& res, int status, const nlohmann::json& j) {
 
 HttpFront::HttpFront(emu::Server& model, FrontOptions options, std::function<void(emu::Server&)> reseed,
                      nlohmann::json info)
-    : model_(model),
-      options_(options),
-      reseed_(std::move(reseed)),
-      info_(std::move(info)),
+    : model_(model), options_(options), reseed_(std::move(reseed)), info_(std::move(info)),
       http_(std::make_unique<httplib::Server>()) {
   install_routes();
 }
@@ -185,7 +185,9 @@ void HttpFront::install_routes() {
     write(res, reply.response, reply.delivery == emu::Delivery::disconnect);
   };
 
-  auto plain = [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, req.body, std::nullopt); };
+  auto plain = [serve](const httplib::Request& req, httplib::Response& res) {
+    serve(req, res, req.body, std::nullopt);
+  };
   auto with_body = [serve](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     auto body = read_request_body(req, reader);
     if (!body.ok) {
@@ -218,12 +220,14 @@ void HttpFront::install_routes() {
   svr.Patch(".*", plain);
   svr.Delete(".*", plain);
   svr.Options(".*", [cors](const httplib::Request& req, httplib::Response& res) {
-    if (!cors) return write(res, emu::failure(405, emu::code::method_not_allowed, "Method not allowed for this route"), false);
+    if (!cors)
+      return write(res, emu::failure(405, emu::code::method_not_allowed, "Method not allowed for this route"), false);
     add_cors(res);
     res.status = 204;
     res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
     std::string asked = req.get_header_value("Access-Control-Request-Headers");
-    res.set_header("Access-Control-Allow-Headers", asked.empty() ? "Authorization, Content-Type, X-Auth-Email, X-Auth-Key" : asked);
+    res.set_header("Access-Control-Allow-Headers",
+                   asked.empty() ? "Authorization, Content-Type, X-Auth-Email, X-Auth-Key" : asked);
     res.set_header("Access-Control-Max-Age", "86400");
   });
 

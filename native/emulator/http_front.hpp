@@ -24,8 +24,8 @@ namespace ckp::native {
 
 /// How the front behaves.
 struct FrontOptions {
-  bool cors = false;            ///< add CORS headers and answer preflights (for the browser console)
-  std::size_t threads = 128;    ///< worker threads: each serves one connection at a time
+  bool cors = false;                          ///< add CORS headers and answer preflights (for the browser console)
+  std::size_t threads = 128;                  ///< worker threads: each serves one connection at a time
   std::size_t max_body = 128u * 1024 * 1024;  ///< larger bodies get 413 before reaching the model
 };
 

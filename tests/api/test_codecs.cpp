@@ -6,8 +6,12 @@
 using namespace ckp::api;
 
 TEST_CASE("base64 round trips (RFC 4648 vectors)") {
-  const std::pair<const char*, const char*> vectors[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-                                                         {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
                                                          {"foobar", "Zm9vYmFy"}};
   for (auto [plain, encoded] : vectors) {
     CHECK(base64_encode(plain) == encoded);
@@ -23,7 +27,8 @@ TEST_CASE("base64 round trips (RFC 4648 vectors)") {
 }
 
 TEST_CASE("multipart encode and decode") {
-  std::vector<FormPart> parts{{"value", "hello\r\n--world", "", ""}, {"metadata", R"({"a":1})", "", "application/json"}};
+  std::vector<FormPart> parts{{"value", "hello\r\n--world", "", ""},
+                              {"metadata", R"({"a":1})", "", "application/json"}};
   std::string boundary = choose_boundary(parts);
   std::string body = encode_multipart(parts, boundary);
   auto back = decode_multipart(body, boundary);
@@ -49,8 +54,9 @@ TEST_CASE("malformed multipart is rejected") {
   CHECK_FALSE(decode_multipart("no delimiter here", "b"));
   CHECK_FALSE(decode_multipart("--b\r\nContent-Disposition: form-data; name=\"v\"\r\n\r\nunterminated", "b"));
   CHECK_FALSE(decode_multipart("--bX", "b"));
-  auto fname = decode_multipart("--b\r\nContent-Disposition: form-data; filename=\"f.txt\"; name=\"value\"\r\n\r\nx\r\n--b--",
-                                "b");
+  auto fname =
+      decode_multipart("--b\r\nContent-Disposition: form-data; filename=\"f.txt\"; name=\"value\"\r\n\r\nx\r\n--b--",
+                       "b");
   REQUIRE(fname);
   CHECK((*fname)[0].name == "value");
   CHECK((*fname)[0].filename == "f.txt");

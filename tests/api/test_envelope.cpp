@@ -48,7 +48,8 @@ TEST_CASE("Cloudflare error codes map to kinds with actionable messages") {
   for (const auto& row : rows) {
     CAPTURE(row.code);
     std::string body = row.code ? fmt::format(R"({{"success":false,"errors":[{{"code":{},"message":"key not found"}}],
-      "messages":[],"result":null}})", row.code)
+      "messages":[],"result":null}})",
+                                              row.code)
                                 : R"({"success":false,"errors":[],"messages":[],"result":null})";
     auto env = read_envelope(respond(row.status, body));
     REQUIRE_FALSE(env);
@@ -60,9 +61,10 @@ TEST_CASE("Cloudflare error codes map to kinds with actionable messages") {
 }
 
 TEST_CASE("429 carries Retry-After") {
-  auto env = read_envelope(respond(429,
-                                   R"({"success":false,"errors":[{"code":971,"message":"Please wait and consider throttling your request speed"}],"messages":[],"result":null})",
-                                   {{"Retry-After", "120"}}));
+  auto env = read_envelope(respond(
+      429,
+      R"({"success":false,"errors":[{"code":971,"message":"Please wait and consider throttling your request speed"}],"messages":[],"result":null})",
+      {{"Retry-After", "120"}}));
   REQUIRE_FALSE(env);
   CHECK(env.error().kind == ErrorKind::rate_limited);
   CHECK(env.error().retryable());
@@ -72,7 +74,9 @@ TEST_CASE("429 carries Retry-After") {
 }
 
 TEST_CASE("success:false on HTTP 200 is still an error") {
-  auto env = read_envelope(respond(200, R"({"success":false,"errors":[{"code":1016,"message":"Unable to purge any urls"}],"messages":[],"result":null})"));
+  auto env = read_envelope(respond(
+      200,
+      R"({"success":false,"errors":[{"code":1016,"message":"Unable to purge any urls"}],"messages":[],"result":null})"));
   REQUIRE_FALSE(env);
   CHECK(env.error().code() == 1016);
   CHECK_FALSE(env.error().retryable());

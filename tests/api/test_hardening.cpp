@@ -82,7 +82,8 @@ TEST_CASE("reopening a journal cuts a torn last line, so the next line does not 
   const auto lines = FileJournalStore::read_lines(tmp.path);
   REQUIRE(lines.size() == 4);
   CHECK(lines[0].find(R"("t":"spec")") != std::string::npos);
-  for (int step = 1; step <= 3; ++step) CHECK(lines[step].find("{\"step\":" + std::to_string(step) + "}") != std::string::npos);
+  for (int step = 1; step <= 3; ++step)
+    CHECK(lines[step].find("{\"step\":" + std::to_string(step) + "}") != std::string::npos);
   CHECK(tmp.contents().back() == '\n');
   ckp::io::JournalFileView view(tmp.path);
   auto state = ckp::engine::Journal::load(view);
@@ -172,8 +173,8 @@ class SlowServer {
         if (n <= 0) break;
         request.append(buf, static_cast<std::size_t>(n));
       }
-      const std::string head = trickle_headers_ ? "HTTP/1.1 200 OK\r\nX-Slow: "
-                                                : "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+      const std::string head =
+          trickle_headers_ ? "HTTP/1.1 200 OK\r\nX-Slow: " : "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
       (void)!::send(c, head.data(), head.size(), MSG_NOSIGNAL);
       while (!stop_) {
         pollfd p{c, POLLIN, 0};

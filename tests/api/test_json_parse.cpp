@@ -67,6 +67,10 @@ TEST_CASE("parse_json: brackets inside strings do not count toward the depth") {
   auto o = parse_json(R"({"k{[":"]}]}{[\"[{"})", 1);
   REQUIRE(o);
   CHECK((*o)["k{["].get<std::string>() == "]}]}{[\"[{");
+  // An escaped backslash ends before the quote: the string closes there, and the array after it counts.
+  CHECK_FALSE(parse_json(R"(["\\", [1]])", 1));
+  CHECK(parse_json(R"(["\\", [1]])", 2));
+  CHECK(parse_json(R"(["\\\"[", 1])", 1));
 }
 
 TEST_CASE("parse_json: invalid JSON is still reported as invalid, with where, without echoing the input") {

@@ -53,7 +53,11 @@ TEST_CASE("parse namespaces (spec example shape)") {
 }
 
 TEST_CASE("list keys request and parse") {
-  auto r = kv::list_keys(account, ns, {"user/", "6Ck1la0VxJ0djhidm1MdX2FyDGxLKVeeHZZmORS_8XeSuhz9SjIJRaSa2lnsF01tQOHrfTGAP3R5X1Kv5iVUuMbNKhWNAXHOl6ePB0TUL8nw", 5});
+  auto r = kv::list_keys(
+      account, ns,
+      {"user/",
+       "6Ck1la0VxJ0djhidm1MdX2FyDGxLKVeeHZZmORS_8XeSuhz9SjIJRaSa2lnsF01tQOHrfTGAP3R5X1Kv5iVUuMbNKhWNAXHOl6ePB0TUL8nw",
+       5});
   CHECK(r.path == base + "/" + ns + "/keys");
   CHECK(query_of(r, "limit") == "10");
   CHECK(query_of(r, "prefix") == "user/");
@@ -73,7 +77,8 @@ TEST_CASE("list keys request and parse") {
 
   for (const char* tail : {R"("result_info":{"count":0,"cursor":""})", R"("result_info":{"count":0,"cursor":null})",
                            R"("result_info":{"count":0})"}) {
-    auto last = kv::parse_keys(ok(std::string(R"({"success":true,"errors":[],"messages":[],"result":[],)") + tail + "}"));
+    auto last =
+        kv::parse_keys(ok(std::string(R"({"success":true,"errors":[],"messages":[],"result":[],)") + tail + "}"));
     REQUIRE(last);
     CHECK(last->last());
   }
@@ -95,7 +100,8 @@ TEST_CASE("read value: raw bytes with the expiration header") {
 
   Response missing;
   missing.status = 404;
-  missing.body = R"({"success":false,"errors":[{"code":10009,"message":"get: 'key not found'"}],"messages":[],"result":null})";
+  missing.body =
+      R"({"success":false,"errors":[{"code":10009,"message":"get: 'key not found'"}],"messages":[],"result":null})";
   auto e = kv::parse_value(missing);
   REQUIRE_FALSE(e);
   CHECK(e.error().kind == ErrorKind::not_found);
@@ -159,7 +165,8 @@ TEST_CASE("bulk delete, new and deprecated forms") {
 
 TEST_CASE("bulk result parse") {
   auto partial = kv::parse_bulk_result(
-      ok(R"({"success":true,"errors":[],"messages":[],"result":{"successful_key_count":98,"unsuccessful_keys":["x","y"]}})"), 100);
+      ok(R"({"success":true,"errors":[],"messages":[],"result":{"successful_key_count":98,"unsuccessful_keys":["x","y"]}})"),
+      100);
   REQUIRE(partial);
   CHECK(partial->successful_key_count == 98);
   CHECK(partial->unsuccessful_keys == std::vector<std::string>{"x", "y"});
@@ -169,14 +176,17 @@ TEST_CASE("bulk result parse") {
   CHECK(legacy->successful_key_count == 7);
   CHECK(legacy->unsuccessful_keys.empty());
 
-  auto counted = kv::parse_bulk_result(ok(R"({"success":true,"errors":[],"messages":[],"result":{"unsuccessful_keys":["q"]}})"), 5);
+  auto counted =
+      kv::parse_bulk_result(ok(R"({"success":true,"errors":[],"messages":[],"result":{"unsuccessful_keys":["q"]}})"),
+                            5);
   REQUIRE(counted);
   CHECK(counted->successful_key_count == 4);
 
   CHECK_FALSE(kv::parse_bulk_result(
-      ok(R"({"success":true,"errors":[],"messages":[],"result":{"successful_key_count":1,"unsuccessful_keys":"x"}})"), 1));
-  CHECK_FALSE(kv::parse_bulk_result(
-      ok(R"({"success":true,"errors":[],"messages":[],"result":{"unsuccessful_keys":[1]}})"), 1));
+      ok(R"({"success":true,"errors":[],"messages":[],"result":{"successful_key_count":1,"unsuccessful_keys":"x"}})"),
+      1));
+  CHECK_FALSE(
+      kv::parse_bulk_result(ok(R"({"success":true,"errors":[],"messages":[],"result":{"unsuccessful_keys":[1]}})"), 1));
 }
 
 TEST_CASE("bulk get request and both result shapes") {
@@ -197,10 +207,9 @@ TEST_CASE("bulk get request and both result shapes") {
   CHECK((*plain)[0].value == "value1");
   CHECK_FALSE((*plain)[2].found);
 
-  auto meta = kv::parse_bulk_get(
-      ok(R"({"success":true,"errors":[],"messages":[],"result":{"values":{
+  auto meta = kv::parse_bulk_get(ok(R"({"success":true,"errors":[],"messages":[],"result":{"values":{
         "key1":{"value":"v1","metadata":{"m":1},"expiration":1900000000},"key2":{"value":{"j":true},"metadata":null}}}})"),
-      keys, true);
+                                 keys, true);
   REQUIRE(meta);
   CHECK((*meta)[0].metadata["m"] == 1);
   CHECK((*meta)[0].expiration == 1900000000);

@@ -27,9 +27,9 @@ TEST_CASE("validate_key") {
   CHECK(validate_key(".."));
   CHECK_FALSE(validate_key("..."));
   CHECK(message_of(validate_key("bad\xff")).find("UTF-8") != std::string::npos);
-  CHECK(validate_key("\xC0\x80"));       // overlong
-  CHECK(validate_key("\xED\xA0\x80"));   // surrogate
-  CHECK(validate_key("\xE2\x82"));       // truncated sequence
+  CHECK(validate_key("\xC0\x80"));      // overlong
+  CHECK(validate_key("\xED\xA0\x80"));  // surrogate
+  CHECK(validate_key("\xE2\x82"));      // truncated sequence
   // multi-byte characters count in bytes: 171 × 3 = 513 bytes
   std::string wide;
   for (int i = 0; i < 171; ++i) wide += "\xE2\x82\xAC";
@@ -90,9 +90,12 @@ TEST_CASE("validate_write: one check of a put, whichever front makes it") {
   CHECK_FALSE(ckp::api::validate_write("k", 10, std::nullopt, std::nullopt, std::nullopt, now));
   CHECK(ckp::api::validate_write("", 10, std::nullopt, std::nullopt, std::nullopt, now));
   CHECK(ckp::api::validate_write("k", 26u << 20, std::nullopt, std::nullopt, std::nullopt, now));
-  CHECK(ckp::api::validate_write("k", 1, nlohmann::json{{"a", std::string(1100, 'x')}}, std::nullopt, std::nullopt, now));
-  CHECK(ckp::api::validate_write("k", 1, std::nullopt, -100, std::nullopt, now)->message.find("too short") != std::string::npos);
-  CHECK(ckp::api::validate_write("k", 1, std::nullopt, 60, now + 3600, now)->message.find("not both") != std::string::npos);
+  CHECK(
+      ckp::api::validate_write("k", 1, nlohmann::json{{"a", std::string(1100, 'x')}}, std::nullopt, std::nullopt, now));
+  CHECK(ckp::api::validate_write("k", 1, std::nullopt, -100, std::nullopt, now)->message.find("too short") !=
+        std::string::npos);
+  CHECK(ckp::api::validate_write("k", 1, std::nullopt, 60, now + 3600, now)->message.find("not both") !=
+        std::string::npos);
   CHECK(ckp::api::validate_write("k", 1, std::nullopt, std::nullopt, now + 30, now));
   CHECK_FALSE(ckp::api::validate_write("k", 1, std::nullopt, std::nullopt, now + 3600, now));
 }
@@ -100,8 +103,10 @@ TEST_CASE("validate_write: one check of a put, whichever front makes it") {
 TEST_CASE("parse_metadata: JSON text from a flag or a form, checked") {
   CHECK(*ckp::api::parse_metadata(R"({"type":"page"})") == nlohmann::json{{"type", "page"}});
   CHECK(ckp::api::parse_metadata("{nope").error().message.find("not valid JSON") != std::string::npos);
-  CHECK(ckp::api::parse_metadata(std::string(200, '[') + std::string(200, ']')).error().message.find("deeper") != std::string::npos);
-  CHECK(ckp::api::parse_metadata(nlohmann::json{{"a", std::string(1100, 'x')}}.dump()).error().message.find("1024") != std::string::npos);
+  CHECK(ckp::api::parse_metadata(std::string(200, '[') + std::string(200, ']')).error().message.find("deeper") !=
+        std::string::npos);
+  CHECK(ckp::api::parse_metadata(nlohmann::json{{"a", std::string(1100, 'x')}}.dump()).error().message.find("1024") !=
+        std::string::npos);
 }
 
 TEST_CASE("purge kinds by name, and the text helpers") {

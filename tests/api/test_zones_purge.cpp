@@ -38,7 +38,8 @@ TEST_CASE("zones parse (spec-shaped zone object)") {
 TEST_CASE("purge bodies: one type per request") {
   const std::string zone = "023e105f4ecef8ad9ca31a8372d0c353";
   std::vector<purge::File> files{{"https://www.example.com/css/styles.css", {}},
-                                 {"https://www.example.com/cat.jpg", {{"CF-IPCountry", "US"}, {"CF-Device-Type", "desktop"}}}};
+                                 {"https://www.example.com/cat.jpg",
+                                  {{"CF-IPCountry", "US"}, {"CF-Device-Type", "desktop"}}}};
   auto r = purge::files(zone, files);
   CHECK(r.method == Method::post);
   CHECK(r.path == "/zones/" + zone + "/purge_cache");
@@ -69,12 +70,14 @@ TEST_CASE("purge caps come from the plan profile") {
 }
 
 TEST_CASE("purge response") {
-  auto id = purge::parse(ok(R"({"success":true,"errors":[],"messages":[],"result":{"id":"9a7806061c88ada191ed06f989cc3dac"}})"));
+  auto id = purge::parse(
+      ok(R"({"success":true,"errors":[],"messages":[],"result":{"id":"9a7806061c88ada191ed06f989cc3dac"}})"));
   REQUIRE(id);
   CHECK(*id == "9a7806061c88ada191ed06f989cc3dac");
   Response bad;
   bad.status = 400;
-  bad.body = R"({"success":false,"errors":[{"code":1092,"message":"Request cannot contain 'purge_everything' and any of 'files', 'tags', or 'hosts'"}],"messages":[],"result":null})";
+  bad.body =
+      R"({"success":false,"errors":[{"code":1092,"message":"Request cannot contain 'purge_everything' and any of 'files', 'tags', or 'hosts'"}],"messages":[],"result":null})";
   auto e = purge::parse(bad);
   REQUIRE_FALSE(e);
   CHECK(e.error().code() == 1092);

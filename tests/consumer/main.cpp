@@ -8,7 +8,8 @@ int main() {
                                          {.prefix = "user/", .cursor = "", .limit = 1000});
   ckp::api::Response response;
   response.status = 200;
-  response.body = R"({"success":true,"errors":[],"messages":[],"result":[{"name":"user/1"}],"result_info":{"count":1,"cursor":""}})";
+  response.body =
+      R"({"success":true,"errors":[],"messages":[],"result":[{"name":"user/1"}],"result_info":{"count":1,"cursor":""}})";
   auto page = ckp::api::kv::parse_keys(response);
   if (!page || page->keys.size() != 1 || !page->last()) return 1;
   std::printf("ckp %s: %s -> %s\n", ckp::version, request.target().c_str(), page->keys[0].name.c_str());

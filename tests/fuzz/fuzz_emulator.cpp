@@ -35,8 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   auto f = fields(data + 1, size - 1);
   f.resize(5);
-  static const api::Method methods[] = {api::Method::get, api::Method::post, api::Method::put, api::Method::del,
-                                        api::Method::patch, api::Method::head};
+  static const api::Method methods[] = {api::Method::get, api::Method::post,  api::Method::put,
+                                        api::Method::del, api::Method::patch, api::Method::head};
   api::Request r(methods[data[0] % 6], "");
   // Paths: often well-formed prefixes, so the fuzzer reaches the handlers, then arbitrary tails.
   static const std::string bases[] = {"/accounts/" + account + "/storage/kv/namespaces", "/zones",

@@ -17,7 +17,10 @@ void drain(ckp::io::RecordSource& src, unsigned mode) {
   while (auto r = src.next()) {
     if (++n == 3) resume_offset = r->next_offset, resume_line = r->next_line;
     switch (mode % 6) {
-      case 0: (void)ops::text_item(*r, src.format(), "f", ops::TextRules::exact(), [](std::string_view k) { return api::validate_key(k); }); break;
+      case 0:
+        (void)ops::text_item(*r, src.format(), "f", ops::TextRules::exact(),
+                             [](std::string_view k) { return api::validate_key(k); });
+        break;
       case 1: (void)ops::parse_import_record(*r, "f"); break;
       case 2: (void)ops::parse_purge_record(*r, src.format(), "f", api::purge::Kind::files); break;
       case 3: (void)ops::parse_purge_record(*r, src.format(), "f", api::purge::Kind::tags); break;

@@ -189,7 +189,8 @@ TEST_CASE("killed at 20 random moments and resumed each time: exact final state"
 TEST_CASE("delete by metadata field, by deep search, and from a keys input") {
   test::SimWorld w(test::sim_config(milliseconds(50)));
   for (int i = 0; i < 3000; ++i) {
-    nlohmann::json meta{{"type", i % 3 == 0 ? "image" : "page"}, {"info", {{"tags", {i % 5 == 0 ? "Blue-Sky" : "grey"}}}}};
+    nlohmann::json meta{{"type", i % 3 == 0 ? "image" : "page"},
+                        {"info", {{"tags", {i % 5 == 0 ? "Blue-Sky" : "grey"}}}}};
     w.server.put_key(w.ns, "k/" + std::to_string(i), "v", 0, meta);
   }
   SUBCASE("metadata field") {
@@ -220,7 +221,8 @@ TEST_CASE("delete by metadata field, by deep search, and from a keys input") {
       auto scheduler = w.scheduler();
       auto spec = keys_spec(w);
       spec.dry_run = true;
-      KvDelete dry(*scheduler, spec, {}, std::make_unique<io::LineRecords>(std::make_unique<io::StringReader>(keys, "keys.txt")));
+      KvDelete dry(*scheduler, spec, {},
+                   std::make_unique<io::LineRecords>(std::make_unique<io::StringReader>(keys, "keys.txt")));
       auto r = run(w.sim, dry);
       CHECK(r.done == 1501);
       CHECK(r.requests.sent == 0);  // a dry run sends nothing
@@ -229,7 +231,8 @@ TEST_CASE("delete by metadata field, by deep search, and from a keys input") {
     auto scheduler = w.scheduler();
     auto spec = keys_spec(w);
     spec.batch_size = 400;
-    KvDelete op(*scheduler, spec, {}, std::make_unique<io::LineRecords>(std::make_unique<io::StringReader>(keys, "keys.txt")));
+    KvDelete op(*scheduler, spec, {},
+                std::make_unique<io::LineRecords>(std::make_unique<io::StringReader>(keys, "keys.txt")));
     auto report = run(w.sim, op);
     CHECK(report.status == OpStatus::completed);
     CHECK(report.done == 1501);
@@ -240,7 +243,8 @@ TEST_CASE("delete by metadata field, by deep search, and from a keys input") {
     std::string keys = "k/1\nk/2\n" + std::string(600, 'x') + "\n";
     auto scheduler = w.scheduler();
     auto spec = keys_spec(w);
-    KvDelete op(*scheduler, spec, {}, std::make_unique<io::LineRecords>(std::make_unique<io::StringReader>(keys, "keys.txt")));
+    KvDelete op(*scheduler, spec, {},
+                std::make_unique<io::LineRecords>(std::make_unique<io::StringReader>(keys, "keys.txt")));
     auto report = run(w.sim, op);
     CHECK(report.status == OpStatus::failed);
     REQUIRE(report.error);
@@ -292,7 +296,8 @@ TEST_CASE("cancellation drains calls in flight and leaves a resumable journal") 
   engine::Journal journal(store);
   engine::CancelToken cancel;
   auto scheduler = w.scheduler();
-  KvDelete op(*scheduler, prefix_spec(w, "c/"), {.journal = &journal, .progress_interval = milliseconds(100), .cancel = cancel});
+  KvDelete op(*scheduler, prefix_spec(w, "c/"),
+              {.journal = &journal, .progress_interval = milliseconds(100), .cancel = cancel});
   op.start();
   w.sim.run_until_time(w.sim.now() + seconds(2));
   cancel.request_stop();

@@ -66,8 +66,8 @@ std::map<std::string, json> key_space(std::mt19937_64& rng) {
                                    json{{"info", {{"deep", {"BLUE-sky"}}}}},
                                    json{{"n", 42}, {"flag", true}},
                                    json{{"type", nullptr}}};
-  const std::vector<std::string> stems = {"user/", "user", "user/ ", "user/\t", "#tag/", "%2F/", "a/b/", "ünï/", "日本/",
-                                          "a b/", "x%/", "User/"};
+  const std::vector<std::string> stems = {"user/", "user", "user/ ", "user/\t", "#tag/", "%2F/",
+                                          "a/b/",  "ünï/", "日本/",  "a b/",    "x%/",   "User/"};
   const int n = std::uniform_int_distribution<int>(40, 250)(rng);
   for (int i = 0; i < n; ++i) {
     std::string name = stems[rng() % stems.size()];
@@ -97,7 +97,8 @@ KeySelection random_selection(std::mt19937_64& rng, const std::map<std::string, 
     auto it = std::next(keys.begin(), static_cast<long>(rng() % keys.size()));
     s.prefix = it->first.substr(0, 1 + rng() % std::min<std::size_t>(it->first.size(), 8));
   }
-  if (chance(25)) s.pattern = pick<std::string>(rng, {"^user/[0-4]", "5", "[a-c]", "[0-9]{2}", " ", "#", "%", "\t", "L{3}"});
+  if (chance(25))
+    s.pattern = pick<std::string>(rng, {"^user/[0-4]", "5", "[a-c]", "[0-9]{2}", " ", "#", "%", "\t", "L{3}"});
   if (chance(25)) s.search = pick<std::string>(rng, {"blue", "IMAGE", "42", "sky", "x", "true"});
   if (chance(25)) {
     s.field = pick<std::string>(rng, {"type", "n", "tags", "flag"});
@@ -179,14 +180,15 @@ TEST_CASE("selection property: a refusal changes nothing; otherwise dry-run set 
     CHECK(real.done == expected.size());
     std::set<std::string> deleted;
     const auto after = w.server.keys_with_prefix(w.ns, "", w.sim.now());
-    std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::inserter(deleted, deleted.end()));
+    std::set_difference(before.begin(), before.end(), after.begin(), after.end(),
+                        std::inserter(deleted, deleted.end()));
     std::set<std::string> expected_existing;
     for (const auto& k : expected)
       if (keys.count(k)) expected_existing.insert(k);
     CHECK(deleted == expected_existing);
   }
   MESSAGE("selection property: 300 cases (seed " << seed << "): " << listed << " listings, " << key_lists
-                                                  << " key lists, " << refused << " refused");
+                                                 << " key lists, " << refused << " refused");
   CHECK(refused > 20);
   CHECK(listed > 100);
   CHECK(key_lists > 20);
@@ -315,14 +317,16 @@ TEST_CASE("export: a key whose read fails is reported failed, never silently lef
   for (int i = 0; i < 50; ++i) w.server.put_key(w.ns, "e/" + std::to_string(i), "v" + std::to_string(i));
   w.server.put_key(w.ns, "e/bin", std::string("\xff\xfe\x00", 3));  // not text: its chunk is read key by key
   // A server that cannot serve one key (as Cloudflare does for a key it cannot route): 400 for that key's value.
-  transport::SimTransport sim([&](const api::Request& r, Instant t) {
-    if (r.method == api::Method::get && r.path.ends_with("/values/e%2F7")) {
-      emu::Reply reply;
-      reply.response = emu::failure(400, 10001, "cannot read this key");
-      return reply;
-    }
-    return w.server.handle(r, t);
-  }, {test::sim_token});
+  transport::SimTransport sim(
+      [&](const api::Request& r, Instant t) {
+        if (r.method == api::Method::get && r.path.ends_with("/values/e%2F7")) {
+          emu::Reply reply;
+          reply.response = emu::failure(400, 10001, "cannot read this key");
+          return reply;
+        }
+        return w.server.handle(r, t);
+      },
+      {test::sim_token});
   engine::Scheduler scheduler(sim);
   io::StringSink out;
   KvExport op(scheduler, {test::sim_account, w.ns, "e/", "out.ndjson"}, out);
@@ -354,7 +358,8 @@ TEST_CASE("import: a pair whose absolute expiration has come too close is report
   CHECK_FALSE(w.server.value_of(w.ns, "a", w.sim.now()));
 }
 
-TEST_CASE("the registry builds every operation from its spec JSON, and refuses a bad one naming fields in the front's words") {
+TEST_CASE("the registry builds every operation from its spec JSON, and refuses a bad one naming fields in the front's "
+          "words") {
   test::SimWorld w(test::sim_config(milliseconds(5)), 100, "r/");
   auto scheduler = w.scheduler();
   OpEnvironment env;
@@ -383,8 +388,9 @@ TEST_CASE("the registry builds every operation from its spec JSON, and refuses a
   spec.select.search = "x";
   auto refused = build_operation(KvDeleteSpec::op_name, spec.to_json(), env, named, false);
   REQUIRE_FALSE(refused);
-  CHECK(refused.error().message ==
-        "<search> filters by metadata, which only a listing shows: it cannot be combined with a list of keys (<input>)");
+  CHECK(
+      refused.error().message ==
+      "<search> filters by metadata, which only a listing shows: it cannot be combined with a list of keys (<input>)");
   CHECK_FALSE(build_operation("kv.frobnicate", json::object(), env, {}, false));
 }
 
@@ -419,19 +425,18 @@ emu::Stats two_jobs_and_browsing(bool shared) {
   int pages = 0, impatient = 0;
   std::function<void()> browse = [&] {
     if (a.finished() && b.finished()) return;
-    browsing.submit(api::kv::list_keys(test::sim_account, w.ns, {"", "", 10}), engine::Cost::api_call(),
-                    api::kv::parse_keys, [&](Result<api::kv::KeyPage> r) { r ? ++pages : ++impatient; },
-                    engine::SubmitOptions{.max_wait = std::chrono::seconds(10)});
+    browsing.submit(
+        api::kv::list_keys(test::sim_account, w.ns, {"", "", 10}), engine::Cost::api_call(), api::kv::parse_keys,
+        [&](Result<api::kv::KeyPage> r) { r ? ++pages : ++impatient; },
+        engine::SubmitOptions{.max_wait = std::chrono::seconds(10)});
     w.sim.after(std::chrono::seconds(2), browse);
   };
   browse();
   w.sim.run_until([&] { return a.finished() && b.finished(); });
   CHECK(a.report().done + b.report().done == 120'000);
   const std::string who = shared ? "one governor" : "three governors";
-  MESSAGE(who << ": " << w.server.stats().rate_limited << " x 429, "
-                                                        << w.server.stats().lockouts << " lockouts, " << pages
-                                                        << " pages browsed, " << impatient
-                                                        << " browsing calls refused at once for a long wait");
+  MESSAGE(who << ": " << w.server.stats().rate_limited << " x 429, " << w.server.stats().lockouts << " lockouts, "
+              << pages << " pages browsed, " << impatient << " browsing calls refused at once for a long wait");
   return w.server.stats();
 }
 

@@ -190,10 +190,14 @@ TEST_CASE("import NDJSON and a JSON array; a bad record names file and line; exp
   test::SimWorld w(test::sim_config(milliseconds(50)));
   SUBCASE("NDJSON with metadata, ttl, base64 and non-string values") {
     std::string in;
-    for (int i = 0; i < 25'000; ++i) in += R"({"key":"u/)" + std::to_string(i) + R"(","value":"v)" + std::to_string(i) + "\"}\n";
-    in += R"({"key":"meta","value":"m","metadata":{"a":1},"expiration_ttl":600})" "\n";
-    in += R"({"name":"bin","value":"//4A","base64":true})" "\n";
-    in += R"({"key":"obj","value":{"nested":[1,2]}})" "\n";
+    for (int i = 0; i < 25'000; ++i)
+      in += R"({"key":"u/)" + std::to_string(i) + R"(","value":"v)" + std::to_string(i) + "\"}\n";
+    in += R"({"key":"meta","value":"m","metadata":{"a":1},"expiration_ttl":600})"
+          "\n";
+    in += R"({"name":"bin","value":"//4A","base64":true})"
+          "\n";
+    in += R"({"key":"obj","value":{"nested":[1,2]}})"
+          "\n";
     auto scheduler = w.scheduler();
     KvImportSpec spec{test::sim_account, w.ns, "in.ndjson", in.size()};
     KvImport op(*scheduler, spec, records(in, "in.ndjson"));
@@ -234,7 +238,8 @@ TEST_CASE("import NDJSON and a JSON array; a bad record names file and line; exp
   }
   SUBCASE("JSON array input") {
     std::string in = "[\n";
-    for (int i = 0; i < 300; ++i) in += std::string(i ? "," : "") + R"({"key":"a/)" + std::to_string(i) + R"(","value":"x"})" + "\n";
+    for (int i = 0; i < 300; ++i)
+      in += std::string(i ? "," : "") + R"({"key":"a/)" + std::to_string(i) + R"(","value":"x"})" + "\n";
     in += "]";
     auto scheduler = w.scheduler();
     KvImport op(*scheduler, {test::sim_account, w.ns, "in.json"}, records(in, "in.json"));
@@ -242,7 +247,10 @@ TEST_CASE("import NDJSON and a JSON array; a bad record names file and line; exp
     CHECK(w.keys() == 300);
   }
   SUBCASE("a bad record: preflight names it and nothing is written") {
-    std::string in = R"({"key":"a","value":"1"})" "\n" R"({"key":"b","value":"2","expiration_ttl":30})" "\n";
+    std::string in = R"({"key":"a","value":"1"})"
+                     "\n"
+                     R"({"key":"b","value":"2","expiration_ttl":30})"
+                     "\n";
     auto src = records(in, "bad.ndjson");
     auto pre = preflight_import(*src);
     REQUIRE_FALSE(pre);
@@ -287,7 +295,8 @@ TEST_CASE("export is streamed page by page and resumes from its journal without 
 TEST_CASE("sync purge: delete keys by metadata, then purge the tags they named") {
   test::SimWorld w(purge_config(api::PlanProfile::enterprise()));
   for (int i = 0; i < 2500; ++i) {
-    nlohmann::json meta{{"type", i % 2 ? "image" : "page"}, {"cache-tags", "product-" + std::to_string(i % 10) + ",shared"}};
+    nlohmann::json meta{{"type", i % 2 ? "image" : "page"},
+                        {"cache-tags", "product-" + std::to_string(i % 10) + ",shared"}};
     w.server.put_key(w.ns, "p/" + std::to_string(i), "v", 0, meta);
   }
   auto scheduler = w.scheduler();

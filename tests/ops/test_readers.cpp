@@ -23,8 +23,9 @@ TEST_CASE("read_values: bulk get, key-by-key fallback for a chunk with a binary 
   auto scheduler = w.scheduler();
   std::vector<std::optional<ops::ValueRead>> got(names.size());
   std::optional<std::optional<Error>> ended;
-  ops::read_values(*scheduler, test::sim_account, w.ns, names, [&](std::size_t i, ops::ValueRead r) { got[i] = r; },
-                   [&](std::optional<Error> e) { ended = e; });
+  ops::read_values(
+      *scheduler, test::sim_account, w.ns, names, [&](std::size_t i, ops::ValueRead r) { got[i] = r; },
+      [&](std::optional<Error> e) { ended = e; });
   w.sim.run_until([&] { return ended.has_value(); });
   REQUIRE(ended);
   CHECK_FALSE(*ended);
@@ -50,7 +51,8 @@ TEST_CASE("all_pages: every page of zones, one after the other, and the first er
   test::SimWorld w(config);
   auto scheduler = w.scheduler();
   std::optional<Result<ops::ZoneDirectory>> dir;
-  ops::ZoneDirectory::fetch(*scheduler, test::sim_account, [&](Result<ops::ZoneDirectory> d) { dir.emplace(std::move(d)); });
+  ops::ZoneDirectory::fetch(*scheduler, test::sim_account,
+                            [&](Result<ops::ZoneDirectory> d) { dir.emplace(std::move(d)); });
   w.sim.run_until([&] { return dir.has_value(); });
   REQUIRE(*dir);
   CHECK((*dir)->zones().size() == 120);

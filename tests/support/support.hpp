@@ -17,7 +17,9 @@ inline api::Response respond(int status, std::string body, api::Headers headers 
 }
 
 /// A 200 response with @p body.
-inline api::Response ok(std::string body, api::Headers headers = {}) { return respond(200, std::move(body), std::move(headers)); }
+inline api::Response ok(std::string body, api::Headers headers = {}) {
+  return respond(200, std::move(body), std::move(headers));
+}
 
 /// The value of query parameter @p name, or "<absent>".
 inline std::string query_of(const api::Request& r, const std::string& name) {

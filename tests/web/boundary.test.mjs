@@ -28,8 +28,13 @@ after(async () => {
 function raw(method, target, headers = {}, body = "") {
   const all = { Host: `127.0.0.1:${port}`, Connection: "close", ...headers };
   if (body || method === "POST" || method === "PUT") all["Content-Length"] = Buffer.byteLength(body);
-  const text = `${method} ${target} HTTP/1.1\r\n` +
-    Object.entries(all).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${v}\r\n`).join("") + `\r\n${body}`;
+  const text =
+    `${method} ${target} HTTP/1.1\r\n` +
+    Object.entries(all)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("") +
+    `\r\n${body}`;
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1", () => socket.write(text)); // the server closes (Connection: close)
     const chunks = [];
@@ -59,8 +64,17 @@ test("API calls need the secret, and refused ones never reach the API", async ()
     const r = await raw("GET", "/client/v4/zones", headers);
     assert.equal(r.status, 403, JSON.stringify(headers));
     assert.match(r.body, /console: the console's secret is (missing|wrong)/);
-    assert.equal((await raw("POST", `/client/v4/accounts/${emulator.info.account_id}/storage/kv/namespaces`,
-      { ...headers, "Content-Type": "application/json" }, '{"title":"x"}')).status, 403);
+    assert.equal(
+      (
+        await raw(
+          "POST",
+          `/client/v4/accounts/${emulator.info.account_id}/storage/kv/namespaces`,
+          { ...headers, "Content-Type": "application/json" },
+          '{"title":"x"}',
+        )
+      ).status,
+      403,
+    );
   }
   assert.equal((await raw("GET", "/console/config")).status, 403);
   assert.equal(await apiCalls(), before);
@@ -90,13 +104,33 @@ test("a foreign Origin, a cross-site fetch or a foreign Host is refused, even wi
   // A DNS-rebinding page cannot even read the static files.
   assert.equal((await raw("GET", "/", { Host: `rebound.example:${port}` })).status, 403);
   // A preflight from another page gets nothing that would let it through.
-  const preflight = await raw("OPTIONS", "/client/v4/zones",
-    { Origin: "http://evil.example", "Access-Control-Request-Method": "GET" });
+  const preflight = await raw("OPTIONS", "/client/v4/zones", {
+    Origin: "http://evil.example",
+    "Access-Control-Request-Method": "GET",
+  });
   assert.equal(preflight.status, 403);
   assert.equal(await apiCalls(), before);
   // The page's own origin, and localhost, are fine.
-  assert.equal((await raw("GET", "/client/v4/zones", withSecret({ Origin: `http://127.0.0.1:${port}`, "Sec-Fetch-Site": "same-origin" }))).status, 200);
-  assert.equal((await raw("GET", "/client/v4/zones", withSecret({ Host: `localhost:${port}`, Origin: `http://localhost:${port}` }))).status, 200);
+  assert.equal(
+    (
+      await raw(
+        "GET",
+        "/client/v4/zones",
+        withSecret({ Origin: `http://127.0.0.1:${port}`, "Sec-Fetch-Site": "same-origin" }),
+      )
+    ).status,
+    200,
+  );
+  assert.equal(
+    (
+      await raw(
+        "GET",
+        "/client/v4/zones",
+        withSecret({ Host: `localhost:${port}`, Origin: `http://localhost:${port}` }),
+      )
+    ).status,
+    200,
+  );
 });
 
 test("static files: the page is served, path traversal is not", async () => {
@@ -107,10 +141,21 @@ test("static files: the page is served, path traversal is not", async () => {
   assert.match(page.body, /<title>cache-kv-purger console<\/title>/);
   assert.equal((await raw("GET", "/wasm/ckp.wasm")).status, 200);
   for (const target of [
-    "/../CMakeLists.txt", "/%2e%2e/CMakeLists.txt", "/%2E%2E%2FCMakeLists.txt", "/..%2fCMakeLists.txt",
-    "/wasm/../../CMakeLists.txt", "/wasm/%2e%2e/%2e%2e/README.md", "/web/../README.md", "//etc/passwd",
-    "/..\\..\\README.md", "/.gitignore", "/wasm/.%2e/CMakeLists.txt", "/index.html%00.js", "/%2fetc%2fpasswd",
-    "/../../../../../../etc/passwd", "/wasm/obj/bindings.o",
+    "/../CMakeLists.txt",
+    "/%2e%2e/CMakeLists.txt",
+    "/%2E%2E%2FCMakeLists.txt",
+    "/..%2fCMakeLists.txt",
+    "/wasm/../../CMakeLists.txt",
+    "/wasm/%2e%2e/%2e%2e/README.md",
+    "/web/../README.md",
+    "//etc/passwd",
+    "/..\\..\\README.md",
+    "/.gitignore",
+    "/wasm/.%2e/CMakeLists.txt",
+    "/index.html%00.js",
+    "/%2fetc%2fpasswd",
+    "/../../../../../../etc/passwd",
+    "/wasm/obj/bindings.o",
   ]) {
     const r = await raw("GET", target);
     assert.ok(r.status === 404 || r.status === 400 || r.status === 403, `${target}: ${r.status}`);
@@ -121,8 +166,13 @@ test("static files: the page is served, path traversal is not", async () => {
 test("API paths that would climb out of /client/v4 are refused before the API sees them", async () => {
   const before = await apiCalls();
   const stats = await emulatorStats(emulator);
-  for (const target of ["/client/v4/../__emulator/stats", "/client/v4/%2e%2e/__emulator/stats",
-    "/client/v4/zones/%2E%2E/%2e%2e/__emulator/reset", "/client/v4/./zones", "/client/v4/zones/..\\..\\x"]) {
+  for (const target of [
+    "/client/v4/../__emulator/stats",
+    "/client/v4/%2e%2e/__emulator/stats",
+    "/client/v4/zones/%2E%2E/%2e%2e/__emulator/reset",
+    "/client/v4/./zones",
+    "/client/v4/zones/..\\..\\x",
+  ]) {
     for (const method of ["GET", "POST"]) {
       const r = await raw(method, target, withSecret());
       assert.ok(r.status >= 400 && r.status < 500, `${method} ${target}: ${r.status}`);
@@ -143,7 +193,9 @@ test("the credentials stay in the server: the page's Authorization is replaced, 
 });
 
 test("the server listens on loopback only", async () => {
-  const external = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal);
+  const external = Object.values(os.networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === "IPv4" && !i.internal);
   if (!external) return; // no other address on this machine to try
   await assert.rejects(
     new Promise((resolve, reject) => {
@@ -161,7 +213,9 @@ test("--open hands the URL with its secret to the browser ($BROWSER), without a 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ckp-open-"));
   const seen = path.join(dir, "opened");
   const browser = path.join(dir, "browser");
-  fs.writeFileSync(browser, `#!/bin/sh\nprintf '%s' "$1" > '${seen}.tmp' && mv '${seen}.tmp' '${seen}'\n`, { mode: 0o755 });
+  fs.writeFileSync(browser, `#!/bin/sh\nprintf '%s' "$1" > '${seen}.tmp' && mv '${seen}.tmp' '${seen}'\n`, {
+    mode: 0o755,
+  });
   const watcher = fs.watch(dir);
   const opened = new Promise((resolve) => watcher.on("change", (_, name) => name === "opened" && resolve()));
   const other = await startConsole(emulator, { args: ["--open"], env: { BROWSER: browser } });
@@ -178,20 +232,40 @@ test("--open hands the URL with its secret to the browser ($BROWSER), without a 
 test("an https upstream is used with certificate verification on: a self-signed API is refused", async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ckp-tls-"));
   try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-      "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")],
-      { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        path.join(dir, "key.pem"),
+        "-out",
+        path.join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
   } catch {
     t.skip("openssl is not installed");
     return;
   }
   let answered = 0;
-  const api = https.createServer({ key: fs.readFileSync(path.join(dir, "key.pem")), cert: fs.readFileSync(path.join(dir, "cert.pem")) },
+  const api = https.createServer(
+    { key: fs.readFileSync(path.join(dir, "key.pem")), cert: fs.readFileSync(path.join(dir, "cert.pem")) },
     (req, res) => {
       ++answered;
       res.setHeader("Content-Type", "application/json");
       res.end('{"success":true,"errors":[],"messages":[],"result":[]}');
-    });
+    },
+  );
   await new Promise((resolve) => api.listen(0, "127.0.0.1", resolve));
   const fake = { info: { base_url: `https://127.0.0.1:${api.address().port}/client/v4`, token: "t" } };
   const tls = await startConsole(fake);
@@ -199,7 +273,10 @@ test("an https upstream is used with certificate verification on: a self-signed 
     const tlsSecret = new URL(tls.info.url).hash.replace("#secret=", "");
     const r = await new Promise((resolve, reject) => {
       const socket = net.connect(tls.info.port, "127.0.0.1", () =>
-        socket.write(`GET /client/v4/zones HTTP/1.1\r\nHost: 127.0.0.1:${tls.info.port}\r\nX-Ckp-Console: ${tlsSecret}\r\nConnection: close\r\n\r\n`));
+        socket.write(
+          `GET /client/v4/zones HTTP/1.1\r\nHost: 127.0.0.1:${tls.info.port}\r\nX-Ckp-Console: ${tlsSecret}\r\nConnection: close\r\n\r\n`,
+        ),
+      );
       const chunks = [];
       socket.on("data", (d) => chunks.push(d));
       socket.on("error", reject);

@@ -20,7 +20,11 @@ process.on("exit", () => {
 
 /** Exits with CTest's "skipped" code when what a browser test needs is missing. */
 export function requireBrowser() {
-  for (const [what, p] of [["Chromium", CHROMIUM], ["cache-kv-purger", BINARY], ["the wasm engine", path.join(WASM_DIR || "", "ckp.wasm")]]) {
+  for (const [what, p] of [
+    ["Chromium", CHROMIUM],
+    ["cache-kv-purger", BINARY],
+    ["the wasm engine", path.join(WASM_DIR || "", "ckp.wasm")],
+  ]) {
     if (!p || !fs.existsSync(p)) {
       console.log(`SKIP: ${what} not found (${p}); scripts/install-deps.sh web wasm`);
       process.exit(77);
@@ -98,8 +102,12 @@ export function startConsole(emulator, { serverToken = true, accountId = false, 
   const env = cleanEnv({ CLOUDFLARE_API_BASE_URL: emulator.info.base_url, ...extra });
   if (serverToken) env.CLOUDFLARE_API_TOKEN = emulator.info.token;
   if (accountId) env.CLOUDFLARE_ACCOUNT_ID = emulator.info.account_id;
-  return startServer(consoleProgram(), ["console", "--port", "0", "--wasm-dir", WASM_DIR, ...args], env,
-    "the console server");
+  return startServer(
+    consoleProgram(),
+    ["console", "--port", "0", "--wasm-dir", WASM_DIR, ...args],
+    env,
+    "the console server",
+  );
 }
 
 /**
@@ -128,8 +136,15 @@ export async function launchBrowser() {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run",
-      "--disable-gpu", "--disable-sync", "--disable-quic"],
+    args: [
+      "--no-sandbox",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-gpu",
+      "--disable-sync",
+      "--disable-quic",
+    ],
   });
 }
 
@@ -176,7 +191,10 @@ export async function emulatorKeys(emulator, ns, prefix) {
   do {
     const q = new URLSearchParams({ limit: "1000", prefix });
     if (cursor) q.set("cursor", cursor);
-    const page = await emulatorApi(emulator, `/accounts/${emulator.info.account_id}/storage/kv/namespaces/${ns}/keys?${q}`);
+    const page = await emulatorApi(
+      emulator,
+      `/accounts/${emulator.info.account_id}/storage/kv/namespaces/${ns}/keys?${q}`,
+    );
     if (!page.success) throw new Error(JSON.stringify(page.errors));
     keys.push(...page.result.map((k) => k.name));
     cursor = page.result_info && page.result_info.cursor ? page.result_info.cursor : "";
@@ -206,7 +224,10 @@ export function cliSpec(emulator, args) {
     CLOUDFLARE_ACCOUNT_ID: emulator.info.account_id,
     XDG_STATE_HOME: fs.mkdtempSync(path.join(os.tmpdir(), "ckp-web-state-")),
   });
-  const r = spawnSync(BINARY, [...args, "--dry-run", "--json", "--yes", "--progress", "none"], { encoding: "utf8", env });
+  const r = spawnSync(BINARY, [...args, "--dry-run", "--json", "--yes", "--progress", "none"], {
+    encoding: "utf8",
+    env,
+  });
   if (r.status !== 0) throw new Error(`cache-kv-purger ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout).spec;
 }
@@ -221,5 +242,8 @@ export async function journaledSpecs(page) {
     }
     return out;
   });
-  return lines.filter((l) => l.trim()).map((l) => JSON.parse(l)).filter((j) => j.t === "spec");
+  return lines
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l))
+    .filter((j) => j.t === "spec");
 }

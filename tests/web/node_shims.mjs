@@ -25,24 +25,30 @@ export class NodeXMLHttpRequest {
     this.headers[name] = value;
   }
   getAllResponseHeaders() {
-    return Object.entries(this.responseHeaders).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    return Object.entries(this.responseHeaders)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("");
   }
   send(body) {
-    const req = http.request(this.url, { method: this.method, headers: this.headers, timeout: this.timeout || undefined }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        const buf = Buffer.concat(chunks);
-        this.status = res.statusCode;
-        this.statusText = res.statusMessage;
-        this.responseHeaders = res.headers;
-        this.response = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-        this.readyState = 4;
-        this.onreadystatechange?.({});
-        this.onload?.({ loaded: buf.byteLength, total: buf.byteLength });
-      });
-      res.on("error", () => this.#fail());
-    });
+    const req = http.request(
+      this.url,
+      { method: this.method, headers: this.headers, timeout: this.timeout || undefined },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          const buf = Buffer.concat(chunks);
+          this.status = res.statusCode;
+          this.statusText = res.statusMessage;
+          this.responseHeaders = res.headers;
+          this.response = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+          this.readyState = 4;
+          this.onreadystatechange?.({});
+          this.onload?.({ loaded: buf.byteLength, total: buf.byteLength });
+        });
+        res.on("error", () => this.#fail());
+      },
+    );
     req.on("timeout", () => {
       req.destroy();
       this.readyState = 4;

@@ -51,12 +51,18 @@ const call = (s, method, ...args) => new Promise((resolve) => s[method](...args,
 
 test("validation speaks the engine's words", () => {
   assert.equal(engine.version(), "0.1.0");
-  assert.match(JSON.parse(engine.validate("key", "k".repeat(513))).message, /513 bytes; Workers KV keys are at most 512 bytes/);
+  assert.match(
+    JSON.parse(engine.validate("key", "k".repeat(513))).message,
+    /513 bytes; Workers KV keys are at most 512 bytes/,
+  );
   assert.equal(engine.validate("key", "fine/key"), "");
   assert.equal(JSON.parse(engine.validate("url", "example.com/x")).kind, "invalid_input");
   assert.equal(engine.validate("url", "https://example.com/x"), "");
   assert.match(JSON.parse(engine.validate("metadata", "{nope")).message, /not valid JSON/);
-  assert.match(JSON.parse(engine.validate("metadata", JSON.stringify({ a: "x".repeat(1100) }))).message, /at most 1024 bytes/);
+  assert.match(
+    JSON.parse(engine.validate("metadata", JSON.stringify({ a: "x".repeat(1100) }))).message,
+    /at most 1024 bytes/,
+  );
 });
 
 test("interactive calls through the fetch transport", async () => {
@@ -64,11 +70,22 @@ test("interactive calls through the fetch transport", async () => {
   const ns = emulator.info.namespaces.T;
   const acct = emulator.info.account_id;
   const names = await call(s, "namespaces", acct);
-  assert.deepEqual(names.result.map((n) => n.title), ["T"]);
+  assert.deepEqual(
+    names.result.map((n) => n.title),
+    ["T"],
+  );
   const page = await call(s, "keys", acct, ns, "key/", "", 10);
   assert.equal(page.result.keys.length, 10);
   assert.ok(page.result.cursor);
-  const put = await call(s, "putKey", acct, ns, "a/b c", "héllo", JSON.stringify({ metadata: '{"type":"page"}', expiration_ttl: 3600 }));
+  const put = await call(
+    s,
+    "putKey",
+    acct,
+    ns,
+    "a/b c",
+    "héllo",
+    JSON.stringify({ metadata: '{"type":"page"}', expiration_ttl: 3600 }),
+  );
   assert.ok(put.ok, JSON.stringify(put));
   const got = await call(s, "getKey", acct, ns, "a/b c");
   assert.equal(got.result.value, "héllo");
@@ -87,8 +104,14 @@ test("interactive calls through the fetch transport", async () => {
 
 test("bulk delete: dry run, cancel, resume from the journal in storage", async () => {
   const s = session();
-  const spec = { account_id: emulator.info.account_id, namespace_id: emulator.info.namespaces.T, source: "listing",
-    prefix: "key/", batch_size: 500, label: "node test" };
+  const spec = {
+    account_id: emulator.info.account_id,
+    namespace_id: emulator.info.namespaces.T,
+    source: "listing",
+    prefix: "key/",
+    batch_size: 500,
+    label: "node test",
+  };
   const dry = await run((cbs) => s.bulkDelete(JSON.stringify({ ...spec, dry_run: true }), cbs));
   assert.equal(dry.report.status, "completed");
   assert.equal(dry.report.done, 12000);
@@ -97,21 +120,31 @@ test("bulk delete: dry run, cancel, resume from the journal in storage", async (
   assert.deepEqual(JSON.parse(engine.listJobs()), []); // a dry run keeps no journal
 
   let cancelled = false;
-  const first = await run((cbs) => s.bulkDelete(JSON.stringify({ ...spec, expected_total: 12000 }), cbs), (p, job) => {
-    if (!cancelled && job && p.done > 0) {
-      cancelled = true;
-      job.cancel();
-    }
-  });
+  const first = await run(
+    (cbs) => s.bulkDelete(JSON.stringify({ ...spec, expected_total: 12000 }), cbs),
+    (p, job) => {
+      if (!cancelled && job && p.done > 0) {
+        cancelled = true;
+        job.cancel();
+      }
+    },
+  );
   assert.equal(first.report.status, "cancelled");
   assert.equal(first.report.resumable, true);
-  assert.equal((await emulatorStats(emulator)).stored_keys, 12000 - first.report.done, JSON.stringify({ ...first.report, failures: first.report.failures.slice(0, 3) }));
+  assert.equal(
+    (await emulatorStats(emulator)).stored_keys,
+    12000 - first.report.done,
+    JSON.stringify({ ...first.report, failures: first.report.failures.slice(0, 3) }),
+  );
   assert.ok(first.progress.every((p) => p.total === 12000));
   const jobs = JSON.parse(engine.listJobs());
   assert.equal(jobs.length, 1);
   assert.equal(jobs[0].status, "cancelled");
   assert.equal(jobs[0].journal.end_status, null);
-  const journalText = localStorage.keys().map((k) => localStorage.getItem(k)).join("\n");
+  const journalText = localStorage
+    .keys()
+    .map((k) => localStorage.getItem(k))
+    .join("\n");
   assert.ok(!journalText.includes(emulator.info.token), "no credential in the journal");
 
   // A new session (a new tab) resumes it.
@@ -134,20 +167,36 @@ test("bulk delete: dry run, cancel, resume from the journal in storage", async (
 test("dry runs by metadata field and by metadata search select what the engine selects", async () => {
   const s = session();
   const ns = emulator.info.namespaces.T;
-  const pairs = Array.from({ length: 30 }, (_, i) => ({ key: `m/${i}`, value: "v",
-    metadata: { type: i % 3 === 0 ? "image" : "page", info: { tags: [i % 5 === 0 ? "Blue-Sky" : "grey"] } } }));
-  const put = await fetch(`${emulator.info.base_url}/accounts/${emulator.info.account_id}/storage/kv/namespaces/${ns}/bulk`, {
-    method: "PUT", headers: { Authorization: `Bearer ${emulator.info.token}`, "Content-Type": "application/json" },
-    body: JSON.stringify(pairs) });
+  const pairs = Array.from({ length: 30 }, (_, i) => ({
+    key: `m/${i}`,
+    value: "v",
+    metadata: { type: i % 3 === 0 ? "image" : "page", info: { tags: [i % 5 === 0 ? "Blue-Sky" : "grey"] } },
+  }));
+  const put = await fetch(
+    `${emulator.info.base_url}/accounts/${emulator.info.account_id}/storage/kv/namespaces/${ns}/bulk`,
+    {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${emulator.info.token}`, "Content-Type": "application/json" },
+      body: JSON.stringify(pairs),
+    },
+  );
   assert.ok((await put.json()).success);
-  const base = { account_id: emulator.info.account_id, namespace_id: ns, source: "listing", prefix: "m/", dry_run: true };
+  const base = {
+    account_id: emulator.info.account_id,
+    namespace_id: ns,
+    source: "listing",
+    prefix: "m/",
+    dry_run: true,
+  };
   const byField = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, field: "type", value: "image" }), cbs));
   assert.equal(byField.report.done, 10);
   assert.equal(byField.report.scanned, 30);
   const bySearch = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, search: "blue" }), cbs));
   assert.equal(bySearch.report.done, 6);
   // Both filters at once: every filter given must match (the CLI's rule, from the same engine code).
-  const both = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, field: "type", value: "image", search: "blue" }), cbs));
+  const both = await run((cbs) =>
+    s.bulkDelete(JSON.stringify({ ...base, field: "type", value: "image", search: "blue" }), cbs),
+  );
   assert.equal(both.report.done, bySearch.report.samples.filter((k) => byField.report.samples.includes(k)).length);
   const valueOnly = await run((cbs) => s.bulkDelete(JSON.stringify({ ...base, value: "image" }), cbs));
   assert.equal(valueOnly.report.status, "failed");
@@ -166,19 +215,40 @@ test("a long journal is compacted and still reads back whole", async () => {
   // 66 pages of 1,000 keys, each deleted in one request: 66 checkpoints, more than the 64 chunks a journal keeps
   // before it is rewritten as one.
   for (let start = 0; start < 66000; start += 10000) {
-    const pairs = Array.from({ length: Math.min(10000, 66000 - start) }, (_, i) => ({ key: `c/${String(start + i).padStart(6, "0")}`, value: "v" }));
-    const put = await fetch(`${emulator.info.base_url}/accounts/${emulator.info.account_id}/storage/kv/namespaces/${ns}/bulk`, {
-      method: "PUT", headers: { Authorization: `Bearer ${emulator.info.token}`, "Content-Type": "application/json" },
-      body: JSON.stringify(pairs) });
+    const pairs = Array.from({ length: Math.min(10000, 66000 - start) }, (_, i) => ({
+      key: `c/${String(start + i).padStart(6, "0")}`,
+      value: "v",
+    }));
+    const put = await fetch(
+      `${emulator.info.base_url}/accounts/${emulator.info.account_id}/storage/kv/namespaces/${ns}/bulk`,
+      {
+        method: "PUT",
+        headers: { Authorization: `Bearer ${emulator.info.token}`, "Content-Type": "application/json" },
+        body: JSON.stringify(pairs),
+      },
+    );
     assert.ok((await put.json()).success);
   }
-  const r = await run((cbs) => s.bulkDelete(JSON.stringify({ account_id: emulator.info.account_id, namespace_id: ns,
-    source: "listing", prefix: "c/", batch_size: 1000 }), cbs));
+  const r = await run((cbs) =>
+    s.bulkDelete(
+      JSON.stringify({
+        account_id: emulator.info.account_id,
+        namespace_id: ns,
+        source: "listing",
+        prefix: "c/",
+        batch_size: 1000,
+      }),
+      cbs,
+    ),
+  );
   assert.equal(r.report.status, "completed");
   assert.equal(r.report.done, 66000);
   const chunks = localStorage.keys().filter((k) => /\.g\d+\.\d+$/.test(k));
   assert.ok(chunks.length < 64, `${chunks.length} chunks`);
-  assert.ok(chunks.some((k) => /\.g[1-9]\d*\.\d+$/.test(k)), "the journal was compacted into a new generation");
+  assert.ok(
+    chunks.some((k) => /\.g[1-9]\d*\.\d+$/.test(k)),
+    "the journal was compacted into a new generation",
+  );
   const job = JSON.parse(engine.listJobs()).find((j) => j.id === r.id);
   assert.equal(job.journal.end_status, "completed");
   assert.equal(job.journal.done, 66000);

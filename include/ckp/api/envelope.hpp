@@ -141,7 +141,8 @@ inline Error transport_error(const Response& r) {
       return Error::make(ErrorKind::tls, "TLS failed: " + r.failure_detail +
                                              " (certificate verification is on; check the system CA bundle or proxy)");
     case TransportFailure::cancelled: return Error::make(ErrorKind::cancelled, "the request was cancelled");
-    case TransportFailure::refused: return Error::make(ErrorKind::invalid_input, "the request was not sent: " + r.failure_detail);
+    case TransportFailure::refused:
+      return Error::make(ErrorKind::invalid_input, "the request was not sent: " + r.failure_detail);
     default:
       return Error::make(ErrorKind::transport, "no response from the API: " +
                                                    (r.failure_detail.empty() ? "connection failed" : r.failure_detail));
@@ -165,8 +166,8 @@ inline Result<Envelope> parse_envelope(std::string_view body, int status) {
   if (!parsed) {
     if (!parsed.error().message.starts_with("not valid JSON"))  // nested too deep: whole, and not a Cloudflare body
       return malformed(fmt::format("its JSON is {} ({} bytes)", parsed.error().message, body.size()));
-    return malformed(fmt::format("the body is not valid JSON ({} bytes, truncated?): \"{}\"", body.size(),
-                                 detail::excerpt(body)));
+    return malformed(
+        fmt::format("the body is not valid JSON ({} bytes, truncated?): \"{}\"", body.size(), detail::excerpt(body)));
   }
   json doc = std::move(*parsed);
   if (!doc.is_object() || !doc.contains("success") || !doc["success"].is_boolean())
@@ -203,7 +204,8 @@ inline Error http_error(const Response& r, std::vector<ApiMessage> errors) {
     if (auto secs = detail::parse_int(*ra)) e.retry_after = retry_after_seconds(*secs);
   }
   if (e.kind == ErrorKind::rate_limited && e.retry_after)
-    e.message += fmt::format(" - retry after {} s", std::chrono::duration_cast<std::chrono::seconds>(*e.retry_after).count());
+    e.message +=
+        fmt::format(" - retry after {} s", std::chrono::duration_cast<std::chrono::seconds>(*e.retry_after).count());
   if (auto hint = detail::hint_for(e.kind, code); !hint.empty()) e.message += "; " + hint;
   e.api_errors = std::move(errors);
   return e;
@@ -260,8 +262,8 @@ inline Status read_ok(const Response& r) {
 
 /// An Error for a success envelope whose `result` does not have the shape the spec promises.
 inline Error unexpected_result(const Response& r, std::string_view what) {
-  Error e = Error::make(ErrorKind::malformed_response,
-                        fmt::format("unexpected response shape (HTTP {}): {}: \"{}\"", r.status, what, detail::excerpt(r.body)));
+  Error e = Error::make(ErrorKind::malformed_response, fmt::format("unexpected response shape (HTTP {}): {}: \"{}\"",
+                                                                   r.status, what, detail::excerpt(r.body)));
   e.http_status = r.status;
   return e;
 }

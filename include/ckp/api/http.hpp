@@ -128,9 +128,9 @@ enum class TransportFailure {
 
 /// The result of one request: either an HTTP response (any status) or a transport failure.
 struct Response {
-  int status = 0;     ///< HTTP status; 0 when the request failed in transport
-  Headers headers;    ///< response headers (names as received)
-  std::string body;   ///< the body, as received
+  int status = 0;                                     ///< HTTP status; 0 when the request failed in transport
+  Headers headers;                                    ///< response headers (names as received)
+  std::string body;                                   ///< the body, as received
   TransportFailure failure = TransportFailure::none;  ///< why no response arrived, or none
   /// Human-readable detail of a transport failure (never contains credentials).
   std::string failure_detail;

@@ -73,9 +73,9 @@ struct WriteOptions {
 
 /// One pair of a bulk write.
 struct BulkPair {
-  std::string key;    ///< the key name
-  std::string value;  ///< UTF-8 text, or base64 text when `base64` is set
-  bool base64 = false;  ///< `value` is base64 and the API stores the decoded bytes
+  std::string key;                             ///< the key name
+  std::string value;                           ///< UTF-8 text, or base64 text when `base64` is set
+  bool base64 = false;                         ///< `value` is base64 and the API stores the decoded bytes
   std::optional<std::int64_t> expiration;      ///< Unix seconds
   std::optional<std::int64_t> expiration_ttl;  ///< seconds from now
   std::optional<json> metadata;                ///< metadata to store with the value
@@ -92,10 +92,10 @@ enum class BulkGetType { text, json };
 
 /// One entry of a bulk get result. `found` is false when the key does not exist (the API returns null).
 struct BulkGetItem {
-  std::string key;     ///< the requested key
-  bool found = false;  ///< whether the key exists
-  json value;     ///< a string for type text; any JSON for type json
-  json metadata;  ///< null when none or not requested
+  std::string key;                         ///< the requested key
+  bool found = false;                      ///< whether the key exists
+  json value;                              ///< a string for type text; any JSON for type json
+  json metadata;                           ///< null when none or not requested
   std::optional<std::int64_t> expiration;  ///< Unix seconds, when metadata was requested and the key expires
 };
 
@@ -189,15 +189,16 @@ inline Request delete_namespace(std::string_view account_id, std::string_view na
 
 /// Parameters of `GET …/keys`.
 struct ListKeys {
-  std::string prefix;  ///< only keys starting with this ("" = all)
-  std::string cursor;  ///< KeyPage::cursor of the previous page ("" = the first page)
+  std::string prefix;                     ///< only keys starting with this ("" = all)
+  std::string cursor;                     ///< KeyPage::cursor of the previous page ("" = the first page)
   int limit = kv_limits::max_list_limit;  ///< clamped to 10–1000
 };
 
 /// `GET …/namespaces/{id}/keys?limit=&prefix=&cursor=`.
 inline Request list_keys(std::string_view account_id, std::string_view namespace_id, const ListKeys& p) {
   Request r = detail::make(Method::get, namespace_path(account_id, namespace_id) + "/keys", RequestClass::list);
-  r.query.emplace_back("limit", std::to_string(std::clamp(p.limit, kv_limits::min_list_limit, kv_limits::max_list_limit)));
+  r.query.emplace_back("limit",
+                       std::to_string(std::clamp(p.limit, kv_limits::min_list_limit, kv_limits::max_list_limit)));
   if (!p.prefix.empty()) r.query.emplace_back("prefix", p.prefix);
   if (!p.cursor.empty()) r.query.emplace_back("cursor", p.cursor);
   return r;
@@ -302,12 +303,13 @@ inline std::size_t encoded_size(const BulkPair& p) { return to_json(p).dump().si
 inline Request bulk_write(std::string_view account_id, std::string_view namespace_id, std::span<const BulkPair> pairs) {
   json body = json::array();
   for (const auto& p : pairs) body.push_back(to_json(p));
-  return detail::json_request(Method::put, namespace_path(account_id, namespace_id) + "/bulk", RequestClass::bulk, body);
+  return detail::json_request(Method::put, namespace_path(account_id, namespace_id) + "/bulk", RequestClass::bulk,
+                              body);
 }
 
 /// `POST …/bulk/delete`: up to 10,000 key names. With @p legacy, the deprecated `DELETE …/bulk` form.
-inline Request bulk_delete(std::string_view account_id, std::string_view namespace_id, std::span<const std::string> keys,
-                           bool legacy = false) {
+inline Request bulk_delete(std::string_view account_id, std::string_view namespace_id,
+                           std::span<const std::string> keys, bool legacy = false) {
   json body = json::array();
   for (const auto& k : keys) body.push_back(k);
   return legacy ? detail::json_request(Method::del, namespace_path(account_id, namespace_id) + "/bulk",

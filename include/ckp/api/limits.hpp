@@ -14,18 +14,18 @@ namespace ckp::api {
 
 /// Workers KV limits (developers.cloudflare.com/kv/platform/limits/ and the OpenAPI spec).
 namespace kv_limits {
-inline constexpr std::size_t max_key_bytes = 512;                  ///< bytes in a key name (UTF-8)
-inline constexpr std::size_t max_value_bytes = 25 * 1024 * 1024;  ///< bytes in a value: 25 MiB
-inline constexpr std::size_t max_metadata_bytes = 1024;            ///< bytes of a key's metadata, as serialized JSON
-inline constexpr std::int64_t min_expiration_ttl = 60;             ///< the shortest `expiration_ttl`, in seconds
-inline constexpr std::int64_t min_expiration_ahead = 60;           ///< seconds an absolute expiration must be ahead
-inline constexpr std::size_t max_bulk_items = 10'000;              ///< pairs or keys in one bulk write or bulk delete
-inline constexpr std::size_t max_bulk_request_bytes = 100'000'000; ///< bytes of one bulk write request: 100 MB
-inline constexpr std::size_t max_bulk_get_keys = 100;              ///< keys in one bulk get
-inline constexpr int min_list_limit = 10;                          ///< the smallest `limit` of a key listing
-inline constexpr int max_list_limit = 1000;                        ///< the largest `limit` of a key listing
-inline constexpr int max_namespaces_per_page = 1000;               ///< the largest `per_page` of a namespace listing
-inline constexpr std::size_t max_namespace_title = 512;            ///< bytes in a namespace title
+inline constexpr std::size_t max_key_bytes = 512;                   ///< bytes in a key name (UTF-8)
+inline constexpr std::size_t max_value_bytes = 25 * 1024 * 1024;    ///< bytes in a value: 25 MiB
+inline constexpr std::size_t max_metadata_bytes = 1024;             ///< bytes of a key's metadata, as serialized JSON
+inline constexpr std::int64_t min_expiration_ttl = 60;              ///< the shortest `expiration_ttl`, in seconds
+inline constexpr std::int64_t min_expiration_ahead = 60;            ///< seconds an absolute expiration must be ahead
+inline constexpr std::size_t max_bulk_items = 10'000;               ///< pairs or keys in one bulk write or bulk delete
+inline constexpr std::size_t max_bulk_request_bytes = 100'000'000;  ///< bytes of one bulk write request: 100 MB
+inline constexpr std::size_t max_bulk_get_keys = 100;               ///< keys in one bulk get
+inline constexpr int min_list_limit = 10;                           ///< the smallest `limit` of a key listing
+inline constexpr int max_list_limit = 1000;                         ///< the largest `limit` of a key listing
+inline constexpr int max_namespaces_per_page = 1000;                ///< the largest `per_page` of a namespace listing
+inline constexpr std::size_t max_namespace_title = 512;             ///< bytes in a namespace title
 }  // namespace kv_limits
 
 /// Zones API paging limits.
@@ -36,9 +36,9 @@ inline constexpr int max_per_page = 50;  ///< the largest `per_page` of `GET /zo
 
 /// Purge item limits independent of plan.
 namespace purge_limits {
-inline constexpr std::size_t max_tag_chars = 1024;   ///< characters in a cache tag (legacy error 1100)
-inline constexpr std::size_t max_host_chars = 200;   ///< characters in a purged host name (legacy error 1114)
-inline constexpr int max_prefix_separators = 31;     ///< path separators in one purged prefix
+inline constexpr std::size_t max_tag_chars = 1024;  ///< characters in a cache tag (legacy error 1100)
+inline constexpr std::size_t max_host_chars = 200;  ///< characters in a purged host name (legacy error 1114)
+inline constexpr int max_prefix_separators = 31;    ///< path separators in one purged prefix
 }  // namespace purge_limits
 
 /// Cloudflare's global client API limit: requests per window per token, and the block that follows going over.

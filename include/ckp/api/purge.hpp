@@ -15,9 +15,9 @@
 /// ckp::Result<std::string> id = ckp::api::purge::parse(response);   // the purge's id
 /// ```
 
+#include <optional>
 #include <span>
 #include <string>
-#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -55,7 +55,7 @@ constexpr std::optional<Kind> kind_named(std::string_view name) noexcept {
 /// A URL to purge, with the headers that form its cache key (CF-Device-Type, CF-IPCountry, Accept-Language, Origin)
 /// when a custom cache key is in use.
 struct File {
-  std::string url;  ///< absolute http(s) URL
+  std::string url;                                           ///< absolute http(s) URL
   std::vector<std::pair<std::string, std::string>> headers;  ///< cache-key headers: name, value
 };
 

@@ -19,9 +19,9 @@ namespace ckp::api {
 /// One list member of `Ratelimit`: the policy name, remaining quota `r`, seconds until the window resets `t`.
 /// Cloudflare sends whole seconds; a time-scaled emulator may send decimals (`t=0.25`), which are accepted.
 struct RateLimitState {
-  std::string policy;                    ///< the policy's name, e.g. `default`
-  std::optional<double> remaining;       ///< `r`: requests left in the window, when sent
-  std::optional<double> reset_seconds;   ///< `t`: seconds until the window resets, when sent
+  std::string policy;                   ///< the policy's name, e.g. `default`
+  std::optional<double> remaining;      ///< `r`: requests left in the window, when sent
+  std::optional<double> reset_seconds;  ///< `t`: seconds until the window resets, when sent
 };
 
 /// One list member of `Ratelimit-Policy`: the policy name, quota `q` per window of `w` seconds.
@@ -37,8 +37,6 @@ struct SfItem {
   std::string name;
   std::vector<std::pair<std::string, double>> params;  // numeric parameters only; others are skipped
 };
-
-
 
 inline std::optional<std::int64_t> parse_int(std::string_view s) {
   s = trim_blanks(s);
@@ -92,7 +90,8 @@ inline std::vector<SfItem> parse_sf_list(std::string_view header) {
       std::string_view param = trim_blanks(member.substr(0, semi));
       auto eq = param.find('=');
       if (eq == std::string_view::npos) continue;
-      if (auto v = parse_number(param.substr(eq + 1))) item.params.emplace_back(std::string(trim_blanks(param.substr(0, eq))), *v);
+      if (auto v = parse_number(param.substr(eq + 1)))
+        item.params.emplace_back(std::string(trim_blanks(param.substr(0, eq))), *v);
     }
     items.push_back(std::move(item));
   }

@@ -67,10 +67,10 @@ inline std::optional<std::string> url_decode(std::string_view s, bool plus_is_sp
 
 /// The parts of an absolute http(s) URL that matter to us.
 struct Url {
-  std::string scheme;  ///< lower-case: "http" or "https"
-  std::string host;    ///< lower-case host name or IP literal (without brackets)
+  std::string scheme;                 ///< lower-case: "http" or "https"
+  std::string host;                   ///< lower-case host name or IP literal (without brackets)
   std::optional<std::uint16_t> port;  ///< the explicit port, if the URL has one (see effective_port())
-  std::string path;    ///< path and query, starting with '/', or empty
+  std::string path;                   ///< path and query, starting with '/', or empty
 
   /// scheme://host[:port] as it should appear in an Origin header or a base URL.
   std::string origin() const {

@@ -52,11 +52,20 @@ inline bool is_valid_utf8(std::string_view s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     std::size_t n;
     std::uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-    else return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else return false;
     if (i + n >= s.size()) return false;
     for (std::size_t k = 1; k <= n; ++k) {
       unsigned char cc = static_cast<unsigned char>(s[i + k]);
@@ -110,8 +119,8 @@ inline std::optional<Error> validate_value_size(std::size_t bytes, std::string_v
 /// Checks `expiration_ttl`: at least 60 seconds.
 inline std::optional<Error> validate_expiration_ttl(std::int64_t ttl) {
   if (ttl < kv_limits::min_expiration_ttl)
-    return detail::invalid(
-        fmt::format("expiration_ttl {} is too short; Workers KV needs at least {} seconds", ttl, kv_limits::min_expiration_ttl));
+    return detail::invalid(fmt::format("expiration_ttl {} is too short; Workers KV needs at least {} seconds", ttl,
+                                       kv_limits::min_expiration_ttl));
   return std::nullopt;
 }
 
@@ -119,7 +128,8 @@ inline std::optional<Error> validate_expiration_ttl(std::int64_t ttl) {
 /// signed 32-bit range Cloudflare stores.
 inline std::optional<Error> validate_expiration(std::int64_t expiration, std::int64_t now_unix) {
   if (expiration > INT32_MAX)
-    return detail::invalid(fmt::format("expiration {} is beyond 2038-01-19; Workers KV stores 32-bit times", expiration));
+    return detail::invalid(
+        fmt::format("expiration {} is beyond 2038-01-19; Workers KV stores 32-bit times", expiration));
   if (expiration < now_unix + kv_limits::min_expiration_ahead)
     return detail::invalid(fmt::format("expiration {} is not at least {} seconds in the future (now is {})", expiration,
                                        kv_limits::min_expiration_ahead, now_unix));
@@ -147,7 +157,8 @@ inline std::optional<Error> validate_purge_prefix(std::string_view prefix) {
   auto separators = std::count(prefix.begin(), prefix.end(), '/');
   if (separators > purge_limits::max_prefix_separators)
     return detail::invalid(fmt::format("prefix {} has {} path separators; Cloudflare allows at most {}",
-                                       detail::quote_short(prefix, 120), separators, purge_limits::max_prefix_separators));
+                                       detail::quote_short(prefix, 120), separators,
+                                       purge_limits::max_prefix_separators));
   return std::nullopt;
 }
 
@@ -157,7 +168,8 @@ inline std::optional<Error> validate_purge_host(std::string_view host) {
     return detail::invalid(fmt::format("host {} is {} characters; Cloudflare allows at most {}",
                                        detail::quote_short(host), host.size(), purge_limits::max_host_chars));
   if (!is_valid_hostname(host))
-    return detail::invalid(fmt::format("host {} is not a valid host name (no scheme, no path)", detail::quote_short(host)));
+    return detail::invalid(
+        fmt::format("host {} is not a valid host name (no scheme, no path)", detail::quote_short(host)));
   return std::nullopt;
 }
 
@@ -169,7 +181,8 @@ inline std::optional<Error> validate_cache_tag(std::string_view tag) {
                                        detail::quote_short(tag), tag.size(), purge_limits::max_tag_chars));
   for (unsigned char c : tag)
     if (c < 0x20 || c == 0x7f || c == ',')
-      return detail::invalid(fmt::format("cache tag {} contains a comma or control character", detail::quote_short(tag)));
+      return detail::invalid(
+          fmt::format("cache tag {} contains a comma or control character", detail::quote_short(tag)));
   return std::nullopt;
 }
 
@@ -177,8 +190,8 @@ inline std::optional<Error> validate_cache_tag(std::string_view tag) {
 inline std::optional<Error> validate_namespace_title(std::string_view title) {
   if (title.empty()) return detail::invalid("empty namespace title");
   if (title.size() > kv_limits::max_namespace_title)
-    return detail::invalid(fmt::format("namespace title is {} bytes; at most {} allowed", title.size(),
-                                       kv_limits::max_namespace_title));
+    return detail::invalid(
+        fmt::format("namespace title is {} bytes; at most {} allowed", title.size(), kv_limits::max_namespace_title));
   return std::nullopt;
 }
 
@@ -186,7 +199,9 @@ inline std::optional<Error> validate_namespace_title(std::string_view title) {
 /// key @p key when given.
 inline Result<nlohmann::json> parse_metadata(std::string_view text, std::string_view key = {}) {
   auto j = parse_json(text);
-  if (!j) return detail::invalid("metadata is " + j.error().message + "; write it as a JSON object, e.g. {\"type\": \"page\"}");
+  if (!j)
+    return detail::invalid("metadata is " + j.error().message +
+                           "; write it as a JSON object, e.g. {\"type\": \"page\"}");
   if (auto e = validate_metadata(*j, key)) return *e;
   return std::move(*j);
 }

@@ -31,14 +31,14 @@ struct Zone {
   std::string status;        ///< e.g. `active`, `pending`
   std::string account_id;    ///< the owning account's id
   std::string account_name;  ///< the owning account's name
-  std::string plan;  ///< plan name if the response carries one (the field is deprecated upstream)
+  std::string plan;          ///< plan name if the response carries one (the field is deprecated upstream)
 };
 
 /// Filters and paging for `GET /zones`.
 struct ListQuery {
-  std::string name;        ///< exact zone name, or empty for all
-  std::string account_id;  ///< `account.id` filter, or empty
-  int page = 1;  ///< 1-based page number
+  std::string name;                          ///< exact zone name, or empty for all
+  std::string account_id;                    ///< `account.id` filter, or empty
+  int page = 1;                              ///< 1-based page number
   int per_page = zone_limits::max_per_page;  ///< clamped to 5–50
 };
 
@@ -68,7 +68,8 @@ inline std::optional<Zone> zone_from_json(const json& z) {
     zone.account_id = detail::string_field(*a, "id").value_or("");
     zone.account_name = detail::string_field(*a, "name").value_or("");
   }
-  if (auto p = z.find("plan"); p != z.end() && p->is_object()) zone.plan = detail::string_field(*p, "name").value_or("");
+  if (auto p = z.find("plan"); p != z.end() && p->is_object())
+    zone.plan = detail::string_field(*p, "name").value_or("");
   return zone;
 }
 

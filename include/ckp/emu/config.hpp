@@ -46,15 +46,15 @@ enum class DrawMode {
 /// in the order below, so their sum should stay ≤ 1). Faults are drawn only for requests that passed authentication
 /// and the global rate limit.
 struct FaultRates {
-  double error_500 = 0;    ///< 500 envelope; the request is NOT applied
-  double error_502 = 0;    ///< 502 HTML page from a "proxy"; NOT applied
-  double error_503 = 0;    ///< 503 envelope; NOT applied
-  double slow = 0;         ///< applied normally, answered `slow_delay` later
+  double error_500 = 0;                           ///< 500 envelope; the request is NOT applied
+  double error_502 = 0;                           ///< 502 HTML page from a "proxy"; NOT applied
+  double error_503 = 0;                           ///< 503 envelope; NOT applied
+  double slow = 0;                                ///< applied normally, answered `slow_delay` later
   Duration slow_delay = std::chrono::seconds(2);  ///< how much later a `slow` answer comes
-  double disconnect = 0;   ///< applied, then the connection is closed before the response is complete
-  double truncate = 0;     ///< applied, then a 200 whose JSON body is cut short (only JSON responses are cut)
-  double html = 0;         ///< NOT applied; a 502 with an HTML body (same as error_502, separate knob)
-  double partial_bulk = 0; ///< per KEY of a bulk write/delete: reported in unsuccessful_keys and NOT applied
+  double disconnect = 0;    ///< applied, then the connection is closed before the response is complete
+  double truncate = 0;      ///< applied, then a 200 whose JSON body is cut short (only JSON responses are cut)
+  double html = 0;          ///< NOT applied; a 502 with an HTML body (same as error_502, separate knob)
+  double partial_bulk = 0;  ///< per KEY of a bulk write/delete: reported in unsuccessful_keys and NOT applied
   /// Keys starting with this prefix always fail in bulk writes/deletes (listed in unsuccessful_keys, not applied)
   /// and single-key writes/deletes of them get 500. Empty = none. Lets tests know exactly which keys truly fail.
   std::string poison_prefix;
@@ -78,15 +78,15 @@ struct ZoneSpec {
 
 /// Everything that configures the server model.
 struct Config {
-  std::vector<TokenGrant> tokens;      ///< at least one; requests with any other token get 403 code 10000
+  std::vector<TokenGrant> tokens;                 ///< at least one; requests with any other token get 403 code 10000
   std::string account_name = "Emulated Account";  ///< shown in zone objects
   std::vector<ZoneSpec> zones;                    ///< the zones served (GET /zones, purge)
   api::PlanProfile plan = api::PlanProfile::enterprise();  ///< purge caps and buckets
-  api::GlobalRateLimit rate_limit;     ///< per token: quota per window, lockout on exceed; quota ≤ 0 disables it
-  double time_scale = 1.0;             ///< every window, lockout, bucket refill and Retry-After shrinks by this factor
-  LatencyModel latency;                ///< how long answers take (Reply::delay)
-  FaultRates faults;                   ///< injected faults (none by default)
-  std::uint64_t fault_seed = 1;        ///< seeds faults, ids and latency jitter: the same seed, the same run
+  api::GlobalRateLimit rate_limit;  ///< per token: quota per window, lockout on exceed; quota ≤ 0 disables it
+  double time_scale = 1.0;          ///< every window, lockout, bucket refill and Retry-After shrinks by this factor
+  LatencyModel latency;             ///< how long answers take (Reply::delay)
+  FaultRates faults;                ///< injected faults (none by default)
+  std::uint64_t fault_seed = 1;     ///< seeds faults, ids and latency jitter: the same seed, the same run
   DrawMode draw_mode = DrawMode::sequential;  ///< how faults and jitter are drawn (ids are always sequential)
   /// The purge log keeps at most this many entries (older ones are dropped and counted), so a long benchmark
   /// cannot grow memory without bound.

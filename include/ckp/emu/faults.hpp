@@ -33,9 +33,12 @@ class FaultInjector {
   /// The fault that a uniform number @p u in [0, 1) picks: the rates are stacked in declaration order, and @p u
   /// falls in one of them or past them all (Fault::none).
   static Fault fault_at(const FaultRates& r, double u) {
-    const std::pair<double, Fault> stack[] = {{r.error_500, Fault::error_500}, {r.error_502, Fault::error_502},
-                                              {r.error_503, Fault::error_503}, {r.slow, Fault::slow},
-                                              {r.disconnect, Fault::disconnect}, {r.truncate, Fault::truncate},
+    const std::pair<double, Fault> stack[] = {{r.error_500, Fault::error_500},
+                                              {r.error_502, Fault::error_502},
+                                              {r.error_503, Fault::error_503},
+                                              {r.slow, Fault::slow},
+                                              {r.disconnect, Fault::disconnect},
+                                              {r.truncate, Fault::truncate},
                                               {r.html, Fault::html}};
     double edge = 0;
     for (const auto& [rate, fault] : stack) {

@@ -56,10 +56,10 @@ inline nlohmann::json namespace_json(const Namespace& ns) {
 
 /// What the KV handlers work on.
 struct KvContext {
-  Store& store;            ///< the namespaces and keys
-  Rng& ids;                ///< new namespace ids
-  FaultInjector& faults;   ///< per-key failures of bulk requests
-  const FaultRates& rates; ///< the fault rates in force
+  Store& store;             ///< the namespaces and keys
+  Rng& ids;                 ///< new namespace ids
+  FaultInjector& faults;    ///< per-key failures of bulk requests
+  const FaultRates& rates;  ///< the fault rates in force
 };
 
 namespace kv_detail {
@@ -172,11 +172,13 @@ inline Parsed<std::vector<std::string>> bulk_delete_keys(const api::Request& r) 
   if (!j.is_array()) return failure(400, code::invalid_body, "request body must be a JSON array of key names");
   if (j.size() > api::kv_limits::max_bulk_items)
     return failure(400, code::too_many_items,
-                   fmt::format("bulk delete holds {} keys; at most {} are allowed", j.size(), api::kv_limits::max_bulk_items));
+                   fmt::format("bulk delete holds {} keys; at most {} are allowed", j.size(),
+                               api::kv_limits::max_bulk_items));
   std::vector<std::string> keys;
   keys.reserve(j.size());
   for (auto& item : j) {
-    if (!item.is_string()) return failure(400, code::invalid_body, "every item of a bulk delete must be a key name string");
+    if (!item.is_string())
+      return failure(400, code::invalid_body, "every item of a bulk delete must be a key name string");
     if (auto e = check_key(item.get_ref<const std::string&>())) return *e;
     keys.push_back(std::move(item.get_ref<std::string&>()));
   }
@@ -208,7 +210,8 @@ inline Parsed<BulkItem> bulk_item(json& item, Instant now) {
   out.key = std::move(key->get_ref<std::string&>());
   if (b64) {
     auto decoded = api::base64_decode(value->get_ref<const std::string&>());
-    if (!decoded) return failure(400, code::invalid_body, fmt::format("the value of \"{}\" is not valid base64", out.key));
+    if (!decoded)
+      return failure(400, code::invalid_body, fmt::format("the value of \"{}\" is not valid base64", out.key));
     out.entry.value = std::move(*decoded);
   } else {
     out.entry.value = std::move(value->get_ref<std::string&>());
@@ -244,7 +247,8 @@ inline Handled handle_kv(KvContext& ctx, const Route& route, const api::Request&
     case Endpoint::kv_namespaces_list: {
       auto page = ranged_param(req, "page", 1, 1, INT64_MAX, code::invalid_list_param);
       if (auto* e = std::get_if<api::Response>(&page)) return done(std::move(*e));
-      auto per_page = ranged_param(req, "per_page", 20, 1, api::kv_limits::max_namespaces_per_page, code::invalid_list_param);
+      auto per_page =
+          ranged_param(req, "per_page", 20, 1, api::kv_limits::max_namespaces_per_page, code::invalid_list_param);
       if (auto* e = std::get_if<api::Response>(&per_page)) return done(std::move(*e));
       std::string order = query_param(req, "order").value_or("id");
       std::string direction = query_param(req, "direction").value_or("asc");
@@ -265,7 +269,10 @@ inline Handled handle_kv(KvContext& ctx, const Route& route, const api::Request&
       if (pg - 1 < (total + pp - 1) / pp)
         for (std::int64_t i = (pg - 1) * pp; i < std::min(total, pg * pp); ++i)
           result.push_back(namespace_json(*all[static_cast<std::size_t>(i)]));
-      json info{{"page", pg}, {"per_page", pp}, {"count", result.size()}, {"total_count", total},
+      json info{{"page", pg},
+                {"per_page", pp},
+                {"count", result.size()},
+                {"total_count", total},
                 {"total_pages", (total + pp - 1) / pp}};
       return done(success(std::move(result), std::move(info)));
     }
@@ -299,14 +306,13 @@ inline Handled handle_kv(KvContext& ctx, const Route& route, const api::Request&
       auto title = title_from(std::get<json>(body));
       if (auto* e = std::get_if<api::Response>(&title)) return done(std::move(*e));
       auto& t = std::get<std::string>(title);
-      if (Namespace* other = ctx.store.find_title(route.account_id, t); other && other != ns) return done(title_exists());
+      if (Namespace* other = ctx.store.find_title(route.account_id, t); other && other != ns)
+        return done(title_exists());
       ns->title = t;
       return done(success(namespace_json(*ns)), true);
     }
 
-    case Endpoint::kv_namespace_delete:
-      ctx.store.erase(route.namespace_id);
-      return done(success(nullptr), true);
+    case Endpoint::kv_namespace_delete: ctx.store.erase(route.namespace_id); return done(success(nullptr), true);
 
     case Endpoint::kv_keys_list: {
       auto limit = ranged_param(req, "limit", api::kv_limits::max_list_limit, api::kv_limits::min_list_limit,
@@ -332,7 +338,8 @@ inline Handled handle_kv(KvContext& ctx, const Route& route, const api::Request&
       if (auto e = check_key(route.key)) return done(std::move(*e));
       const Entry* entry = ns->find(route.key, now);
       bool value = route.endpoint == Endpoint::kv_value_get;
-      if (!entry) return done(failure(404, code::key_not_found, value ? "get: 'key not found'" : "metadata: 'key not found'"));
+      if (!entry)
+        return done(failure(404, code::key_not_found, value ? "get: 'key not found'" : "metadata: 'key not found'"));
       if (!value) {
         json meta = nullptr;
         if (!entry->metadata.empty())
@@ -377,8 +384,8 @@ inline Handled handle_kv(KvContext& ctx, const Route& route, const api::Request&
     case Endpoint::kv_bulk_write: {
       if (req.body.size() > api::kv_limits::max_bulk_request_bytes)
         return done(failure(413, code::body_too_large,
-                            fmt::format("request body is {} bytes; a bulk write may be at most {} bytes", req.body.size(),
-                                        api::kv_limits::max_bulk_request_bytes)));
+                            fmt::format("request body is {} bytes; a bulk write may be at most {} bytes",
+                                        req.body.size(), api::kv_limits::max_bulk_request_bytes)));
       auto body = json_body(req);
       if (auto* e = std::get_if<api::Response>(&body)) return done(std::move(*e));
       auto& j = std::get<json>(body);

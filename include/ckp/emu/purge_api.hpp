@@ -79,10 +79,12 @@ class PurgeService {
       count = items.size();
       std::size_t cap = type == "files" ? plan.max_urls_per_request : plan.max_flex_items_per_request;
       if (count > cap) {
-        int c = type == "files" ? code::purge_too_many_files
+        int c = type == "files"   ? code::purge_too_many_files
                 : type == "hosts" ? code::purge_too_many_hosts
                                   : code::purge_too_many_tags;
-        return {failure(400, c, fmt::format("Exceeded maximum amount of {} {} per purge request ({} given)", cap, type, count))};
+        return {
+            failure(400, c,
+                    fmt::format("Exceeded maximum amount of {} {} per purge request ({} given)", cap, type, count))};
       }
       if (auto error = check_items(type, items)) return {std::move(*error)};
       record.type = type;
@@ -93,13 +95,15 @@ class PurgeService {
     Buckets& b = buckets_for(zone.account_id, config);
     bool files = record.type == "files";
     if (auto wait = files ? b.urls.try_take(static_cast<double>(count), now) : b.flex.try_take(1, now)) {
-      int c = files ? code::purge_url_rate_limited
+      int c = files                    ? code::purge_url_rate_limited
               : record.type == "hosts" ? code::purge_host_rate_limited
                                        : code::purge_flex_rate_limited;
-      std::string what = files ? fmt::format("{} URLs per second", plan.urls_per_second)
-                               : fmt::format("{} requests per second, burst {}", plan.flex_requests_per_second, plan.flex_bucket);
-      api::Response r = failure(429, c, fmt::format("Rate limit reached for purge ({} on the {} plan); retry later", what,
-                                                    plan.name));
+      std::string what =
+          files ? fmt::format("{} URLs per second", plan.urls_per_second)
+                : fmt::format("{} requests per second, burst {}", plan.flex_requests_per_second, plan.flex_bucket);
+      api::Response r =
+          failure(429, c,
+                  fmt::format("Rate limit reached for purge ({} on the {} plan); retry later", what, plan.name));
       r.headers.set("Retry-After", retry_after_value(*wait));
       return {std::move(r)};
     }
@@ -175,20 +179,24 @@ class PurgeService {
           if (u == item.end()) return failure(400, code::purge_unable, "Unable to purge: a file object needs a 'url'");
           url = &*u;
           if (auto h = item.find("headers"); h != item.end() && !h->is_null()) {
-            if (!h->is_object()) return failure(400, code::purge_unable, "Unable to purge: 'headers' must be an object");
+            if (!h->is_object())
+              return failure(400, code::purge_unable, "Unable to purge: 'headers' must be an object");
             for (const auto& [k, v] : h->items())
               if (!v.is_string())
-                return failure(400, code::purge_unable, fmt::format("Unable to purge: header '{}' must be a string", k));
+                return failure(400, code::purge_unable,
+                               fmt::format("Unable to purge: header '{}' must be a string", k));
           }
         }
-        if (!url->is_string()) return failure(400, code::purge_unable, "Unable to purge: every file must be a URL string");
+        if (!url->is_string())
+          return failure(400, code::purge_unable, "Unable to purge: every file must be a URL string");
         if (!api::parse_url(url->get_ref<const std::string&>()))
           return failure(400, code::purge_unable,
                          fmt::format("Unable to purge {}: not an absolute http(s) URL",
                                      api::detail::quote_short(url->get_ref<const std::string&>(), 120)));
         continue;
       }
-      if (!item.is_string()) return failure(400, code::purge_not_array, fmt::format("'{}' must be an array of strings", type));
+      if (!item.is_string())
+        return failure(400, code::purge_not_array, fmt::format("'{}' must be an array of strings", type));
       const auto& s = item.get_ref<const std::string&>();
       if (type == "tags") {
         if (s.empty()) return failure(400, code::purge_tag_too_long, "a cache tag must not be empty");

@@ -52,7 +52,8 @@ inline std::string retry_after_value(Duration d) {
 /// Adds `Ratelimit` and `Ratelimit-Policy` for @p a to @p headers (and `Retry-After` when refused).
 inline void add_rate_limit_headers(api::Headers& headers, const Admission& a) {
   if (!a.limited) return;
-  headers.set("Ratelimit", fmt::format("\"default\";r={};t={}", a.remaining, format_header_seconds(to_seconds(a.reset), true)));
+  headers.set("Ratelimit",
+              fmt::format("\"default\";r={};t={}", a.remaining, format_header_seconds(to_seconds(a.reset), true)));
   headers.set("Ratelimit-Policy",
               fmt::format("\"default\";q={};w={}", a.quota, format_header_seconds(to_seconds(a.window), false)));
   if (!a.admitted) headers.set("Retry-After", retry_after_value(a.reset));

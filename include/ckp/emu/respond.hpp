@@ -20,17 +20,17 @@ using json = nlohmann::json;
 /// Error codes sent in `errors[].code`.
 namespace code {
 // Common (Cloudflare-wide)
-inline constexpr int rate_limited = 971;               ///< global limit: "Please wait and consider throttling…"
-inline constexpr int invalid_request_headers = 6003;   ///< with an error_chain naming the header
-inline constexpr int malformed_json = 6007;            ///< "Malformed JSON in request body"
-inline constexpr int invalid_content_type = 6105;      ///< in the error_chain of 6003
-inline constexpr int invalid_authorization = 6111;     ///< in the error_chain of 6003
-inline constexpr int no_route = 7000;                  ///< "No route for that URI"
-inline constexpr int method_not_allowed = 7001;        ///< chosen: "Method not allowed for this route" (HTTP 405)
-inline constexpr int bad_identifier = 7003;            ///< "Could not route to …, perhaps your object identifier is invalid?"
-inline constexpr int authentication = 10000;           ///< "Authentication error" (HTTP 403)
-inline constexpr int internal_error = 10001;           ///< chosen: injected 500
-inline constexpr int unavailable = 10002;              ///< chosen: injected 503
+inline constexpr int rate_limited = 971;              ///< global limit: "Please wait and consider throttling…"
+inline constexpr int invalid_request_headers = 6003;  ///< with an error_chain naming the header
+inline constexpr int malformed_json = 6007;           ///< "Malformed JSON in request body"
+inline constexpr int invalid_content_type = 6105;     ///< in the error_chain of 6003
+inline constexpr int invalid_authorization = 6111;    ///< in the error_chain of 6003
+inline constexpr int no_route = 7000;                 ///< "No route for that URI"
+inline constexpr int method_not_allowed = 7001;       ///< chosen: "Method not allowed for this route" (HTTP 405)
+inline constexpr int bad_identifier = 7003;   ///< "Could not route to …, perhaps your object identifier is invalid?"
+inline constexpr int authentication = 10000;  ///< "Authentication error" (HTTP 403)
+inline constexpr int internal_error = 10001;  ///< chosen: injected 500
+inline constexpr int unavailable = 10002;     ///< chosen: injected 503
 // Workers KV
 inline constexpr int key_not_found = 10009;            ///< "key not found" (HTTP 404)
 inline constexpr int invalid_key = 10011;              ///< chosen: empty, ".", "..", not UTF-8, bad %-escape
@@ -46,30 +46,30 @@ inline constexpr int metadata_too_large = 10024;       ///< chosen (a documented
 inline constexpr int too_many_items = 10025;           ///< chosen: bulk > 10,000 items or bulk get > 100 keys
 inline constexpr int key_too_long = 10030;             ///< chosen (a documented "limit" code): HTTP 414
 // Zones
-inline constexpr int invalid_zone_query = 1000;        ///< chosen: per_page/page/order/direction out of range
+inline constexpr int invalid_zone_query = 1000;  ///< chosen: per_page/page/order/direction out of range
 // Purge (legacy codes)
-inline constexpr int purge_missing_type = 1012;        ///< none of the purge types, or two of them mixed
-inline constexpr int purge_everything_not_true = 1013; ///< `purge_everything` is not `true`
-inline constexpr int purge_not_array = 1014;           ///< a purge type's value is not an array
-inline constexpr int purge_unable = 1015;              ///< a file entry that is not a usable URL
-inline constexpr int purge_url_rate_limited = 1083;    ///< URL-per-second bucket empty (HTTP 429)
-inline constexpr int purge_everything_mixed = 1092;    ///< `purge_everything` together with another type
-inline constexpr int purge_too_many_files = 1094;      ///< more URLs than the plan allows per request
-inline constexpr int purge_tag_too_long = 1100;        ///< a tag over 1024 characters
-inline constexpr int purge_too_many_tags = 1101;       ///< also used for prefixes (no legacy code of their own)
-inline constexpr int purge_flex_rate_limited = 1102;   ///< flex bucket empty for tags, prefixes, everything (429)
-inline constexpr int purge_too_many_hosts = 1111;      ///< more hosts than the plan allows per request
-inline constexpr int purge_host_rate_limited = 1113;   ///< flex bucket empty for a hosts purge (429)
-inline constexpr int purge_host_too_long = 1114;       ///< a host over 200 characters
-inline constexpr int purge_invalid_host = 1115;        ///< also used for an invalid prefix
+inline constexpr int purge_missing_type = 1012;         ///< none of the purge types, or two of them mixed
+inline constexpr int purge_everything_not_true = 1013;  ///< `purge_everything` is not `true`
+inline constexpr int purge_not_array = 1014;            ///< a purge type's value is not an array
+inline constexpr int purge_unable = 1015;               ///< a file entry that is not a usable URL
+inline constexpr int purge_url_rate_limited = 1083;     ///< URL-per-second bucket empty (HTTP 429)
+inline constexpr int purge_everything_mixed = 1092;     ///< `purge_everything` together with another type
+inline constexpr int purge_too_many_files = 1094;       ///< more URLs than the plan allows per request
+inline constexpr int purge_tag_too_long = 1100;         ///< a tag over 1024 characters
+inline constexpr int purge_too_many_tags = 1101;        ///< also used for prefixes (no legacy code of their own)
+inline constexpr int purge_flex_rate_limited = 1102;    ///< flex bucket empty for tags, prefixes, everything (429)
+inline constexpr int purge_too_many_hosts = 1111;       ///< more hosts than the plan allows per request
+inline constexpr int purge_host_rate_limited = 1113;    ///< flex bucket empty for a hosts purge (429)
+inline constexpr int purge_host_too_long = 1114;        ///< a host over 200 characters
+inline constexpr int purge_invalid_host = 1115;         ///< also used for an invalid prefix
 }  // namespace code
 
 /// What an endpoint handler produced, plus what the server needs for statistics and latency.
 struct Handled {
-  api::Response response;       ///< what to answer
-  std::size_t items = 0;        ///< items in a bulk or purge request (LatencyModel::per_item applies to each)
-  bool wrote = false;           ///< a mutating request that was accepted
-  std::uint64_t key_faults = 0; ///< keys of a bulk request failed on purpose (partial_bulk, poison_prefix)
+  api::Response response;        ///< what to answer
+  std::size_t items = 0;         ///< items in a bulk or purge request (LatencyModel::per_item applies to each)
+  bool wrote = false;            ///< a mutating request that was accepted
+  std::uint64_t key_faults = 0;  ///< keys of a bulk request failed on purpose (partial_bulk, poison_prefix)
 };
 
 /// Serializes JSON for the wire. Invalid UTF-8 (raw value bytes in a bulk get) is replaced, never thrown.
@@ -127,10 +127,10 @@ inline api::Response no_route() { return failure(404, code::no_route, "No route 
 
 /// 7003 + 7000 for an identifier that routes nowhere (HTTP 400 when malformed, 404 when unknown).
 inline api::Response bad_identifier(int status, std::string_view path) {
-  return failure(status, json::array({error_item(code::bad_identifier,
-                                                 "Could not route to " + std::string(path) +
-                                                     ", perhaps your object identifier is invalid?"),
-                                      error_item(code::no_route, "No route for that URI")}));
+  return failure(status,
+                 json::array({error_item(code::bad_identifier, "Could not route to " + std::string(path) +
+                                                                   ", perhaps your object identifier is invalid?"),
+                              error_item(code::no_route, "No route for that URI")}));
 }
 
 }  // namespace ckp::emu

@@ -74,11 +74,11 @@ enum class RouteProblem {
 struct Route {
   Endpoint endpoint = Endpoint::none;             ///< the endpoint matched (none when problem is set)
   RouteProblem problem = RouteProblem::no_route;  ///< why routing failed, or none
-  std::string account_id;    ///< from the path, when it has one
-  std::string namespace_id;  ///< from the path, when it has one
-  std::string zone_id;       ///< from the path, when it has one
-  std::string key;    ///< decoded key name (values/metadata endpoints)
-  std::string allow;  ///< methods the path supports, for a 405's Allow header
+  std::string account_id;                         ///< from the path, when it has one
+  std::string namespace_id;                       ///< from the path, when it has one
+  std::string zone_id;                            ///< from the path, when it has one
+  std::string key;                                ///< decoded key name (values/metadata endpoints)
+  std::string allow;                              ///< methods the path supports, for a 405's Allow header
 };
 
 namespace detail {
@@ -150,7 +150,8 @@ inline Route match_route(api::Method method, std::string_view path) {
     route.account_id = std::string(seg[1]);
     ids.push_back(seg[1]);
     if (seg.size() == 5) {
-      detail::pick(route, method, {{Method::get, Endpoint::kv_namespaces_list}, {Method::post, Endpoint::kv_namespace_create}});
+      detail::pick(route, method,
+                   {{Method::get, Endpoint::kv_namespaces_list}, {Method::post, Endpoint::kv_namespace_create}});
     } else {
       route.namespace_id = std::string(seg[5]);
       ids.push_back(seg[5]);
@@ -169,7 +170,8 @@ inline Route match_route(api::Method method, std::string_view path) {
       } else if (seg.size() == 7 && seg[6] == "metadata" && has_key) {
         detail::pick(route, method, {{Method::get, Endpoint::kv_metadata_get}});
       } else if (seg.size() == 7 && seg[6] == "bulk") {
-        detail::pick(route, method, {{Method::put, Endpoint::kv_bulk_write}, {Method::del, Endpoint::kv_bulk_delete_legacy}});
+        detail::pick(route, method,
+                     {{Method::put, Endpoint::kv_bulk_write}, {Method::del, Endpoint::kv_bulk_delete_legacy}});
       } else if (seg.size() == 8 && seg[6] == "bulk" && seg[7] == "delete") {
         detail::pick(route, method, {{Method::post, Endpoint::kv_bulk_delete}});
       } else if (seg.size() == 8 && seg[6] == "bulk" && seg[7] == "get") {

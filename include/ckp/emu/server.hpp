@@ -65,7 +65,7 @@ enum class Delivery {
 
 /// The model's answer to one request.
 struct Reply {
-  api::Response response;         ///< the answer: status, headers (Ratelimit…), envelope body
+  api::Response response;  ///< the answer: status, headers (Ratelimit…), envelope body
   /// Answer this long after the request arrived: latency + slow fault, stretched when past the server's capacity.
   Duration delay{0};
   Delivery delivery = Delivery::normal;  ///< whether to send it or drop the connection
@@ -73,8 +73,8 @@ struct Reply {
 
 /// Counters served at GET /__emulator/stats.
 struct Stats {
-  std::uint64_t requests = 0;               ///< every request handled
-  std::map<int, std::uint64_t> by_status;   ///< responses by HTTP status
+  std::uint64_t requests = 0;                        ///< every request handled
+  std::map<int, std::uint64_t> by_status;            ///< responses by HTTP status
   std::uint64_t rate_limited = 0;                    ///< 429 responses
   std::uint64_t lockouts = 0;                        ///< times a token entered a lockout
   std::map<std::string, std::uint64_t> by_endpoint;  ///< e.g. "kv.keys.list", "kv.bulk.delete", "purge"
@@ -162,9 +162,11 @@ class Server {
     const double scale = config_.time_scale > 0 ? config_.time_scale : 1;
     std::string policy = headers.get("Ratelimit-Policy").value_or("");
     if (!policy.empty()) policy += ", ";
-    policy += fmt::format("\"purge-flex\";q={};w={}, \"purge-urls\";q={};w={}", p.flex_bucket,
-                          format_header_seconds(static_cast<double>(p.flex_bucket) / (p.flex_requests_per_second * scale), true),
-                          static_cast<std::int64_t>(p.urls_per_second), format_header_seconds(1.0 / scale, true));
+    policy +=
+        fmt::format("\"purge-flex\";q={};w={}, \"purge-urls\";q={};w={}", p.flex_bucket,
+                    format_header_seconds(static_cast<double>(p.flex_bucket) / (p.flex_requests_per_second * scale),
+                                          true),
+                    static_cast<std::int64_t>(p.urls_per_second), format_header_seconds(1.0 / scale, true));
     headers.set("Ratelimit-Policy", policy);
   }
 
@@ -232,7 +234,8 @@ class Server {
   }
 
   /// All live key names with @p prefix, in order (for test assertions).
-  std::vector<std::string> keys_with_prefix(const std::string& namespace_id, const std::string& prefix, Instant now) const {
+  std::vector<std::string> keys_with_prefix(const std::string& namespace_id, const std::string& prefix,
+                                            Instant now) const {
     std::vector<std::string> out;
     const Namespace* ns = store_.find(namespace_id);
     if (!ns) return out;
@@ -273,7 +276,9 @@ class Server {
             {"purges_dropped", purge_.dropped()}};
   }
 
-  nlohmann::json purge_log_json() const { return purge_.log_json(); }  ///< every accepted purge: zone, type, items, time
+  nlohmann::json purge_log_json() const {
+    return purge_.log_json();
+  }  ///< every accepted purge: zone, type, items, time
   /// Every accepted purge still in the log, oldest first.
   const std::deque<PurgeRecord>& purges() const noexcept { return purge_.log(); }
 
@@ -289,7 +294,7 @@ class Server {
     keyed_ = KeyedDraws(config_.fault_seed);
     capacity_.reset();
     authenticated_ = 0;
-    ids_ = Rng(config_.fault_seed ^ 0x6964735f72616e64ull);      // separate streams, so that enabling latency
+    ids_ = Rng(config_.fault_seed ^ 0x6964735f72616e64ull);        // separate streams, so that enabling latency
     latency_rng_ = Rng(config_.fault_seed ^ 0x6c6174656e6379ull);  // or ids never shifts the fault sequence
     accounts_.clear();
     for (const auto& t : config_.tokens) accounts_[t.token] = t.account_id;
@@ -380,11 +385,11 @@ class Server {
   Store store_;
   SlidingWindowLimiter limiter_;
   PurgeService purge_;
-  FaultInjector faults_;     // sequential draws: request faults and per-key failures
-  KeyedDraws keyed_;         // keyed draws (DrawMode::keyed)
-  CapacityModel capacity_;   // calls in flight, for LatencyModel::capacity
+  FaultInjector faults_;    // sequential draws: request faults and per-key failures
+  KeyedDraws keyed_;        // keyed draws (DrawMode::keyed)
+  CapacityModel capacity_;  // calls in flight, for LatencyModel::capacity
   Rng ids_;
-  Rng latency_rng_;          // sequential draws: latency jitter
+  Rng latency_rng_;                  // sequential draws: latency jitter
   std::uint64_t authenticated_ = 0;  // requests that passed authentication (for FaultRates::lockout_after)
   Stats stats_;
   std::unordered_map<std::string, std::string> accounts_;  // token → account id

@@ -59,8 +59,8 @@ inline std::optional<std::string> load_state(Store& store, std::istream& in) {
   auto nss = header->find("namespaces");
   if (nss == header->end() || !nss->is_array()) return std::string("the state header has no namespaces");
   for (const auto& ns : *nss) {
-    if (!ns.is_object() || !ns.contains("id") || !ns["id"].is_string() || !ns.contains("title") || !ns["title"].is_string() ||
-        !ns.contains("account_id") || !ns["account_id"].is_string())
+    if (!ns.is_object() || !ns.contains("id") || !ns["id"].is_string() || !ns.contains("title") ||
+        !ns["title"].is_string() || !ns.contains("account_id") || !ns["account_id"].is_string())
       return std::string("a namespace in the state header lacks id, title or account_id");
     loaded.create(ns["id"].get<std::string>(), ns["account_id"].get<std::string>(), ns["title"].get<std::string>());
   }

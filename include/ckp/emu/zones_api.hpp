@@ -121,8 +121,9 @@ inline Parsed<std::int64_t> zone_param(const api::Request& r, std::string_view n
   auto v = parse_number_param(*text);
   if (!v || *v < lo || *v > hi)
     return failure(400, code::invalid_zone_query,
-                   hi == INT64_MAX ? fmt::format("Invalid request: {} must be a number of at least {}", name, lo)
-                                   : fmt::format("Invalid request: {} must be a number between {} and {}", name, lo, hi));
+                   hi == INT64_MAX
+                       ? fmt::format("Invalid request: {} must be a number of at least {}", name, lo)
+                       : fmt::format("Invalid request: {} must be a number between {} and {}", name, lo, hi));
   return *v;
 }
 
@@ -180,7 +181,10 @@ inline Handled list_zones(const Config& config, const std::string& account, cons
   if (pg - 1 < (total + pp - 1) / pp)
     for (std::int64_t i = (pg - 1) * pp; i < std::min(total, pg * pp); ++i)
       result.push_back(zone_json(*zones[static_cast<std::size_t>(i)], config));
-  json info{{"page", pg}, {"per_page", pp}, {"count", result.size()}, {"total_count", total},
+  json info{{"page", pg},
+            {"per_page", pp},
+            {"count", result.size()},
+            {"total_count", total},
             {"total_pages", (total + pp - 1) / pp}};
   return {success(std::move(result), std::move(info))};
 }

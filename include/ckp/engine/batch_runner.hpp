@@ -60,11 +60,11 @@ class BatchRunner {
  public:
   /// Batch sizes and the backpressure bounds.
   struct Config {
-    std::size_t max_items = 10'000;  ///< items per batch
+    std::size_t max_items = 10'000;                                   ///< items per batch
     std::size_t max_bytes = std::numeric_limits<std::size_t>::max();  ///< Hooks::bytes per batch
-    std::size_t max_pending_batches = 16;          ///< queued, in flight, or filling
-    std::size_t max_pending_bytes = 64u << 20;     ///< bytes of items not yet settled
-    int max_rejections = 8;                        ///< rounds in unsuccessful_keys before an item is reported
+    std::size_t max_pending_batches = 16;                             ///< queued, in flight, or filling
+    std::size_t max_pending_bytes = 64u << 20;                        ///< bytes of items not yet settled
+    int max_rejections = 8;  ///< rounds in unsuccessful_keys before an item is reported
   };
 
   /// What the runner calls. `send` and `id` are required; the rest may be empty.
@@ -139,7 +139,8 @@ class BatchRunner {
   using Batch = std::vector<Item>;
 
   void add_to_open(Item item) {
-    if (!open_.empty() && (open_.size() >= config_.max_items || open_bytes_ + item.bytes > config_.max_bytes)) seal_open();
+    if (!open_.empty() && (open_.size() >= config_.max_items || open_bytes_ + item.bytes > config_.max_bytes))
+      seal_open();
     open_bytes_ += item.bytes;
     open_.push_back(std::move(item));
     if (open_.size() >= config_.max_items || open_bytes_ >= config_.max_bytes || input_done_) seal_open();

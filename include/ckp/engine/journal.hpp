@@ -83,10 +83,10 @@ struct JournalState {
   std::string op;  ///< the operation's name, e.g. `kv.delete`
   json spec;       ///< its spec, as begin() wrote it
   json target;     ///< what it acts on (`api_base_url`, `account_id`), as begin() wrote it; null when not recorded
-  std::optional<json> resume;           ///< the last durable watermark, if any
-  JournalCounters counters;             ///< everything durable: the last checkpoint plus pieces settled after it
-  std::vector<json> settled;            ///< ranges finished out of order (some may lie behind the watermark)
-  std::vector<JournalFailure> failures;  ///< every journaled failure, in order
+  std::optional<json> resume;             ///< the last durable watermark, if any
+  JournalCounters counters;               ///< everything durable: the last checkpoint plus pieces settled after it
+  std::vector<json> settled;              ///< ranges finished out of order (some may lie behind the watermark)
+  std::vector<JournalFailure> failures;   ///< every journaled failure, in order
   std::vector<json> notes;                ///< every note(), in order
   std::optional<std::string> end_status;  ///< set when the operation ended ("completed", "failed", …)
 };

@@ -11,9 +11,9 @@ namespace ckp::engine {
 
 /// One completed call, as seen by a Limit.
 struct Sample {
-  Instant start{};    ///< when the call was sent
-  Duration rtt{};     ///< how long it took
-  int inflight = 0;   ///< calls in flight when it was sent (including itself)
+  Instant start{};       ///< when the call was sent
+  Duration rtt{};        ///< how long it took
+  int inflight = 0;      ///< calls in flight when it was sent (including itself)
   bool dropped = false;  ///< a 429, or no answer at all (timeout, reset): push-back (engine::is_pushback(); not a 5xx)
 };
 

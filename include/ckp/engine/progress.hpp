@@ -16,29 +16,37 @@ namespace ckp::engine {
 
 /// A snapshot of an operation's progress.
 struct Progress {
-  std::string operation;            ///< e.g. "kv.delete"
-  std::string phase;                ///< e.g. "listing", "deleting", "done"
-  std::uint64_t done = 0;           ///< items confirmed by the API
-  std::uint64_t failed = 0;         ///< items in the failure report
-  std::uint64_t scanned = 0;        ///< items examined (listed or read), matching or not
+  std::string operation;               ///< e.g. "kv.delete"
+  std::string phase;                   ///< e.g. "listing", "deleting", "done"
+  std::uint64_t done = 0;              ///< items confirmed by the API
+  std::uint64_t failed = 0;            ///< items in the failure report
+  std::uint64_t scanned = 0;           ///< items examined (listed or read), matching or not
   std::optional<std::uint64_t> total;  ///< items to do, when known
-  double rate = 0;                  ///< items confirmed per second, recent
-  std::optional<Duration> eta;      ///< when total is known and rate > 0
-  Duration elapsed{0};              ///< since the operation started
-  int concurrency = 0;              ///< the current concurrency limit
-  int inflight = 0;                 ///< calls in flight now
-  std::uint64_t requests = 0;       ///< requests sent, retries included
-  std::uint64_t rate_limited = 0;   ///< 429 responses seen
-  std::uint64_t retries = 0;        ///< calls sent again after a retryable error
-  bool finished = false;            ///< the last event of the operation
+  double rate = 0;                     ///< items confirmed per second, recent
+  std::optional<Duration> eta;         ///< when total is known and rate > 0
+  Duration elapsed{0};                 ///< since the operation started
+  int concurrency = 0;                 ///< the current concurrency limit
+  int inflight = 0;                    ///< calls in flight now
+  std::uint64_t requests = 0;          ///< requests sent, retries included
+  std::uint64_t rate_limited = 0;      ///< 429 responses seen
+  std::uint64_t retries = 0;           ///< calls sent again after a retryable error
+  bool finished = false;               ///< the last event of the operation
 
   /// The stable JSON form used by `--progress json` and the browser console.
   nlohmann::json to_json() const {
-    nlohmann::json j{{"operation", operation}, {"phase", phase},       {"done", done},
-                     {"failed", failed},       {"scanned", scanned},   {"rate", rate},
-                     {"elapsed_s", to_seconds(elapsed)},               {"concurrency", concurrency},
-                     {"inflight", inflight},   {"requests", requests}, {"rate_limited", rate_limited},
-                     {"retries", retries},     {"finished", finished}};
+    nlohmann::json j{{"operation", operation},
+                     {"phase", phase},
+                     {"done", done},
+                     {"failed", failed},
+                     {"scanned", scanned},
+                     {"rate", rate},
+                     {"elapsed_s", to_seconds(elapsed)},
+                     {"concurrency", concurrency},
+                     {"inflight", inflight},
+                     {"requests", requests},
+                     {"rate_limited", rate_limited},
+                     {"retries", retries},
+                     {"finished", finished}};
     j["total"] = total ? nlohmann::json(*total) : nlohmann::json(nullptr);
     j["eta_s"] = eta ? nlohmann::json(to_seconds(*eta)) : nlohmann::json(nullptr);
     return j;

@@ -61,9 +61,9 @@ struct GovernorConfig {
 
 /// Counters for progress and benchmarks.
 struct GovernorStats {
-  std::uint64_t rate_limited = 0;    ///< 429 responses seen
-  std::uint64_t lockouts = 0;        ///< 429s with code 971 (the global lockout)
-  Duration paused{0};                ///< total time admission was blocked by a 429
+  std::uint64_t rate_limited = 0;  ///< 429 responses seen
+  std::uint64_t lockouts = 0;      ///< 429s with code 971 (the global lockout)
+  Duration paused{0};              ///< total time admission was blocked by a 429
 };
 
 /// Paces calls under every rate limit at once (see the file's comment). The Scheduler owns one and asks it before
@@ -84,7 +84,8 @@ class RateGovernor {
         window_(effective_quota(config.global.quota), std::chrono::seconds(config.global.window_seconds)),
         flex_(config.plan.flex_requests_per_second, static_cast<double>(config.plan.flex_bucket)),
         urls_(config.plan.urls_per_second, config.plan.urls_per_second),
-        per_ip_(static_cast<double>(config.global.per_ip_per_second), static_cast<double>(config.global.per_ip_per_second)) {}
+        per_ip_(static_cast<double>(config.global.per_ip_per_second),
+                static_cast<double>(config.global.per_ip_per_second)) {}
 
   /// How long a call of @p cost must wait before it may be sent; zero means now. SlidingWindow::until_completion
   /// means "when a call in flight completes".
@@ -147,9 +148,9 @@ class RateGovernor {
  private:
   std::int64_t effective_quota(std::int64_t quota) const {
     const std::int64_t keep =
-        config_.headroom > 0
-            ? std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(static_cast<double>(quota) * config_.headroom)))
-            : 0;
+        config_.headroom > 0 ? std::max<std::int64_t>(1, static_cast<std::int64_t>(
+                                                             std::ceil(static_cast<double>(quota) * config_.headroom)))
+                             : 0;
     return std::max<std::int64_t>(1, quota - keep);
   }
 

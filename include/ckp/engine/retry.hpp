@@ -21,12 +21,12 @@ namespace ckp::engine {
 /// config.retry = {.max_attempts = 4, .base = std::chrono::milliseconds(100)};   // give up sooner
 /// ```
 struct RetryPolicy {
-  int max_attempts = 8;                                 ///< including the first
+  int max_attempts = 8;  ///< including the first
   /// 250 ms: a retried list call stalls the whole listing chain, so the first retries must be quick; 429s wait
   /// for Retry-After regardless.
   Duration base = std::chrono::milliseconds(250);
-  Duration cap = std::chrono::seconds(30);  ///< the longest backoff (before Retry-After)
-  Duration max_elapsed = std::chrono::minutes(15);      ///< longer than a 5-minute lockout
+  Duration cap = std::chrono::seconds(30);          ///< the longest backoff (before Retry-After)
+  Duration max_elapsed = std::chrono::minutes(15);  ///< longer than a 5-minute lockout
 
   /// Whether a call that has been tried @p attempts times, first @p elapsed ago, may be tried again after @p e.
   bool allows(int attempts, Duration elapsed, const Error& e) const {
@@ -36,7 +36,8 @@ struct RetryPolicy {
   /// The delay before the next attempt, after @p attempts attempts (≥ 1) ended with @p e.
   Duration delay(int attempts, const Error& e, Rng& rng) const {
     const double exp = std::min(30.0, static_cast<double>(std::max(0, attempts - 1)));
-    const double ceiling = std::min(static_cast<double>(cap.count()), static_cast<double>(base.count()) * std::pow(2.0, exp));
+    const double ceiling =
+        std::min(static_cast<double>(cap.count()), static_cast<double>(base.count()) * std::pow(2.0, exp));
     Duration d{static_cast<Duration::rep>(rng.uniform() * ceiling)};
     if (e.retry_after) d = std::max(d, *e.retry_after);
     return d;

@@ -21,9 +21,9 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <type_traits>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "ckp/api/envelope.hpp"
@@ -40,11 +40,11 @@ namespace ckp::engine {
 
 /// Everything that tunes the scheduler.
 struct SchedulerConfig {
-  LimitConfig limit;        ///< the concurrency algorithm and its bounds
-  GovernorConfig governor;  ///< the rate limits to start from (plan, global window)
-  RetryPolicy retry;        ///< backoff and bounds of retries
-  std::uint64_t seed = 1;          ///< for retry jitter
-  int reserved_list_slots = 1;     ///< extra slots only listing calls may use
+  LimitConfig limit;            ///< the concurrency algorithm and its bounds
+  GovernorConfig governor;      ///< the rate limits to start from (plan, global window)
+  RetryPolicy retry;            ///< backoff and bounds of retries
+  std::uint64_t seed = 1;       ///< for retry jitter
+  int reserved_list_slots = 1;  ///< extra slots only listing calls may use
   /// Called after every exchange (for `--verbose` logs). Requests carry no credentials.
   std::function<void(const api::Request&, const api::Response&, Duration)> on_exchange;
 };
@@ -115,7 +115,8 @@ class Scheduler {
     call.request = std::move(request);
     call.cost = cost;
     call.max_wait = options.max_wait;
-    call.accept = [this, parse = std::move(parse), shared_done](const api::Response& r) mutable -> std::optional<Error> {
+    call.accept = [this, parse = std::move(parse),
+                   shared_done](const api::Response& r) mutable -> std::optional<Error> {
       R result = parse(r);
       if (!result.ok() && result.error().retryable()) return result.error();
       stats_.failed += !result.ok();
@@ -251,10 +252,11 @@ class Scheduler {
     governor_->on_send(call.cost, now);
     const int inflight_at_send = inflight_;
     auto shared = std::make_shared<Call>(std::move(call));
-    transport_.send(shared->request, [this, shared, now, inflight_at_send, alive = std::weak_ptr<int>(alive_)](api::Response r) {
-      if (!alive.lock()) return;
-      on_response(std::move(*shared), std::move(r), now, inflight_at_send);
-    });
+    transport_.send(shared->request,
+                    [this, shared, now, inflight_at_send, alive = std::weak_ptr<int>(alive_)](api::Response r) {
+                      if (!alive.lock()) return;
+                      on_response(std::move(*shared), std::move(r), now, inflight_at_send);
+                    });
   }
 
   void on_response(Call call, api::Response r, Instant sent_at, int inflight_at_send) {
@@ -272,8 +274,8 @@ class Scheduler {
 
     if (std::optional<Error> retryable = call.accept(r)) {
       // A call that may not wait long gives up on a 429 whose Retry-After is longer (the error carries the wait).
-      const bool too_long = call.max_wait && retryable->kind == ErrorKind::rate_limited &&
-                            retryable->retry_after && *retryable->retry_after > *call.max_wait;
+      const bool too_long = call.max_wait && retryable->kind == ErrorKind::rate_limited && retryable->retry_after &&
+                            *retryable->retry_after > *call.max_wait;
       if (!cancelled_ && !too_long && config_.retry.allows(call.attempts, now - call.first_sent, *retryable)) {
         ++stats_.retries;
         ++waiting_retry_;

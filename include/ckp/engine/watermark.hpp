@@ -87,15 +87,15 @@ class WatermarkTracker {
 
   /// A segment settled ahead of the watermark, with an input range that lets a resume skip it.
   struct Piece {
-    nlohmann::json range;     ///< as given to open() / set_range()
-    std::uint64_t done = 0;   ///< its items confirmed
-    std::uint64_t failed = 0; ///< its items failed
+    nlohmann::json range;      ///< as given to open() / set_range()
+    std::uint64_t done = 0;    ///< its items confirmed
+    std::uint64_t failed = 0;  ///< its items failed
   };
   /// What collect() found.
   struct Durable {
-    std::vector<Piece> ahead;             ///< settled ahead of the watermark (each reported once)
-    std::optional<nlohmann::json> point;  ///< the new watermark, if it moved
-    std::uint64_t done = 0;               ///< items confirmed in segments that just became durable
+    std::vector<Piece> ahead;                             ///< settled ahead of the watermark (each reported once)
+    std::optional<nlohmann::json> point;                  ///< the new watermark, if it moved
+    std::uint64_t done = 0;                               ///< items confirmed in segments that just became durable
     std::vector<std::pair<std::string, Error>> failures;  ///< items failed in those segments
   };
   /// Segments whose outcome became durable since the last call: those settled ahead of the watermark that have a

@@ -37,7 +37,8 @@ class FileReader final : public io::ByteReader {
       ::close(fd);
       return Error::make(ErrorKind::io, path + " is a directory, not a file");
     }
-    return std::unique_ptr<FileReader>(new FileReader(fd, path, S_ISREG(st.st_mode) ? std::optional<std::uint64_t>(st.st_size) : std::nullopt));
+    return std::unique_ptr<FileReader>(
+        new FileReader(fd, path, S_ISREG(st.st_mode) ? std::optional<std::uint64_t>(st.st_size) : std::nullopt));
   }
 
   ~FileReader() override { ::close(fd_); }
@@ -59,7 +60,8 @@ class FileReader final : public io::ByteReader {
   std::optional<Error> error() const override { return error_; }
 
  private:
-  FileReader(int fd, std::string path, std::optional<std::uint64_t> size) : fd_(fd), path_(std::move(path)), size_(size) {}
+  FileReader(int fd, std::string path, std::optional<std::uint64_t> size)
+      : fd_(fd), path_(std::move(path)), size_(size) {}
   int fd_;
   std::string path_;
   std::optional<std::uint64_t> size_;

@@ -45,7 +45,8 @@ class ByteReader {
 class StringReader final : public ByteReader {
  public:
   /// Reads @p data; @p name appears in error messages.
-  explicit StringReader(std::string data, std::string name = "<input>") : data_(std::move(data)), name_(std::move(name)) {}
+  explicit StringReader(std::string data, std::string name = "<input>")
+      : data_(std::move(data)), name_(std::move(name)) {}
   std::size_t read(char* buf, std::size_t n) override {
     n = std::min<std::size_t>(n, data_.size() - pos_);
     std::memcpy(buf, data_.data() + pos_, n);
@@ -68,11 +69,11 @@ class StringReader final : public ByteReader {
 
 /// One record of input.
 struct Record {
-  std::string text;              ///< the line (without its line break) or the JSON element's text
-  std::uint64_t line = 0;        ///< 1-based line number where it starts
-  std::uint64_t offset = 0;      ///< byte offset where it starts
-  std::uint64_t next_offset = 0; ///< byte offset where the next record may start (resume here)
-  std::uint64_t next_line = 0;   ///< line number at next_offset
+  std::string text;               ///< the line (without its line break) or the JSON element's text
+  std::uint64_t line = 0;         ///< 1-based line number where it starts
+  std::uint64_t offset = 0;       ///< byte offset where it starts
+  std::uint64_t next_offset = 0;  ///< byte offset where the next record may start (resume here)
+  std::uint64_t next_line = 0;    ///< line number at next_offset
 };
 
 /// How records are framed.
@@ -323,8 +324,7 @@ class CsvColumnRecords final : public RecordSource {
     if (error_ || !resolve()) return std::nullopt;
     while (auto row = lines_->next()) {
       auto cells = split(row->text);
-      if (index_ >= cells.size())
-        return fail(fmt::format("{}:{}: has no column {}", name(), row->line, column_));
+      if (index_ >= cells.size()) return fail(fmt::format("{}:{}: has no column {}", name(), row->line, column_));
       const std::string_view cell = trim(cells[index_]);
       if (cell.empty()) continue;
       Record r = *row;

@@ -18,10 +18,10 @@ class KeyLister {
  public:
   /// What to list.
   struct Config {
-    std::string account_id;    ///< the account that owns the namespace
-    std::string namespace_id;  ///< the namespace's id
-    std::string prefix;        ///< only keys under this ("" = all)
-    std::string start_cursor;  ///< resume from here ("" = the beginning)
+    std::string account_id;                          ///< the account that owns the namespace
+    std::string namespace_id;                        ///< the namespace's id
+    std::string prefix;                              ///< only keys under this ("" = all)
+    std::string start_cursor;                        ///< resume from here ("" = the beginning)
     int page_size = api::kv_limits::max_list_limit;  ///< keys per page, 10–1000
   };
   /// What the lister calls; all are required.
@@ -44,21 +44,21 @@ class KeyLister {
     if (busy_ || done_ || failed_ || !hooks_.can_accept()) return;
     busy_ = true;
     ++pages_;
-    scheduler_.submit(
-        api::kv::list_keys(config_.account_id, config_.namespace_id, {config_.prefix, cursor_, config_.page_size}),
-        engine::Cost::api_call(), api::kv::parse_keys, [this](Result<api::kv::KeyPage> page) {
-          busy_ = false;
-          if (!page) {
-            failed_ = true;
-            hooks_.error(page.error());
-            return;
-          }
-          cursor_ = page->cursor;
-          done_ = page->last();
-          hooks_.page(std::move(page->keys), cursor_);
-          if (done_) hooks_.end();
-          else poke();
-        });
+    scheduler_.submit(api::kv::list_keys(config_.account_id, config_.namespace_id,
+                                         {config_.prefix, cursor_, config_.page_size}),
+                      engine::Cost::api_call(), api::kv::parse_keys, [this](Result<api::kv::KeyPage> page) {
+                        busy_ = false;
+                        if (!page) {
+                          failed_ = true;
+                          hooks_.error(page.error());
+                          return;
+                        }
+                        cursor_ = page->cursor;
+                        done_ = page->last();
+                        hooks_.page(std::move(page->keys), cursor_);
+                        if (done_) hooks_.end();
+                        else poke();
+                      });
   }
 
   /// The last page has been delivered.

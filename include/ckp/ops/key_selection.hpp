@@ -22,20 +22,20 @@
 
 #include "ckp/api/error.hpp"
 #include "ckp/api/kv.hpp"
+#include "ckp/api/text.hpp"
 #include "ckp/ops/metadata_match.hpp"
 #include "ckp/ops/spec_error.hpp"
-#include "ckp/api/text.hpp"
 #include "ckp/ops/text_input.hpp"
 
 namespace ckp::ops {
 
 /// The filters of a key selection (see the file's comment). Part of the delete and sync-purge specs.
 struct KeySelection {
-  std::string prefix;    ///< names starting with this ("" = not given); a listing asks the API for it
-  std::string pattern;   ///< names matching this ECMAScript regular expression (searched, not anchored)
-  std::string search;    ///< metadata containing this text in any value, ignoring ASCII case
-  std::string field;     ///< metadata with this top-level field…
-  std::string value;     ///< …equal to this, compared as text ("" = any non-null value)
+  std::string prefix;     ///< names starting with this ("" = not given); a listing asks the API for it
+  std::string pattern;    ///< names matching this ECMAScript regular expression (searched, not anchored)
+  std::string search;     ///< metadata containing this text in any value, ignoring ASCII case
+  std::string field;      ///< metadata with this top-level field…
+  std::string value;      ///< …equal to this, compared as text ("" = any non-null value)
   bool all_keys = false;  ///< every key of the namespace, explicitly (no filter allowed beside it)
 
   /// Whether a filter needs the keys' metadata (only a listing has it).

@@ -20,8 +20,8 @@
 #include "ckp/api/kv.hpp"
 #include "ckp/api/validate.hpp"
 #include "ckp/engine/batch_runner.hpp"
-#include "ckp/io/records.hpp"
 #include "ckp/engine/watermark.hpp"
+#include "ckp/io/records.hpp"
 #include "ckp/ops/key_lister.hpp"
 #include "ckp/ops/key_selection.hpp"
 #include "ckp/ops/operation.hpp"
@@ -39,21 +39,22 @@ struct KvDeleteSpec {
     keys      ///< the names in an input: one per line, exactly as written, or a JSON array of strings
   };
 
-  std::string account_id;    ///< the account that owns the namespace
-  std::string namespace_id;  ///< the namespace's id (32 hex characters)
+  std::string account_id;           ///< the account that owns the namespace
+  std::string namespace_id;         ///< the namespace's id (32 hex characters)
   Source source = Source::listing;  ///< where key names come from
   KeySelection select;              ///< the filters; every one given must match (see key_selection.hpp)
   std::string input;                ///< keys: the input's name (a file path, or a front's name for typed-in keys)
   std::uint64_t input_size = 0;     ///< keys: its size in bytes (a resume against another file is refused)
   std::size_t batch_size = api::kv_limits::max_bulk_items;  ///< keys per bulk delete, 1–10,000
-  bool dry_run = false;        ///< count and sample what would be deleted; delete nothing
+  bool dry_run = false;                                     ///< count and sample what would be deleted; delete nothing
   std::uint64_t max_pages = 0;  ///< a preview: a dry run that stops after this many listed pages (0 = no limit)
 
   static constexpr const char* op_name = "kv.delete";  ///< OpReport::operation and the journal's `op`
 
   /// The spec as journaled — and as the console and the CLI both build it.
   json to_json() const {
-    json j{{"account_id", account_id}, {"namespace_id", namespace_id},
+    json j{{"account_id", account_id},
+           {"namespace_id", namespace_id},
            {"source", source == Source::keys ? "keys" : "listing"}};
     select.write(j);
     j["input"] = input;
@@ -67,7 +68,9 @@ struct KvDeleteSpec {
   /// Reads a spec back (from a journal or a front); ErrorKind::invalid_input when a field is missing or of the
   /// wrong type. The spec still needs validate().
   static Result<KvDeleteSpec> from_json(const json& j) {
-    auto bad = [](const std::string& why) { return Error::make(ErrorKind::invalid_input, "bad kv.delete spec: " + why); };
+    auto bad = [](const std::string& why) {
+      return Error::make(ErrorKind::invalid_input, "bad kv.delete spec: " + why);
+    };
     try {
       if (!j.is_object()) return bad("not a JSON object");
       if (!j.contains("source"))
@@ -187,7 +190,9 @@ class KvDelete final : public StreamingOp {
   void on_input_end() override { runner_.finish_input(); }
   bool work_finished() const override { return (input_done() || cut_short_) && runner_.idle(); }
   std::string phase() const override { return input_done() ? "deleting" : "listing and deleting"; }
-  std::optional<std::uint64_t> total() const override { return expected_total_ ? expected_total_ : options_.expected_total; }
+  std::optional<std::uint64_t> total() const override {
+    return expected_total_ ? expected_total_ : options_.expected_total;
+  }
 
   void on_finalize() override {
     StreamingOp::on_finalize();

@@ -24,9 +24,9 @@
 #include "ckp/api/validate.hpp"
 #include "ckp/engine/batch_runner.hpp"
 #include "ckp/io/sink.hpp"
+#include "ckp/ops/spec_error.hpp"
 #include "ckp/ops/streaming_op.hpp"
 #include "ckp/ops/value_reader.hpp"
-#include "ckp/ops/spec_error.hpp"
 
 namespace ckp::ops {
 
@@ -35,7 +35,7 @@ struct KvExportSpec {
   std::string account_id;    ///< the account that owns the namespace
   std::string namespace_id;  ///< the namespace's id
   std::string prefix;        ///< only keys under this ("" = all)
-  std::string output;  ///< the output's name (a file path), for the journal
+  std::string output;        ///< the output's name (a file path), for the journal
 
   static constexpr const char* op_name = "kv.export";  ///< OpReport::operation and the journal's `op`
 
@@ -142,8 +142,8 @@ class KvExport final : public StreamingOp {
     std::vector<api::kv::Key> keys;
     std::vector<std::optional<std::string>> lines;  // nullopt until read; "" when the key vanished or failed
     SegmentId segment;
-    bool read = false;                              // every key answered
-    std::vector<Failure> failures;                  // keys whose read failed for good
+    bool read = false;              // every key answered
+    std::vector<Failure> failures;  // keys whose read failed for good
   };
 
   static std::string line_for(const api::kv::Key& key, std::string value) {

@@ -36,20 +36,21 @@ namespace ckp::ops {
 
 /// What to import. Serialized into the journal.
 struct KvImportSpec {
-  std::string account_id;        ///< the account that owns the namespace
-  std::string namespace_id;      ///< the namespace's id
-  std::string input;             ///< the input's name (a file path)
-  std::uint64_t input_size = 0;  ///< its size (a resume against another file is refused)
+  std::string account_id;                                   ///< the account that owns the namespace
+  std::string namespace_id;                                 ///< the namespace's id
+  std::string input;                                        ///< the input's name (a file path)
+  std::uint64_t input_size = 0;                             ///< its size (a resume against another file is refused)
   std::size_t batch_size = api::kv_limits::max_bulk_items;  ///< pairs per bulk write, 1–10,000
   std::size_t max_batch_bytes = api::kv_limits::max_bulk_request_bytes - 1024;  ///< room for brackets and slack
-  bool dry_run = false;  ///< validate and count; write nothing
+  bool dry_run = false;                                                         ///< validate and count; write nothing
 
   static constexpr const char* op_name = "kv.import";  ///< OpReport::operation and the journal's `op`
 
   /// The spec as journaled.
   json to_json() const {
-    return {{"account_id", account_id}, {"namespace_id", namespace_id}, {"input", input}, {"input_size", input_size},
-            {"batch_size", batch_size}, {"max_batch_bytes", max_batch_bytes}, {"dry_run", dry_run}};
+    return {{"account_id", account_id}, {"namespace_id", namespace_id}, {"input", input},
+            {"input_size", input_size}, {"batch_size", batch_size},     {"max_batch_bytes", max_batch_bytes},
+            {"dry_run", dry_run}};
   }
   /// Checks the spec as a whole.
   std::optional<SpecError> validate() const {
@@ -98,7 +99,8 @@ inline Result<api::kv::BulkPair> parse_import_record(const io::Record& record, c
   p.key = key->get<std::string>();
   if (auto e = api::validate_key(p.key)) return fail(e->message);
   auto v = j.find("value");
-  if (v == j.end() || v->is_null()) return fail(fmt::format("key {}: missing \"value\"", api::detail::quote_short(p.key)));
+  if (v == j.end() || v->is_null())
+    return fail(fmt::format("key {}: missing \"value\"", api::detail::quote_short(p.key)));
   p.value = v->is_string() ? v->get<std::string>() : v->dump();
   if (auto b = j.find("base64"); b != j.end()) {
     if (!b->is_boolean()) return fail("\"base64\" must be true or false");
@@ -201,7 +203,9 @@ class KvImport final : public StreamingOp {
   void on_input_end() override { runner_.finish_input(); }
   bool work_finished() const override { return input_done() && parked_.empty() && runner_.idle(); }
   std::string phase() const override { return "writing"; }
-  std::optional<std::uint64_t> total() const override { return expected_total_ ? expected_total_ : options_.expected_total; }
+  std::optional<std::uint64_t> total() const override {
+    return expected_total_ ? expected_total_ : options_.expected_total;
+  }
   void on_finalize() override {
     StreamingOp::on_finalize();
     report_.extra["superseded"] = superseded_;
@@ -230,9 +234,9 @@ class KvImport final : public StreamingOp {
   using Runner = engine::BatchRunner<api::kv::BulkPair>;
 
   Runner::Hooks runner_hooks() {
-    auto h = settling_hooks<api::kv::BulkPair>(
-        [](const api::kv::BulkPair& p) { return p.key; },
-        [this](const api::kv::BulkPair& p, std::uint64_t segment, const Error* failure) { settle(p.key, segment, failure); });
+    auto h = settling_hooks<api::kv::BulkPair>([](const api::kv::BulkPair& p) { return p.key; },
+                                               [this](const api::kv::BulkPair& p, std::uint64_t segment,
+                                                      const Error* failure) { settle(p.key, segment, failure); });
     h.bytes = [](const api::kv::BulkPair& p) { return api::kv::encoded_size(p); };
     h.after_outcome = [this] {
       // The input waits on the pairs parked: an earlier pair for one of their keys may have been put back into a

@@ -78,16 +78,16 @@ struct OpReport {
   std::string operation;                  ///< the operation's name, e.g. `kv.delete`
   OpStatus status = OpStatus::completed;  ///< how it ended
   bool dry_run = false;                   ///< nothing was changed
-  std::uint64_t done = 0;      ///< items confirmed by the API (in a dry run: items that would be acted on)
-  std::uint64_t failed = 0;    ///< items that failed for good
-  std::uint64_t scanned = 0;   ///< items examined
-  std::vector<Failure> failures;      ///< the first OpOptions::max_failures_kept failures
-  std::vector<std::string> samples;   ///< a few of the items acted on (or that would be, in a dry run)
-  std::optional<Error> error;         ///< why it stopped, for failed and cancelled
-  Duration elapsed{0};                ///< from start() to the end
-  engine::SchedulerStats requests;    ///< the scheduler's counters at the end (requests sent, retries, 429s, …)
-  json extra = json::object();        ///< operation-specific figures (e.g. purge ids, zones)
-  json spec;                          ///< the spec it ran (Spec::to_json()), the same whichever front built it
+  std::uint64_t done = 0;                 ///< items confirmed by the API (in a dry run: items that would be acted on)
+  std::uint64_t failed = 0;               ///< items that failed for good
+  std::uint64_t scanned = 0;              ///< items examined
+  std::vector<Failure> failures;          ///< the first OpOptions::max_failures_kept failures
+  std::vector<std::string> samples;       ///< a few of the items acted on (or that would be, in a dry run)
+  std::optional<Error> error;             ///< why it stopped, for failed and cancelled
+  Duration elapsed{0};                    ///< from start() to the end
+  engine::SchedulerStats requests;        ///< the scheduler's counters at the end (requests sent, retries, 429s, …)
+  json extra = json::object();            ///< operation-specific figures (e.g. purge ids, zones)
+  json spec;                              ///< the spec it ran (Spec::to_json()), the same whichever front built it
 
   /// The process exit code for this outcome: 0 ok, 1 failure, 2 bad input, 3 partial failure, 130 interrupted.
   int exit_code() const {
@@ -103,12 +103,23 @@ struct OpReport {
   /// The stable `--json` form.
   json to_json() const {
     json f = json::array();
-    for (const auto& x : failures) f.push_back({{"item", x.item}, {"kind", to_string(x.error.kind)}, {"reason", x.error.message}});
-    json j{{"operation", operation}, {"status", to_string(status)}, {"dry_run", dry_run}, {"done", done},
-           {"failed", failed},       {"scanned", scanned},         {"failures", f},      {"samples", samples},
+    for (const auto& x : failures)
+      f.push_back({{"item", x.item}, {"kind", to_string(x.error.kind)}, {"reason", x.error.message}});
+    json j{{"operation", operation},
+           {"status", to_string(status)},
+           {"dry_run", dry_run},
+           {"done", done},
+           {"failed", failed},
+           {"scanned", scanned},
+           {"failures", f},
+           {"samples", samples},
            {"elapsed_s", to_seconds(elapsed)},
-           {"requests", {{"sent", requests.sent}, {"retries", requests.retries}, {"rate_limited", requests.rate_limited},
-                         {"server_errors", requests.server_errors}, {"transport_errors", requests.transport_errors}}}};
+           {"requests",
+            {{"sent", requests.sent},
+             {"retries", requests.retries},
+             {"rate_limited", requests.rate_limited},
+             {"server_errors", requests.server_errors},
+             {"transport_errors", requests.transport_errors}}}};
     j["error"] = error ? json{{"kind", to_string(error->kind)}, {"message", error->message}} : json(nullptr);
     if (!spec.is_null()) j["spec"] = spec;
     for (auto& [k, v] : extra.items()) j[k] = v;
@@ -145,8 +156,8 @@ inline std::optional<Error> check_target(const engine::JournalState& st, const j
 inline std::optional<Error> check_same_spec(const engine::JournalState& st, std::string_view op, const json& wanted) {
   if (st.op != op || st.spec != wanted)
     return Error::make(ErrorKind::journal, "the journal belongs to a different operation (" + st.op + " " +
-                                               st.spec.dump() + "); refusing to resume it as " + std::string(op) +
-                                               " " + wanted.dump());
+                                               st.spec.dump() + "); refusing to resume it as " + std::string(op) + " " +
+                                               wanted.dump());
   return std::nullopt;
 }
 
@@ -415,12 +426,13 @@ class Operation {
 /// reported as unsuccessful, or the error that failed the call).
 inline void submit_bulk(engine::Scheduler& scheduler, api::Request request, std::size_t items,
                         std::function<void(engine::BatchOutcome)> done) {
-  scheduler.submit(std::move(request), engine::Cost::api_call(),
-                   [items](const api::Response& r) { return api::kv::parse_bulk_result(r, items); },
-                   [done = std::move(done)](Result<api::kv::BulkResult> res) {
-                     if (!res) return done({res.error(), {}});
-                     done({std::nullopt, std::move(res->unsuccessful_keys)});
-                   });
+  scheduler.submit(
+      std::move(request), engine::Cost::api_call(),
+      [items](const api::Response& r) { return api::kv::parse_bulk_result(r, items); },
+      [done = std::move(done)](Result<api::kv::BulkResult> res) {
+        if (!res) return done({res.error(), {}});
+        done({std::nullopt, std::move(res->unsuccessful_keys)});
+      });
 }
 
 /// Runs @p op to the end on a transport that can drive its own loop (SimTransport, HttplibTransport): start(),

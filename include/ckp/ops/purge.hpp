@@ -25,8 +25,8 @@
 #include "ckp/api/validate.hpp"
 #include "ckp/engine/batch_runner.hpp"
 #include "ckp/engine/watermark.hpp"
-#include "ckp/ops/operation.hpp"
 #include "ckp/ops/metadata_match.hpp"
+#include "ckp/ops/operation.hpp"
 #include "ckp/ops/spec_error.hpp"
 #include "ckp/ops/streaming_op.hpp"
 #include "ckp/ops/text_input.hpp"
@@ -40,20 +40,20 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 /// What to purge. Serialized into the journal.
 struct PurgeSpec {
   api::purge::Kind kind = api::purge::Kind::files;  ///< what the items are
-  std::string account_id;      ///< used to find zones by host when `zones` is empty
-  std::vector<ZoneRef> zones;  ///< explicit zones (tags and everything need them)
-  HeaderList headers;          ///< cache-key headers added to every URL (files)
-  std::string input;           ///< the input's name
-  std::uint64_t input_size = 0;  ///< its size in bytes (a resume against another file is refused)
+  std::string account_id;                           ///< used to find zones by host when `zones` is empty
+  std::vector<ZoneRef> zones;                       ///< explicit zones (tags and everything need them)
+  HeaderList headers;                               ///< cache-key headers added to every URL (files)
+  std::string input;                                ///< the input's name
+  std::uint64_t input_size = 0;                     ///< its size in bytes (a resume against another file is refused)
   /// How the input holds its items: "" — one per line, or a JSON array of strings; "csv" — the cells of column
   /// `input_column` (a 1-based index, or a header name); "json" — a JSON array of strings, or of objects whose field
   /// `input_field` holds a string or strings.
   std::string input_format;
-  std::string input_column;  ///< csv: the column (default "1")
-  std::string input_field;   ///< json: the objects' field ("" = the elements are strings)
+  std::string input_column;                                ///< csv: the column (default "1")
+  std::string input_field;                                 ///< json: the objects' field ("" = the elements are strings)
   api::PlanProfile plan = api::PlanProfile::enterprise();  ///< per-request caps and purge rates
-  int zone_concurrency = 3;  ///< zones with purges in flight at once
-  bool dry_run = false;      ///< validate and route every item; purge nothing
+  int zone_concurrency = 3;                                ///< zones with purges in flight at once
+  bool dry_run = false;                                    ///< validate and route every item; purge nothing
 
   static constexpr const char* op_name = "cache.purge";  ///< OpReport::operation and the journal's `op`
 
@@ -63,18 +63,20 @@ struct PurgeSpec {
     for (const auto& z : zones) zs.push_back({{"id", z.id}, {"name", z.name}});
     json hs = json::array();
     for (const auto& [k, v] : headers) hs.push_back({k, v});
-    return {{"kind", api::purge::field_name(kind)},
-            {"account_id", account_id},
-            {"zones", zs},
-            {"headers", hs},
-            {"input", input},
-            {"input_size", input_size},
-            {"input_format", input_format},
-            {"input_column", input_column},
-            {"input_field", input_field},
-            {"plan", {{"name", plan.name}, {"max_urls", plan.max_urls_per_request}, {"max_flex", plan.max_flex_items_per_request}}},
-            {"zone_concurrency", zone_concurrency},
-            {"dry_run", dry_run}};
+    return {
+        {"kind", api::purge::field_name(kind)},
+        {"account_id", account_id},
+        {"zones", zs},
+        {"headers", hs},
+        {"input", input},
+        {"input_size", input_size},
+        {"input_format", input_format},
+        {"input_column", input_column},
+        {"input_field", input_field},
+        {"plan",
+         {{"name", plan.name}, {"max_urls", plan.max_urls_per_request}, {"max_flex", plan.max_flex_items_per_request}}},
+        {"zone_concurrency", zone_concurrency},
+        {"dry_run", dry_run}};
   }
   /// Checks the spec as a whole.
   std::optional<SpecError> validate() const {
@@ -90,7 +92,8 @@ struct PurgeSpec {
     if (plan.max_urls_per_request < 1 || plan.max_flex_items_per_request < 1)
       return refuse({"plan"}, "the {0}'s items per request must be at least 1");
     for (const auto& [name, value] : headers)
-      if (name.empty() || name.find_first_of(":\r\n") != std::string::npos || value.find_first_of("\r\n") != std::string::npos)
+      if (name.empty() || name.find_first_of(":\r\n") != std::string::npos ||
+          value.find_first_of("\r\n") != std::string::npos)
         return refuse({"headers"}, "{0}: '" + name + "' is not a valid header");
     return std::nullopt;
   }
@@ -120,11 +123,13 @@ struct PurgeSpec {
       const json plan = j.value("plan", json("enterprise"));
       const std::string plan_name = plan.is_string() ? plan.get<std::string>() : plan.value("name", "enterprise");
       auto profile = api::PlanProfile::named(plan_name);
-      if (!profile) return Error::make(ErrorKind::journal, "unknown plan '" + plan_name + "' (free, pro, business or enterprise)");
+      if (!profile)
+        return Error::make(ErrorKind::journal, "unknown plan '" + plan_name + "' (free, pro, business or enterprise)");
       s.plan = *profile;
       if (plan.is_object()) {
         s.plan.max_urls_per_request = api::json_integer_field(plan, "max_urls", s.plan.max_urls_per_request);
-        s.plan.max_flex_items_per_request = api::json_integer_field(plan, "max_flex", s.plan.max_flex_items_per_request);
+        s.plan.max_flex_items_per_request =
+            api::json_integer_field(plan, "max_flex", s.plan.max_flex_items_per_request);
       }
       s.zone_concurrency = api::json_integer_field(j, "zone_concurrency", 3);
       s.dry_run = j.value("dry_run", false);
@@ -216,7 +221,8 @@ class Purge final : public StreamingOp {
  public:
   /// @p items is the input (null for `everything`).
   Purge(engine::Scheduler& scheduler, PurgeSpec spec, std::unique_ptr<io::RecordSource> items, OpOptions options = {})
-      : StreamingOp(PurgeSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)), items_(std::move(items)) {
+      : StreamingOp(PurgeSpec::op_name, scheduler, std::move(options)), spec_(std::move(spec)),
+        items_(std::move(items)) {
     report_.dry_run = spec_.dry_run;
     report_.spec = spec_.to_json();
   }
@@ -268,8 +274,8 @@ class Purge final : public StreamingOp {
     json zones = json::array();
     for (const auto& [id, n] : per_zone_) {
       auto z = directory_.find(id);
-      zones.push_back({{"id", id}, {"name", z ? z->name : ""}, {"items", n},
-                       {"requests", (n + batch_cap() - 1) / batch_cap()}});
+      zones.push_back(
+          {{"id", id}, {"name", z ? z->name : ""}, {"items", n}, {"requests", (n + batch_cap() - 1) / batch_cap()}});
     }
     report_.extra["zones"] = zones;
   }
@@ -311,7 +317,8 @@ class Purge final : public StreamingOp {
     std::string names;
     for (const auto& z : directory_.zones()) names += (names.empty() ? "" : ", ") + z.name;
     return Error::make(ErrorKind::invalid_input,
-                       fmt::format("{} is not in {} ({}); check the URL or {}", api::detail::quote_short(item.text, 120),
+                       fmt::format("{} is not in {} ({}); check the URL or {}",
+                                   api::detail::quote_short(item.text, 120),
                                    route_by_directory_ ? "any zone of this account" : "the given zones",
                                    names.empty() ? "no zones" : names, field_name("zones")));
   }
@@ -381,14 +388,14 @@ class Purge final : public StreamingOp {
   Runner& runner_for(const std::string& zone_id) {
     auto it = runners_.find(zone_id);
     if (it != runners_.end()) return *it->second;
-    auto h = settling_hooks<PurgeItem>(
-        [](const PurgeItem& i) { return i.text; },
-        [this](const PurgeItem& i, std::uint64_t segment, const Error* failure) {
-          if (failure) settle_failed(segment, i.text, *failure);
-          else settle_done(segment);
-        });
+    auto h = settling_hooks<PurgeItem>([](const PurgeItem& i) { return i.text; },
+                                       [this](const PurgeItem& i, std::uint64_t segment, const Error* failure) {
+                                         if (failure) settle_failed(segment, i.text, *failure);
+                                         else settle_done(segment);
+                                       });
     h.send = [this, zone_id](const std::vector<PurgeItem>& items, std::function<void(engine::BatchOutcome)> done) {
-      gate_send(zone_id, [this, zone_id, items, done = std::move(done)]() mutable { send(zone_id, items, std::move(done)); });
+      gate_send(zone_id,
+                [this, zone_id, items, done = std::move(done)]() mutable { send(zone_id, items, std::move(done)); });
     };
     // 32 pending batches per zone (≤ 31 purges in flight): enough for an enterprise zone's 50 flex purges per second
     // at RTTs up to 620 ms, while the plan's bucket, paced by the governor, decides the rate. Measured in
@@ -400,7 +407,8 @@ class Purge final : public StreamingOp {
     return ref;
   }
 
-  void send(const std::string& zone_id, const std::vector<PurgeItem>& items, std::function<void(engine::BatchOutcome)> done) {
+  void send(const std::string& zone_id, const std::vector<PurgeItem>& items,
+            std::function<void(engine::BatchOutcome)> done) {
     using api::purge::Kind;
     api::Request request;
     engine::Cost cost = engine::Cost::flex_purge();

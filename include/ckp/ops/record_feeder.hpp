@@ -17,8 +17,8 @@
 
 #include "ckp/api/error.hpp"
 #include "ckp/engine/journal.hpp"
-#include "ckp/io/records.hpp"
 #include "ckp/engine/watermark.hpp"
+#include "ckp/io/records.hpp"
 
 namespace ckp::ops {
 
@@ -110,7 +110,8 @@ class RecordFeeder {
     if (!segment_) {
       if (at_end) {
         // An empty last segment still records that the input was read to its end.
-        auto s = watermark_.open(nlohmann::json{{"offset", segment_end_.first}, {"line", segment_end_.second}, {"end", true}});
+        auto s = watermark_.open(
+            nlohmann::json{{"offset", segment_end_.first}, {"line", segment_end_.second}, {"end", true}});
         watermark_.close(s);
       }
       return;

@@ -53,9 +53,9 @@ struct OpEnvironment {
 /// An operation built from a spec, with the output it writes and how to talk about its items.
 struct BuiltOperation {
   std::unique_ptr<io::ByteSink> sink;  ///< an export's output (declared first: it outlives the operation)
-  std::unique_ptr<Operation> op;           ///< ready to start()
-  std::string noun;                        ///< "keys", "pairs", "URLs", "tags", …
-  std::string verb;                        ///< "delete", "write", "export", "purge"
+  std::unique_ptr<Operation> op;       ///< ready to start()
+  std::string noun;                    ///< "keys", "pairs", "URLs", "tags", …
+  std::string verb;                    ///< "delete", "write", "export", "purge"
 };
 
 namespace detail {
@@ -75,7 +75,7 @@ Result<Spec> checked_spec(const json& j, const OpOptions& options, bool resuming
 }
 
 inline Result<std::unique_ptr<io::RecordSource>> open_input(const OpEnvironment& env, const std::string& name,
-                                                                std::uint64_t size, bool resuming) {
+                                                            std::uint64_t size, bool resuming) {
   if (!env.open_input) return Error::make(ErrorKind::invalid_input, "no input can be opened here: " + name);
   return env.open_input(name, resuming ? size : 0);
 }
@@ -117,8 +117,8 @@ inline Result<BuiltOperation> build_import(const json& j, const OpEnvironment& e
   auto count = preflight_import(**in);
   if (!count) return count.error();
   return BuiltOperation{nullptr,
-                        std::make_unique<KvImport>(*env.scheduler, std::move(*spec), std::move(*in),
-                                                   std::move(options), *count),
+                        std::make_unique<KvImport>(*env.scheduler, std::move(*spec), std::move(*in), std::move(options),
+                                                   *count),
                         "pairs", "write"};
 }
 
@@ -145,7 +145,7 @@ inline Result<BuiltOperation> build_purge(const json& j, const OpEnvironment& en
     // Tags in a column of a CSV file, or in a field of a JSON array's objects: read as such, streamed.
     if (spec->input_format == "csv")
       items = std::make_unique<io::CsvColumnRecords>(std::move(items),
-                                                         spec->input_column.empty() ? "1" : spec->input_column);
+                                                     spec->input_column.empty() ? "1" : spec->input_column);
     else if (spec->input_format == "json")
       items = std::make_unique<io::JsonFieldRecords>(std::move(items), spec->input_field);
   }

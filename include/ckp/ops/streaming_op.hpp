@@ -20,8 +20,8 @@
 #include <utility>
 #include <vector>
 
-#include "ckp/io/records.hpp"
 #include "ckp/engine/watermark.hpp"
+#include "ckp/io/records.hpp"
 #include "ckp/ops/key_lister.hpp"
 #include "ckp/ops/operation.hpp"
 #include "ckp/ops/record_feeder.hpp"

@@ -25,19 +25,19 @@ namespace ckp::ops {
 
 /// What to delete and purge. Serialized into the journal.
 struct SyncPurgeSpec {
-  std::string account_id;        ///< the account that owns the namespace
-  std::string namespace_id;      ///< the namespace's id
+  std::string account_id;    ///< the account that owns the namespace
+  std::string namespace_id;  ///< the namespace's id
   /// Which keys: a metadata search or field (at least one), optionally narrowed by prefix and name pattern — every
   /// filter given must match, as for a delete (key_selection.hpp).
   KeySelection select;
-  std::vector<ZoneRef> zones;    ///< where to purge the tags
+  std::vector<ZoneRef> zones;           ///< where to purge the tags
   std::vector<std::string> cache_tags;  ///< explicit tags (skips extraction)
-  bool extract_tags = true;    ///< read tags from the selected keys' metadata (when no cache_tags are given)
+  bool extract_tags = true;             ///< read tags from the selected keys' metadata (when no cache_tags are given)
   /// When no tag was found: besides the search term (or value) itself, also purge it with the suffixes the Go tool
   /// used (`-type-image`, `-file`, …).
   bool derived_tags = false;
   api::PlanProfile plan = api::PlanProfile::enterprise();  ///< purge caps and rates
-  bool dry_run = false;        ///< count what would be deleted and purged; change nothing
+  bool dry_run = false;                                    ///< count what would be deleted and purged; change nothing
 
   static constexpr const char* op_name = "sync.purge";  ///< OpReport::operation and the journal's `op`
 
@@ -95,7 +95,8 @@ inline std::vector<std::string> tags_in_metadata(const json& metadata) {
     std::size_t start = 0;
     while (start <= text.size()) {
       auto comma = text.find(',', start);
-      auto piece = api::trim_blanks(std::string_view(text).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      auto piece = api::trim_blanks(
+          std::string_view(text).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
       if (!piece.empty()) tags.emplace_back(piece);
       if (comma == std::string::npos) break;
       start = comma + 1;
@@ -208,9 +209,9 @@ class SyncPurge final : public Operation {
       } else if (!base.empty()) {
         tags_.insert(base);
         if (spec_.derived_tags) {
-          const std::vector<std::string> suffixes = spec_.select.search.empty()
-                                                        ? std::vector<std::string>{"-type-image", "-file"}
-                                                        : std::vector<std::string>{"-type-image", "-type-file", "-file", "-path"};
+          const std::vector<std::string> suffixes =
+              spec_.select.search.empty() ? std::vector<std::string>{"-type-image", "-file"}
+                                          : std::vector<std::string>{"-type-image", "-type-file", "-file", "-path"};
           for (const auto& s : suffixes) tags_.insert(base + s);
         }
       }

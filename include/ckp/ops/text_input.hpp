@@ -51,7 +51,8 @@ inline Result<std::optional<std::string>> text_item(const io::Record& record, io
     item = j->get<std::string>();
   } else {
     std::string_view line = rules.trim ? api::trim_blanks(record.text) : std::string_view(record.text);
-    if (line.empty() || (rules.comments && api::trim_blanks(line).starts_with('#'))) return std::optional<std::string>{};
+    if (line.empty() || (rules.comments && api::trim_blanks(line).starts_with('#')))
+      return std::optional<std::string>{};
     item = std::string(line);
   }
   if (validate) {
@@ -65,8 +66,7 @@ inline Result<std::optional<std::string>> text_item(const io::Record& record, io
 
 /// Reads all of @p source once, validating every item; returns how many items it holds, or the first error.
 /// Used before a destructive operation starts, so that a bad line 90,000 stops it before anything is sent.
-inline Result<std::uint64_t> preflight_items(io::RecordSource& source, TextRules rules,
-                                             const ItemValidator& validate) {
+inline Result<std::uint64_t> preflight_items(io::RecordSource& source, TextRules rules, const ItemValidator& validate) {
   std::uint64_t count = 0;
   while (auto record = source.next()) {
     auto item = text_item(*record, source.format(), source.name(), rules, validate);

@@ -100,24 +100,25 @@ inline void read_values(engine::Scheduler& scheduler, std::string account_id, st
     void read_chunk(const std::shared_ptr<Read>& self, std::size_t begin, std::size_t end) {
       std::vector<std::string> chunk(names.begin() + static_cast<std::ptrdiff_t>(begin),
                                      names.begin() + static_cast<std::ptrdiff_t>(end));
-      scheduler.submit(api::kv::bulk_get(account, ns, chunk, false), engine::Cost::api_call(),
-                       [chunk](const api::Response& r) { return api::kv::parse_bulk_get(r, chunk, false); },
-                       [self, begin, end](Result<std::vector<api::kv::BulkGetItem>> items) {
-                         if (!items) {
-                           if (engine::is_fatal(items.error())) return self->finish(items.error());
-                           for (std::size_t i = begin; i < end; ++i) self->read_one(self, i);  // graduated fallback
-                           return;
-                         }
-                         for (std::size_t i = begin; i < end; ++i) {
-                           auto& item = (*items)[i - begin];
-                           if (!item.found) {
-                             self->answer(i, {ValueRead::Outcome::vanished, {}, {}});
-                           } else {
-                             std::string bytes = item.value.is_string() ? item.value.get<std::string>() : item.value.dump();
-                             self->answer(i, {ValueRead::Outcome::value, std::move(bytes), {}});
-                           }
-                         }
-                       });
+      scheduler.submit(
+          api::kv::bulk_get(account, ns, chunk, false), engine::Cost::api_call(),
+          [chunk](const api::Response& r) { return api::kv::parse_bulk_get(r, chunk, false); },
+          [self, begin, end](Result<std::vector<api::kv::BulkGetItem>> items) {
+            if (!items) {
+              if (engine::is_fatal(items.error())) return self->finish(items.error());
+              for (std::size_t i = begin; i < end; ++i) self->read_one(self, i);  // graduated fallback
+              return;
+            }
+            for (std::size_t i = begin; i < end; ++i) {
+              auto& item = (*items)[i - begin];
+              if (!item.found) {
+                self->answer(i, {ValueRead::Outcome::vanished, {}, {}});
+              } else {
+                std::string bytes = item.value.is_string() ? item.value.get<std::string>() : item.value.dump();
+                self->answer(i, {ValueRead::Outcome::value, std::move(bytes), {}});
+              }
+            }
+          });
     }
   };
   auto read = std::make_shared<Read>(Read{scheduler, std::move(account_id), std::move(namespace_id), std::move(names),

@@ -25,6 +25,18 @@ struct ZoneRef {
   bool operator==(const ZoneRef&) const = default;
 };
 
+/// Every zone the token sees (of @p account_id only, unless it is empty), page after page, as the API describes them
+/// (name, status, plan, account); then @p done, or the first error.
+inline void all_zones(engine::Scheduler& scheduler, std::string account_id,
+                      std::function<void(Result<std::vector<api::zones::Zone>>)> done, engine::SubmitOptions options = {}) {
+  all_pages<api::zones::Zone>(
+      scheduler,
+      [account_id = std::move(account_id)](int page) {
+        return api::zones::list({.account_id = account_id, .page = page, .per_page = api::zone_limits::max_per_page});
+      },
+      api::zones::parse_list, api::zone_limits::max_per_page, std::move(done), options);
+}
+
 /// A list of zones and the host → zone lookup (see the file's comment).
 ///
 /// Example:
@@ -44,17 +56,8 @@ class ZoneDirectory {
   /// Fetches every zone (optionally of one account), page after page, then calls @p done.
   static void fetch(engine::Scheduler& scheduler, std::string account_id,
                     std::function<void(Result<ZoneDirectory>)> done) {
-    all_pages<api::zones::Zone>(
-        scheduler,
-        [account_id](int page) {
-          api::zones::ListQuery q;
-          q.account_id = account_id;
-          q.page = page;
-          q.per_page = api::zone_limits::max_per_page;
-          return api::zones::list(q);
-        },
-        api::zones::parse_list, api::zone_limits::max_per_page,
-        [done = std::move(done)](Result<std::vector<api::zones::Zone>> all) {
+    all_zones(scheduler, std::move(account_id),
+              [done = std::move(done)](Result<std::vector<api::zones::Zone>> all) {
           if (!all) return done(all.error());
           std::vector<ZoneRef> zones;
           for (const auto& z : *all) zones.push_back({z.id, z.name});

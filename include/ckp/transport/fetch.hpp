@@ -83,7 +83,7 @@ struct FetchCall {
   ResponseHandler handler;
   std::string url;
   std::string body;
-  std::vector<std::string> header_storage;  ///< name, value, name, value, …
+  std::vector<std::string> header_storage;   ///< name, value, name, value, …
   std::vector<const char*> header_pointers;  ///< into header_storage, null-terminated
   double started_ms = 0;
   double timeout_ms = 0;
@@ -122,14 +122,14 @@ inline void on_fetch_done(emscripten_fetch_t* fetch) {
   const unsigned status = fetch->status;
   if (status == 0 || status == 0xffff) {
     const double elapsed = emscripten_get_now() - call->started_ms;
-    if (status == 0xffff)
-      response = api::Response::failed(api::TransportFailure::cancelled, "the request was aborted");
+    if (status == 0xffff) response = api::Response::failed(api::TransportFailure::cancelled, "the request was aborted");
     else if (call->timeout_ms > 0 && elapsed + 50 >= call->timeout_ms)
       response = api::Response::failed(api::TransportFailure::timeout,
-                                        "no answer within " + std::to_string(static_cast<long>(call->timeout_ms / 1000)) + " s");
+                                       "no answer within " +
+                                           std::to_string(static_cast<long>(call->timeout_ms / 1000)) + " s");
     else
       response = api::Response::failed(api::TransportFailure::connect,
-                                        "the browser could not reach " + call->url + " (network error or blocked)");
+                                       "the browser could not reach " + call->url + " (network error or blocked)");
   } else {
     response.status = static_cast<int>(status);
     if (fetch->data && fetch->numBytes) response.body.assign(fetch->data, static_cast<std::size_t>(fetch->numBytes));
@@ -173,9 +173,11 @@ class FetchTransport {
     call->body = std::move(request.body);
     call->shared = shared_;
     for (const auto& [k, v] : request.headers) call->header_storage.insert(call->header_storage.end(), {k, v});
-    if (!config_.token.empty()) call->header_storage.insert(call->header_storage.end(), {"Authorization", "Bearer " + config_.token});
+    if (!config_.token.empty())
+      call->header_storage.insert(call->header_storage.end(), {"Authorization", "Bearer " + config_.token});
     for (const auto& [k, v] : config_.extra_headers) call->header_storage.insert(call->header_storage.end(), {k, v});
-    if (!request.headers.has("Accept")) call->header_storage.insert(call->header_storage.end(), {"Accept", "application/json"});
+    if (!request.headers.has("Accept"))
+      call->header_storage.insert(call->header_storage.end(), {"Accept", "application/json"});
     for (const auto& s : call->header_storage) call->header_pointers.push_back(s.c_str());
     call->header_pointers.push_back(nullptr);
 
@@ -193,7 +195,8 @@ class FetchTransport {
       attr.requestData = call->body.data();
       attr.requestDataSize = call->body.size();
     }
-    call->timeout_ms = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(config_.timeout).count());
+    call->timeout_ms =
+        static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(config_.timeout).count());
     attr.timeoutMSecs = static_cast<unsigned long>(call->timeout_ms);
     call->started_ms = emscripten_get_now();
     const std::string url = call->url;

@@ -58,7 +58,7 @@ struct Credentials {
 /// Settings of an HttplibTransport.
 struct HttplibConfig {
   std::string base_url = "https://api.cloudflare.com/client/v4";  ///< absolute http(s) URL of the API base
-  Credentials credentials;  ///< added to every request; never seen by the engine
+  Credentials credentials;                                        ///< added to every request; never seen by the engine
   int workers = 66;  ///< parallel connections: the largest concurrency limit plus the reserved listing slots
   Duration connect_timeout = std::chrono::seconds(10);  ///< then TransportFailure::connect or timeout
   Duration read_timeout = std::chrono::seconds(90);     ///< per read (and write); then TransportFailure::reset
@@ -123,7 +123,8 @@ inline std::optional<ProxySetting> proxy_for(const api::Url& target) {
     while (!entry.empty() && entry.front() == ' ') entry.erase(entry.begin());
     while (!entry.empty() && entry.back() == ' ') entry.pop_back();
     if (!entry.empty() && entry.front() == '.') entry.erase(entry.begin());
-    if (entry == "*" || (!entry.empty() && (target.host == entry || target.host.ends_with("." + entry)))) return std::nullopt;
+    if (entry == "*" || (!entry.empty() && (target.host == entry || target.host.ends_with("." + entry))))
+      return std::nullopt;
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -133,7 +134,9 @@ inline std::optional<ProxySetting> proxy_for(const api::Url& target) {
   const std::string value = env(name);
   if (value.empty()) return std::nullopt;
   auto p = parse_proxy(value);
-  if (!p) throw std::invalid_argument(std::string(name) + " is set but is not a valid proxy URL ([http://][user:password@]host[:port])");
+  if (!p)
+    throw std::invalid_argument(std::string(name) +
+                                " is set but is not a valid proxy URL ([http://][user:password@]host[:port])");
   return p;
 }
 
@@ -212,7 +215,8 @@ class HttplibTransport {
     const int workers = std::max(1, config_.workers);
     for (int i = 0; i < workers; ++i) watches_.push_back(std::make_unique<Watch>());  // before any thread reads them
     watchdog_ = std::thread([this] { watch(); });
-    for (int i = 0; i < workers; ++i) workers_.emplace_back([this, i] { work(*watches_[static_cast<std::size_t>(i)]); });
+    for (int i = 0; i < workers; ++i)
+      workers_.emplace_back([this, i] { work(*watches_[static_cast<std::size_t>(i)]); });
   }
 
   HttplibTransport(const HttplibTransport&) = delete;
@@ -236,7 +240,8 @@ class HttplibTransport {
 
   /// Unix-epoch time that advances with the monotonic clock.
   Instant now() const {
-    return Instant{std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch()) + epoch_offset_};
+    return Instant{std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch()) +
+                   epoch_offset_};
   }
 
   /// Queues @p request for a worker; @p on_response runs later inside run_until(), with the response or a
@@ -251,7 +256,9 @@ class HttplibTransport {
   }
 
   /// Runs @p fn inside run_until() once @p delay has passed.
-  void after(Duration delay, TimerHandler fn) { timers_.push({now() + std::max(delay, Duration{0}), timer_seq_++, std::move(fn)}); }
+  void after(Duration delay, TimerHandler fn) {
+    timers_.push({now() + std::max(delay, Duration{0}), timer_seq_++, std::move(fn)});
+  }
 
   /// Runs the loop — completions and timers, in this thread — until @p done() holds. Returns false if nothing is
   /// left that could ever make it hold (no requests in flight, no timers).
@@ -330,8 +337,10 @@ class HttplibTransport {
                                                     std::to_string(base_.effective_port()));
     // No phase may outlast the whole request. This also bounds how long the watchdog's stop() can wait: the client
     // holds its socket mutex while it connects.
-    const auto connect = std::chrono::duration_cast<std::chrono::microseconds>(std::min(config_.connect_timeout, request_timeout_));
-    const auto read = std::chrono::duration_cast<std::chrono::microseconds>(std::min(config_.read_timeout, request_timeout_));
+    const auto connect =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::min(config_.connect_timeout, request_timeout_));
+    const auto read =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::min(config_.read_timeout, request_timeout_));
     client->set_connection_timeout(connect.count() / 1'000'000, connect.count() % 1'000'000);
     client->set_read_timeout(read.count() / 1'000'000, read.count() % 1'000'000);
     client->set_write_timeout(read.count() / 1'000'000, read.count() % 1'000'000);
@@ -370,13 +379,16 @@ class HttplibTransport {
     const std::string target = base_path_ + r.target();
     const auto headers = headers_for(r);
     if (auto bad = detail::header_problem(headers))
-      return api::Response::failed(api::TransportFailure::refused, *bad + " (the request to " + where() + " was not sent)");
+      return api::Response::failed(api::TransportFailure::refused,
+                                   *bad + " (the request to " + where() + " was not sent)");
     const std::string type = r.headers.get("Content-Type").value_or("application/octet-stream");
     httplib::Result res{nullptr, httplib::Error::Unknown};
     switch (r.method) {
       case api::Method::get: res = client.Get(target, headers); break;
       case api::Method::head: res = client.Head(target, headers); break;
-      case api::Method::del: res = r.body.empty() ? client.Delete(target, headers) : client.Delete(target, headers, r.body, type); break;
+      case api::Method::del:
+        res = r.body.empty() ? client.Delete(target, headers) : client.Delete(target, headers, r.body, type);
+        break;
       case api::Method::post: res = client.Post(target, headers, r.body, type); break;
       case api::Method::put: res = client.Put(target, headers, r.body, type); break;
       case api::Method::patch: res = client.Patch(target, headers, r.body, type); break;

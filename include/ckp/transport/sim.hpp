@@ -62,9 +62,10 @@ class SimTransport {
     ++requests_;
     request.headers.set("Authorization", "Bearer " + config_.token);
     emu::Reply reply = handler_(request, now_);
-    api::Response response = reply.delivery == emu::Delivery::disconnect
-                                 ? api::Response::failed(api::TransportFailure::reset, "connection closed by the server")
-                                 : std::move(reply.response);
+    api::Response response =
+        reply.delivery == emu::Delivery::disconnect
+            ? api::Response::failed(api::TransportFailure::reset, "connection closed by the server")
+            : std::move(reply.response);
     schedule(now_ + reply.delay + config_.network_rtt,
              [h = std::move(on_response), r = std::move(response)]() mutable { h(std::move(r)); });
   }

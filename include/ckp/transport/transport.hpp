@@ -56,8 +56,7 @@ class TransportRef {
   template <Transport T>
     requires(!std::same_as<T, TransportRef>)  // copying a TransportRef must copy it, not wrap it
   TransportRef(T& t)  // NOLINT(google-explicit-constructor): a reference wrapper, like std::function_ref
-      : self_(&t),
-        now_([](void* s) { return static_cast<T*>(s)->now(); }),
+      : self_(&t), now_([](void* s) { return static_cast<T*>(s)->now(); }),
         send_([](void* s, api::Request r, ResponseHandler h) { static_cast<T*>(s)->send(std::move(r), std::move(h)); }),
         after_([](void* s, Duration d, TimerHandler f) { static_cast<T*>(s)->after(d, std::move(f)); }) {}
 

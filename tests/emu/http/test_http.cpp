@@ -33,7 +33,9 @@ struct Client {
     if (token.empty()) token = p.token();
     auth = {{"Authorization", "Bearer " + token}};
   }
-  std::string ns_path(const std::string& ns) const { return "/client/v4/accounts/" + account + "/storage/kv/namespaces/" + ns; }
+  std::string ns_path(const std::string& ns) const {
+    return "/client/v4/accounts/" + account + "/storage/kv/namespaces/" + ns;
+  }
   std::string namespaces() const { return "/client/v4/accounts/" + account + "/storage/kv/namespaces"; }
 
   httplib::Result get(const std::string& path) { return http.Get(path.c_str(), auth); }
@@ -95,7 +97,8 @@ std::string raw_exchange(int port, const std::string& bytes) {
 
 json admin(const EmulatorProcess& p, const std::string& what, bool post = false) {
   httplib::Client c("127.0.0.1", p.port());
-  auto r = post ? c.Post(("/__emulator/" + what).c_str(), "", "application/json") : c.Get(("/__emulator/" + what).c_str());
+  auto r =
+      post ? c.Post(("/__emulator/" + what).c_str(), "", "application/json") : c.Get(("/__emulator/" + what).c_str());
   return body(r);
 }
 
@@ -124,8 +127,11 @@ TEST_CASE("start line: base URL, token, account, namespaces, zones") {
 }
 
 TEST_CASE("command line errors exit with 2 and no start line") {
-  for (auto args : std::vector<std::vector<std::string>>{{"--plan", "gold"}, {"--rate-limit", "fast"}, {"--account", "xyz"},
-                                                          {"--fault-500", "2"}, {"--zone", "bad zone"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{{"--plan", "gold"},
+                                                         {"--rate-limit", "fast"},
+                                                         {"--account", "xyz"},
+                                                         {"--fault-500", "2"},
+                                                         {"--zone", "bad zone"}}) {
     CAPTURE(args[0]);
     CHECK_THROWS_AS(EmulatorProcess p(args), std::runtime_error);
   }
@@ -209,7 +215,8 @@ TEST_CASE("KV keys, values, metadata and limits over HTTP") {
   auto big = c.put(base + "/values/big", std::string(25 * 1024 * 1024 + 1, 'v'));
   CHECK(status(big) == 413);
   CHECK(code(big) == 10022);
-  httplib::MultipartFormDataItems fat{{"value", "v", "", ""}, {"metadata", json{{"m", std::string(1100, 'x')}}.dump(), "", ""}};
+  httplib::MultipartFormDataItems fat{{"value", "v", "", ""},
+                                      {"metadata", json{{"m", std::string(1100, 'x')}}.dump(), "", ""}};
   auto fat_meta = c.http.Put((base + "/values/fat").c_str(), c.auth, fat);
   CHECK(status(fat_meta) == 413);
   CHECK(code(fat_meta) == 10024);
@@ -230,11 +237,13 @@ TEST_CASE("KV bulk endpoints over HTTP") {
   auto over = c.put_json(base + "/bulk", pairs);
   CHECK(status(over) == 400);
   CHECK(code(over) == 10025);
-  CHECK(status(c.put_json(base + "/bulk", json::array({{{"key", "b64"}, {"value", "AAEC"}, {"base64", true}}}))) == 200);
+  CHECK(status(c.put_json(base + "/bulk", json::array({{{"key", "b64"}, {"value", "AAEC"}, {"base64", true}}}))) ==
+        200);
   CHECK(c.get(base + "/values/b64")->body == std::string("\0\1\2", 3));
 
   auto got = c.post_json(base + "/bulk/get", {{"keys", {"k00001", "missing"}}, {"withMetadata", true}});
-  CHECK(body(got)["result"]["values"] == json{{"k00001", {{"value", "v"}, {"metadata", nullptr}}}, {"missing", nullptr}});
+  CHECK(body(got)["result"]["values"] ==
+        json{{"k00001", {{"value", "v"}, {"metadata", nullptr}}}, {"missing", nullptr}});
   json keys101 = json::array();
   for (int i = 0; i < 101; ++i) keys101.push_back(fmt::format("k{:05}", i));
   CHECK(code(c.post_json(base + "/bulk/get", {{"keys", keys101}})) == 10025);
@@ -295,7 +304,9 @@ TEST_CASE("zones and purge over HTTP, purge log, flex bucket without lockout") {
   CHECK(code(c.get("/client/v4/zones/" + std::string(32, 'd'))) == 7003);
 
   std::string purge = "/client/v4/zones/" + zid + "/purge_cache";
-  auto files = c.post_json(purge, {{"files", {"https://shop.example/a.css", {{"url", "https://shop.example/b.jpg"}, {"headers", {{"CF-IPCountry", "US"}}}}}}});
+  auto files = c.post_json(purge, {{"files",
+                                    {"https://shop.example/a.css",
+                                     {{"url", "https://shop.example/b.jpg"}, {"headers", {{"CF-IPCountry", "US"}}}}}}});
   CHECK(status(files) == 200);
   CHECK(body(files)["result"]["id"].get<std::string>().size() == 32);
   CHECK(code(c.post_json(purge, {{"purge_everything", true}, {"hosts", {"shop.example"}}})) == 1092);
@@ -429,7 +440,9 @@ TEST_CASE("CORS headers and preflight with --cors, none without") {
 
   EmulatorProcess without({"--token", "tok"});
   httplib::Client d("127.0.0.1", without.port());
-  CHECK(d.Get("/client/v4/zones", {{"Authorization", "Bearer tok"}})->get_header_value("Access-Control-Allow-Origin").empty());
+  CHECK(d.Get("/client/v4/zones", {{"Authorization", "Bearer tok"}})
+            ->get_header_value("Access-Control-Allow-Origin")
+            .empty());
   CHECK(status(d.Options("/client/v4/zones")) == 405);
 }
 
@@ -478,7 +491,8 @@ TEST_CASE("faults over HTTP: disconnect, truncate, html, 500, 503, slow, partial
     CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(400));
   }
   {
-    EmulatorProcess p({"--token", "tok", "--seed-namespace", "n", "--fault-partial-bulk", "0.5", "--fault-poison-prefix", "bad/"});
+    EmulatorProcess p(
+        {"--token", "tok", "--seed-namespace", "n", "--fault-partial-bulk", "0.5", "--fault-poison-prefix", "bad/"});
     Client c(p);
     std::string base = c.ns_path(p.info()["namespaces"]["n"]);
     json pairs = json::array();
@@ -534,9 +548,11 @@ TEST_CASE("bad requests get Cloudflare envelopes and never take the emulator dow
   CHECK(odd.rfind("HTTP/1.1 400", 0) == 0);
   std::string garbage = raw_exchange(p.port(), "\x01\x02\x03 nonsense\r\n\r\n");
   CHECK(garbage.rfind("HTTP/1.1 400", 0) == 0);
-  std::string long_uri = raw_exchange(p.port(), "GET /client/v4/" + std::string(10'000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string long_uri =
+      raw_exchange(p.port(), "GET /client/v4/" + std::string(10'000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(long_uri.rfind("HTTP/1.1 414", 0) == 0);
-  std::string no_length = raw_exchange(p.port(), "POST " + base + "/bulk/delete HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n\r\n");
+  std::string no_length =
+      raw_exchange(p.port(), "POST " + base + "/bulk/delete HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n\r\n");
   CHECK(no_length.rfind("HTTP/1.1 400", 0) == 0);  // answered at once, not after a read timeout
 
   // Still serving, store intact.
@@ -562,7 +578,8 @@ TEST_CASE("latency is slept outside the model lock") {
 }
 
 TEST_CASE("--state keeps the store across restarts") {
-  std::string file = (std::filesystem::temp_directory_path() / fmt::format("ckp-emu-state-{}.jsonl", ::getpid())).string();
+  std::string file =
+      (std::filesystem::temp_directory_path() / fmt::format("ckp-emu-state-{}.jsonl", ::getpid())).string();
   std::remove(file.c_str());
   std::string ns;
   {

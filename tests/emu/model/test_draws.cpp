@@ -76,8 +76,8 @@ TEST_CASE("KeyedDraws: the n-th attempt of a call draws the same, whatever comes
   CHECK(a0.key_seed == a0_second.key_seed);
   CHECK(b0.fault == b0_first.fault);
   CHECK(a1.fault == a1_second.fault);
-  CHECK(a1.fault != a0.fault);  // a retry draws again
-  CHECK(a0.fault != a0.latency);  // the uses of one draw are mixed apart
+  CHECK(a1.fault != a0.fault);                          // a retry draws again
+  CHECK(a0.fault != a0.latency);                        // the uses of one draw are mixed apart
   CHECK(emu::KeyedDraws(4).next(a).fault != a0.fault);  // another seed, other draws
   for (const auto& d : {a0, b0, a1}) {
     CHECK(d.fault >= 0);

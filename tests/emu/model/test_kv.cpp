@@ -70,7 +70,8 @@ TEST_CASE("namespaces: list pages with page/per_page, order and direction") {
   REQUIRE(body["result"].size() == 5);  // "test" + 4; not the other account's
   CHECK(body["result"][0]["title"] == "ns-0");
   CHECK(body["result"][4]["title"] == "test");
-  CHECK(body["result_info"] == json{{"page", 1}, {"per_page", 1000}, {"count", 5}, {"total_count", 5}, {"total_pages", 1}});
+  CHECK(body["result_info"] ==
+        json{{"page", 1}, {"per_page", 1000}, {"count", 5}, {"total_count", 5}, {"total_pages", 1}});
 
   auto page2 = body_of(list({{"per_page", "2"}, {"page", "2"}, {"order", "title"}, {"direction", "desc"}}));
   CHECK(page2["result"].size() == 2);
@@ -79,8 +80,12 @@ TEST_CASE("namespaces: list pages with page/per_page, order and direction") {
   CHECK(body_of(list({{"page", "99"}}))["result"].empty());
   CHECK(body_of(list({}))["result_info"]["per_page"] == 20);
 
-  for (auto bad : std::vector<std::pair<std::string, std::string>>{
-           {"per_page", "0"}, {"per_page", "1001"}, {"page", "0"}, {"per_page", "x"}, {"order", "size"}, {"direction", "up"}}) {
+  for (auto bad : std::vector<std::pair<std::string, std::string>>{{"per_page", "0"},
+                                                                   {"per_page", "1001"},
+                                                                   {"page", "0"},
+                                                                   {"per_page", "x"},
+                                                                   {"order", "size"},
+                                                                   {"direction", "up"}}) {
     CAPTURE(bad.first);
     auto r = list({bad});
     CHECK(r.response.status == 400);
@@ -135,7 +140,8 @@ TEST_CASE("keys: list order, limit bounds, prefix, cursor, count, expiration and
 
   json meta = body_of(list({{"prefix", "m"}}));
   REQUIRE(meta["result"].size() == 1);
-  CHECK(meta["result"][0] == json{{"name", "meta"}, {"expiration", ckp::to_unix_seconds(h.now) + 3600}, {"metadata", {{"owner", "x"}}}});
+  CHECK(meta["result"][0] ==
+        json{{"name", "meta"}, {"expiration", ckp::to_unix_seconds(h.now) + 3600}, {"metadata", {{"owner", "x"}}}});
   CHECK(meta["result_info"]["cursor"] == "");
   CHECK(body_of(list({}))["result"].size() == 26);  // default limit 1000
 
@@ -196,7 +202,8 @@ TEST_CASE("values: raw write and read, octet-stream, expiration header, delete")
 
 TEST_CASE("values: multipart write with metadata, metadata endpoint") {
   Harness h;
-  std::vector<ckp::api::FormPart> parts{{"value", "hello", "", ""}, {"metadata", R"({"a":[1,2]})", "", "application/json"}};
+  std::vector<ckp::api::FormPart> parts{{"value", "hello", "", ""},
+                                        {"metadata", R"({"a":[1,2]})", "", "application/json"}};
   api::Request put(Method::put, h.ns_path() + "/values/greeting");
   put.headers.set("Content-Type", "multipart/form-data; boundary=XyZ");
   put.body = ckp::api::encode_multipart(parts, "XyZ");
@@ -298,10 +305,11 @@ TEST_CASE("values: expiration and expiration_ttl, and keys expire") {
 TEST_CASE("bulk write: pairs with base64, metadata, expiration; limits; all-or-nothing validation") {
   Harness h;
   std::int64_t now_s = ckp::to_unix_seconds(h.now);
-  json body = json::array({{{"key", "a"}, {"value", "text"}},
-                           {{"key", "b"}, {"value", ckp::api::base64_encode(std::string("\0\1\2", 3))}, {"base64", true}},
-                           {{"key", "c"}, {"value", "m"}, {"metadata", {{"x", 1}}}, {"expiration_ttl", 120}},
-                           {{"key", "d"}, {"value", "e"}, {"expiration", now_s + 600}}});
+  json body =
+      json::array({{{"key", "a"}, {"value", "text"}},
+                   {{"key", "b"}, {"value", ckp::api::base64_encode(std::string("\0\1\2", 3))}, {"base64", true}},
+                   {{"key", "c"}, {"value", "m"}, {"metadata", {{"x", 1}}}, {"expiration_ttl", 120}},
+                   {{"key", "d"}, {"value", "e"}, {"expiration", now_s + 600}}});
   auto w = h.send(json_req(Method::put, h.ns_path() + "/bulk", body));
   CHECK(w.response.status == 200);
   CHECK(result_of(w) == json{{"successful_key_count", 4}, {"unsuccessful_keys", json::array()}});
@@ -319,10 +327,15 @@ TEST_CASE("bulk write: pairs with base64, metadata, expiration; limits; all-or-n
   };
   CHECK(failure_code(reject(json::array({{{"key", "new"}, {"value", "v"}}, {{"key", "x"}}}))) == 10012);
   CHECK(failure_code(reject(json::array({{{"key", "new"}, {"value", "v"}}, {{"key", "x"}, {"value", 5}}}))) == 10012);
-  CHECK(failure_code(reject(json::array({{{"key", "new"}, {"value", "v"}}, {{"key", "x"}, {"value", "!!"}, {"base64", true}}}))) == 10012);
-  CHECK(failure_code(reject(json::array({{{"key", "new"}, {"value", "v"}}, {{"key", "x"}, {"value", "v"}, {"expiration_ttl", 10}}}))) == 10021);
-  CHECK(reject(json::array({{{"key", "new"}, {"value", "v"}}, {{"key", std::string(513, 'x')}, {"value", "v"}}})).response.status == 414);
-  CHECK(reject(json::array({{{"key", "new"}, {"value", "v"}}, {{"key", "x"}, {"value", "v"}, {"metadata", {{"m", std::string(1100, 'x')}}}}})).response.status == 413);
+  CHECK(failure_code(reject(json::array(
+            {{{"key", "new"}, {"value", "v"}}, {{"key", "x"}, {"value", "!!"}, {"base64", true}}}))) == 10012);
+  CHECK(failure_code(reject(json::array(
+            {{{"key", "new"}, {"value", "v"}}, {{"key", "x"}, {"value", "v"}, {"expiration_ttl", 10}}}))) == 10021);
+  CHECK(reject(json::array({{{"key", "new"}, {"value", "v"}}, {{"key", std::string(513, 'x')}, {"value", "v"}}}))
+            .response.status == 414);
+  CHECK(reject(json::array({{{"key", "new"}, {"value", "v"}},
+                            {{"key", "x"}, {"value", "v"}, {"metadata", {{"m", std::string(1100, 'x')}}}}}))
+            .response.status == 413);
   CHECK(failure_code(reject(json::object())) == 10012);
 
   json many = json::array();
@@ -367,11 +380,14 @@ TEST_CASE("bulk get: text, json, withMetadata, missing keys, limits") {
   CHECK(result_of(get({{"keys", {"t", "j", "nope"}}})) ==
         json{{"values", {{"t", "plain"}, {"j", R"({"n":1})"}, {"nope", nullptr}}}});
   CHECK(result_of(get({{"keys", {"j"}}, {"type", "json"}})) == json{{"values", {{"j", {{"n", 1}}}}}});
-  CHECK(result_of(get({{"keys", {"j", "t", "nope"}}, {"withMetadata", true}})) ==
-        json{{"values",
-              {{"j", {{"value", R"({"n":1})"}, {"metadata", {{"m", true}}}, {"expiration", ckp::to_unix_seconds(h.now) + 600}}},
-               {"t", {{"value", "plain"}, {"metadata", nullptr}}},
-               {"nope", nullptr}}}});
+  CHECK(
+      result_of(get({{"keys", {"j", "t", "nope"}}, {"withMetadata", true}})) ==
+      json{
+          {"values",
+           {{"j",
+             {{"value", R"({"n":1})"}, {"metadata", {{"m", true}}}, {"expiration", ckp::to_unix_seconds(h.now) + 600}}},
+            {"t", {{"value", "plain"}, {"metadata", nullptr}}},
+            {"nope", nullptr}}}});
   CHECK(failure_code(get({{"keys", {"t"}}, {"type", "json"}})) == 10012);  // "plain" is not JSON
   h.server.put_key(h.ns, "bin", std::string("\xff\xfe", 2));
   CHECK(failure_code(get({{"keys", {"t", "bin"}}})) == 10012);  // not text: refused, never mangled
@@ -398,7 +414,9 @@ TEST_CASE("KV bad requests: malformed JSON, wrong content type, unknown namespac
   CHECK(b["errors"][0]["code"] == 6003);
   CHECK(b["errors"][0]["error_chain"][0]["code"] == 6105);
   CHECK(h.raw(Method::post, h.ns_path() + "/bulk/delete", "[\"a\"]").response.status == 200);  // no type is fine
-  CHECK(h.raw(Method::post, h.ns_path() + "/bulk/delete", "[\"a\"]", "application/json; charset=utf-8").response.status == 200);
+  CHECK(
+      h.raw(Method::post, h.ns_path() + "/bulk/delete", "[\"a\"]", "application/json; charset=utf-8").response.status ==
+      200);
 
   std::string unknown = "/accounts/" + account + "/storage/kv/namespaces/" + std::string(32, 'e');
   CHECK(failure_code(h.raw(Method::get, unknown + "/keys")) == 10013);

@@ -76,7 +76,7 @@ TEST_CASE("rate limit: headers on every authenticated response, 971 and lockout,
   auto during = h.send(list_keys(h));
   CHECK(during.response.status == 429);
   CHECK(during.response.headers.get("Retry-After") == "200");
-  CHECK(h.send(api::Request(Method::get, "/zones")).response.status == 429);  // every endpoint
+  CHECK(h.send(api::Request(Method::get, "/zones")).response.status == 429);               // every endpoint
   CHECK(h.send(api::kv::list_namespaces(other_account), "other").response.status == 200);  // per token
   CHECK(h.server.stats().lockouts == 1);
 
@@ -301,8 +301,9 @@ TEST_CASE("stats and reset") {
   CHECK(h.server.create_namespace(account, "restored", kept));
   CHECK_FALSE(h.server.create_namespace(account, "restored", std::string(32, 'd')));  // title taken
   CHECK_FALSE(h.server.create_namespace(account, "other", kept));                     // id taken
-  CHECK(h.server.config().tokens.size() == 2);                                       // config kept
-  CHECK(h.server.namespace_titles(account) == std::map<std::string, std::string>{{"fresh", first_id}, {"restored", kept}});
+  CHECK(h.server.config().tokens.size() == 2);                                        // config kept
+  CHECK(h.server.namespace_titles(account) ==
+        std::map<std::string, std::string>{{"fresh", first_id}, {"restored", kept}});
 }
 
 TEST_CASE("state: save and load round trip; bad input changes nothing") {
@@ -316,7 +317,8 @@ TEST_CASE("state: save and load round trip; bad input changes nothing") {
 
   emu::Server loaded(config());
   CHECK_FALSE(loaded.load_state(file));
-  CHECK(loaded.keys_with_prefix(h.ns, "", h.now) == std::vector<std::string>{"bin", "s/0000000", "s/0000001", "s/0000002"});
+  CHECK(loaded.keys_with_prefix(h.ns, "", h.now) ==
+        std::vector<std::string>{"bin", "s/0000000", "s/0000001", "s/0000002"});
   CHECK(loaded.value_of(h.ns, "bin", h.now) == std::string("\0\xff\xfe", 3));
   CHECK(loaded.value_of(other, "x", h.now) == "y");
   CHECK(loaded.namespace_id(account, "test") == h.ns);
@@ -326,7 +328,8 @@ TEST_CASE("state: save and load round trip; bad input changes nothing") {
   CHECK(loaded.key_count(h.ns, h.now + std::chrono::seconds(600)) == 3);
 
   for (std::string bad : {"", "not json\n", "{\"format\":\"other\"}\n",
-                          "{\"format\":\"cache-kv-purger-emulator-state\",\"namespaces\":[]}\n{\"ns\":\"x\",\"key\":\"k\",\"value\":\"v\"}\n"}) {
+                          "{\"format\":\"cache-kv-purger-emulator-state\",\"namespaces\":[]}\n{\"ns\":\"x\",\"key\":"
+                          "\"k\",\"value\":\"v\"}\n"}) {
     std::stringstream in(bad);
     CHECK(loaded.load_state(in));
     CHECK(loaded.key_count(h.ns, h.now) == 4);
@@ -337,20 +340,55 @@ TEST_CASE("robustness: arbitrary requests never throw and never corrupt the stor
   Harness h;
   h.server.seed_keys(h.ns, "keep/", 50);
   ckp::emu::Rng rng(42);
-  const std::vector<std::string> segments = {"accounts", account, other_account, "storage", "kv", "namespaces", h.ns,
-                                             "keys", "values", "metadata", "bulk", "delete", "get", "zones", zone_id,
-                                             "purge_cache", "", "%", "%2F", "..", "x%zz", std::string(600, 'k'),
-                                             "\xff", "?", "keep%2F0000001"};
-  const std::vector<std::string> bodies = {"", "{", "[", "null", "[]", "{}", "[1,2,3]", "[{\"key\":1}]",
-                                           "{\"keys\":[1]}", "{\"title\":5}", "{\"files\":[{\"url\":5}]}",
-                                           "{\"purge_everything\":true,\"tags\":[]}", "\xff\xfe",
+  const std::vector<std::string> segments = {"accounts",
+                                             account,
+                                             other_account,
+                                             "storage",
+                                             "kv",
+                                             "namespaces",
+                                             h.ns,
+                                             "keys",
+                                             "values",
+                                             "metadata",
+                                             "bulk",
+                                             "delete",
+                                             "get",
+                                             "zones",
+                                             zone_id,
+                                             "purge_cache",
+                                             "",
+                                             "%",
+                                             "%2F",
+                                             "..",
+                                             "x%zz",
+                                             std::string(600, 'k'),
+                                             "\xff",
+                                             "?",
+                                             "keep%2F0000001"};
+  const std::vector<std::string> bodies = {"",
+                                           "{",
+                                           "[",
+                                           "null",
+                                           "[]",
+                                           "{}",
+                                           "[1,2,3]",
+                                           "[{\"key\":1}]",
+                                           "{\"keys\":[1]}",
+                                           "{\"title\":5}",
+                                           "{\"files\":[{\"url\":5}]}",
+                                           "{\"purge_everything\":true,\"tags\":[]}",
+                                           "\xff\xfe",
                                            std::string(200, '[') + std::string(200, ']'),
                                            "[{\"key\":\"k\",\"value\":\"v\",\"metadata\":" + std::string(100, '[') +
                                                std::string(100, ']') + "}]",
                                            "{\"keys\":[\"keep/0000001\"],\"type\":\"json\"}"};
   const Method methods[] = {Method::get, Method::post, Method::put, Method::patch, Method::del, Method::head};
-  const std::vector<std::string> types = {"", "application/json", "text/plain", "multipart/form-data",
-                                          "multipart/form-data; boundary=x", "application/octet-stream"};
+  const std::vector<std::string> types = {"",
+                                          "application/json",
+                                          "text/plain",
+                                          "multipart/form-data",
+                                          "multipart/form-data; boundary=x",
+                                          "application/octet-stream"};
   for (int i = 0; i < 5000; ++i) {
     api::Request r;
     r.method = methods[rng.next() % 6];
@@ -360,7 +398,8 @@ TEST_CASE("robustness: arbitrary requests never throw and never corrupt the stor
     r.body = bodies[rng.next() % bodies.size()];
     if (auto& t = types[rng.next() % types.size()]; !t.empty()) r.headers.set("Content-Type", t);
     if (rng.chance(0.8)) r.headers.set("Authorization", rng.chance(0.9) ? "Bearer tok" : "Bearer \xff");
-    if (rng.chance(0.3)) r.query.emplace_back(rng.chance(0.5) ? "limit" : "cursor", segments[rng.next() % segments.size()]);
+    if (rng.chance(0.3))
+      r.query.emplace_back(rng.chance(0.5) ? "limit" : "cursor", segments[rng.next() % segments.size()]);
     if (rng.chance(0.2)) r.query.emplace_back("expiration_ttl", rng.chance(0.5) ? "-5" : "99999999999999999999");
     emu::Reply reply;
     CHECK_NOTHROW(reply = h.server.handle(r, h.now));

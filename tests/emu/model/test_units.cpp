@@ -68,7 +68,8 @@ TEST_CASE("routes: problems") {
   CHECK(match_route(Method::get, "").problem == RouteProblem::no_route);
   CHECK(match_route(Method::get, "/accounts/" + A + "/workers/scripts").problem == RouteProblem::no_route);
   CHECK(match_route(Method::get, base + "/nope").problem == RouteProblem::no_route);
-  CHECK(match_route(Method::get, "/zones/" + ckp::emu_test::zone_id + "/dns_records").problem == RouteProblem::no_route);
+  CHECK(match_route(Method::get, "/zones/" + ckp::emu_test::zone_id + "/dns_records").problem ==
+        RouteProblem::no_route);
   Route r = match_route(Method::post, base + "/keys");
   CHECK(r.problem == RouteProblem::method_not_allowed);
   CHECK(r.allow == "GET");
@@ -128,7 +129,7 @@ TEST_CASE("store: expired keys are invisible and not counted") {
   auto page = ns.list("", std::nullopt, 1, now + std::chrono::seconds(61));
   REQUIRE(page.keys.size() == 1);
   CHECK(*page.keys[0].name == "later");
-  CHECK(page.more);  // "live" follows
+  CHECK(page.more);                    // "live" follows
   ns.put("later", Entry{"v", "", 0});  // overwriting drops the expiration
   CHECK(ns.live_count(now + std::chrono::seconds(1000)) == 2);
   ns.sweep(now + std::chrono::seconds(1000));

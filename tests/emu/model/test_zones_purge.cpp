@@ -93,8 +93,9 @@ TEST_CASE("zones: get by id returns a full zone object; other ids do not route")
 
 TEST_CASE("purge: each type is accepted and logged") {
   Harness h;
-  json files = json::array({"https://example.com/a.css", json{{"url", "https://example.com/cat.jpg"},
-                                                              {"headers", {{"CF-IPCountry", "US"}, {"CF-Device-Type", "desktop"}}}}});
+  json files = json::array(
+      {"https://example.com/a.css", json{{"url", "https://example.com/cat.jpg"},
+                                         {"headers", {{"CF-IPCountry", "US"}, {"CF-Device-Type", "desktop"}}}}});
   std::vector<std::pair<json, std::string>> cases = {
       {{{"files", files}}, "files"},
       {{{"tags", {"a-tag", "b-tag"}}}, "tags"},

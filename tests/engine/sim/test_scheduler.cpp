@@ -44,10 +44,10 @@ TEST_CASE("a call that may not wait long ends at once with the wait instead of q
   int ok = 0;
   std::optional<Error> refused;
   for (int i = 0; i < 12; ++i)
-    scheduler->submit(api::kv::list_keys(test::sim_account, w.ns, {"", "", 10}), engine::Cost::api_call(),
-                      api::kv::parse_keys,
-                      [&](Result<api::kv::KeyPage> r) { r ? (void)++ok : (void)(refused = r.error()); },
-                      engine::SubmitOptions{.max_wait = seconds(10)});
+    scheduler->submit(
+        api::kv::list_keys(test::sim_account, w.ns, {"", "", 10}), engine::Cost::api_call(), api::kv::parse_keys,
+        [&](Result<api::kv::KeyPage> r) { r ? (void)++ok : (void)(refused = r.error()); },
+        engine::SubmitOptions{.max_wait = seconds(10)});
   const Instant start = w.sim.now();
   w.sim.run_until([&] { return scheduler->idle(); });
   CHECK(ok == 9);  // the quota, less the 1% the governor leaves to other clients of the token

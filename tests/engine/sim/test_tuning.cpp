@@ -42,9 +42,9 @@ inline Swept sweep(ckp::bench::Workload w, const std::string& profile, double sc
 inline void check_rule(const Swept& s) {
   const auto& d = s.by_default();
   MESSAGE(std::string(ckp::bench::to_string(d.workload))
-          << " / " << d.profile << ": default " << d.throughput << "/s, best fixed (" << s.verdict.best_fixed_n
-          << ") " << s.verdict.best_fixed << "/s, share " << s.verdict.share() << ", bound " << d.bound.seconds()
-          << " s (" << std::string(d.bound.binding()) << "), took " << d.seconds << " s");
+          << " / " << d.profile << ": default " << d.throughput << "/s, best fixed (" << s.verdict.best_fixed_n << ") "
+          << s.verdict.best_fixed << "/s, share " << s.verdict.share() << ", bound " << d.bound.seconds() << " s ("
+          << std::string(d.bound.binding()) << "), took " << d.seconds << " s");
   CHECK(d.completed);
   CHECK(d.done == d.items);
   CHECK(d.lockouts == 0);
@@ -83,7 +83,7 @@ TEST_CASE("tuning rule: a short keys-file delete (800 ms calls) is over before a
 }
 
 TEST_CASE("tuning rule: purge URLs on the free plan (the URL bucket binds) and prefix delete through a spike") {
-  tuning_test::check_rule(tuning_test::sweep(ckp::bench::Workload::purge_urls, "free", 0.2));    // 6,000 URLs
+  tuning_test::check_rule(tuning_test::sweep(ckp::bench::Workload::purge_urls, "free", 0.2));      // 6,000 URLs
   tuning_test::check_rule(tuning_test::sweep(ckp::bench::Workload::delete_prefix, "spike", 0.3));  // 30,000 keys
 }
 

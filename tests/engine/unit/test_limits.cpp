@@ -28,7 +28,7 @@ TEST_CASE("aimd: +1 when in use, x0.9 on drop, ignores idle samples") {
   l.on_sample(ok(2));  // app-limited
   CHECK(l.current() == 11);
   l.on_sample(drop(11));
-  CHECK(l.current() == 9);  // floor(11*0.9)
+  CHECK(l.current() == 9);                                      // floor(11*0.9)
   l.on_sample({Instant{}, std::chrono::seconds(6), 9, false});  // over the timeout counts as a drop
   CHECK(l.current() == 8);
   for (int i = 0; i < 50; ++i) l.on_sample(ok(20));

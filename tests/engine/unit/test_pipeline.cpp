@@ -6,8 +6,8 @@
 
 #include "ckp/engine/batch_runner.hpp"
 #include "ckp/engine/journal.hpp"
-#include "ckp/io/records.hpp"
 #include "ckp/engine/watermark.hpp"
+#include "ckp/io/records.hpp"
 #include "ckp/ops/kv_delete.hpp"
 #include "ckp/ops/metadata_match.hpp"
 #include "ckp/ops/text_input.hpp"
@@ -33,14 +33,14 @@ TEST_CASE("watermark advances only over settled segments, in order") {
   REQUIRE(first.ahead.size() == 1);
   CHECK(first.ahead[0].range == json::array({10, 20}));
   CHECK(first.ahead[0].done == 1);
-  CHECK(first.done == 1);  // b's count is durable now (a resume skips b)…
+  CHECK(first.done == 1);            // b's count is durable now (a resume skips b)…
   CHECK(w.collect().ahead.empty());  // reported once
   w.settle_done(a);
   w.settle_failed(a, "bad", Error::make(ErrorKind::bad_request, "no"));
   auto second = w.collect();
   REQUIRE(second.point);
   CHECK((*second.point)["cursor"] == "b");  // a and b, not c: c is still open
-  CHECK(second.done == 1);                   // …and not counted again when the watermark passes it
+  CHECK(second.done == 1);                  // …and not counted again when the watermark passes it
   REQUIRE(second.failures.size() == 1);
   CHECK(second.failures[0].first == "bad");
   w.close(c);
@@ -167,8 +167,9 @@ TEST_CASE("line records: an overlong line is an error naming file and line") {
 }
 
 TEST_CASE("JSON array records: elements found without parsing the document") {
-  auto src = open_records(std::make_unique<StringReader>(
-      " [\n {\"key\":\"a,]\\\"\",\"value\":[1,{\"x\":2}]},\n \"plain\" , 42\n]", "in.json"));
+  auto src = open_records(
+      std::make_unique<StringReader>(" [\n {\"key\":\"a,]\\\"\",\"value\":[1,{\"x\":2}]},\n \"plain\" , 42\n]",
+                                     "in.json"));
   CHECK(src->format() == RecordFormat::json_array);
   auto e1 = src->next();
   REQUIRE(e1);

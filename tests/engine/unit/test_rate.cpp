@@ -98,10 +98,11 @@ TEST_CASE("governor sees other clients of the token in Ratelimit") {
 TEST_CASE("a global 429 blocks everything until Retry-After") {
   RateGovernor g;
   g.on_send(Cost::api_call(), at(0));
-  g.on_response(Cost::api_call(),
-                with_headers(429, {{"Retry-After", "300"}},
-                             R"({"success":false,"errors":[{"code":971,"message":"Please wait"}],"messages":[],"result":null})"),
-                at(0));
+  g.on_response(
+      Cost::api_call(),
+      with_headers(429, {{"Retry-After", "300"}},
+                   R"({"success":false,"errors":[{"code":971,"message":"Please wait"}],"messages":[],"result":null})"),
+      at(0));
   CHECK(g.stats().rate_limited == 1);
   CHECK(g.stats().lockouts == 1);
   CHECK(g.wait(Cost::api_call(), at(10)) == seconds(290));
@@ -113,10 +114,12 @@ TEST_CASE("a purge-bucket 429 drains that bucket only") {
   c.plan = api::PlanProfile::pro();
   RateGovernor g(c);
   g.on_send(Cost::flex_purge(), at(0));
-  g.on_response(Cost::flex_purge(),
-                with_headers(429, {{"Retry-After", "1"}},
-                             R"({"success":false,"errors":[{"code":1102,"message":"rate limited"}],"messages":[],"result":null})"),
-                at(0));
+  g.on_response(
+      Cost::flex_purge(),
+      with_headers(
+          429, {{"Retry-After", "1"}},
+          R"({"success":false,"errors":[{"code":1102,"message":"rate limited"}],"messages":[],"result":null})"),
+      at(0));
   CHECK(g.stats().lockouts == 0);
   CHECK(g.wait(Cost::flex_purge(), at(0)) > Duration{0});
   CHECK(g.wait(Cost::url_purge(10), at(0)) == Duration{0});

@@ -4,7 +4,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  cliSpec, consoleStack, emulatorKeys, emulatorPut, emulatorStats, journaledSpecs, openConsole, requireBrowser,
+  cliSpec,
+  consoleStack,
+  emulatorKeys,
+  emulatorPut,
+  emulatorStats,
+  journaledSpecs,
+  openConsole,
+  requireBrowser,
   screenshot,
 } from "../harness.mjs";
 
@@ -15,7 +22,11 @@ const stack = consoleStack(["--seed-namespace", "T", "--seed-keys", "20000", "--
 test("bulk delete of 20,000 keys by prefix runs to completion", async () => {
   const { emulator, server, browser } = stack;
   const ns = emulator.info.namespaces.T;
-  await emulatorPut(emulator, ns, Array.from({ length: 50 }, (_, i) => ({ key: `keep/${i}`, value: "stays" })));
+  await emulatorPut(
+    emulator,
+    ns,
+    Array.from({ length: 50 }, (_, i) => ({ key: `keep/${i}`, value: "stays" })),
+  );
   const { page, errors } = await openConsole(browser, server);
 
   await page.getByRole("tab", { name: "Bulk delete" }).click();
@@ -28,7 +39,10 @@ test("bulk delete of 20,000 keys by prefix runs to completion", async () => {
 
   // The dry run: a count and samples, and nothing deleted.
   await page.locator("#bulk-preview-result").waitFor();
-  assert.match(await page.locator("#bulk-count").textContent(), /^20,000 of 20,000 keys examined in “T” match: keys starting with “key\/”/);
+  assert.match(
+    await page.locator("#bulk-count").textContent(),
+    /^20,000 of 20,000 keys examined in “T” match: keys starting with “key\/”/,
+  );
   const samples = await page.locator("#bulk-samples li").allTextContents();
   assert.equal(samples.length, 10);
   assert.ok(samples.every((k) => k.startsWith("key/")));
@@ -52,8 +66,9 @@ test("bulk delete of 20,000 keys by prefix runs to completion", async () => {
   const job = page.locator("#bulk-job .job");
   await page.waitForFunction(() => Number(document.querySelector("#bulk-job .job")?.dataset.done) >= 4000);
   await screenshot(page, "bulk-delete-3-running");
-  await page.waitForFunction(() => document.querySelector("#bulk-job .job")?.dataset.status !== "running", null,
-    { timeout: 120_000 });
+  await page.waitForFunction(() => document.querySelector("#bulk-job .job")?.dataset.status !== "running", null, {
+    timeout: 120_000,
+  });
   assert.equal(await job.getAttribute("data-status"), "completed");
   assert.equal(await job.getAttribute("data-done"), "20000");
   assert.match(await job.locator(".job-state").textContent(), /^Done: 20,000 keys deleted/);

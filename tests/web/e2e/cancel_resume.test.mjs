@@ -33,7 +33,10 @@ test("cancel a bulk delete, close the tab, resume it in a new tab", async () => 
   assert.equal(await job.getAttribute("data-status"), "cancelled");
   const doneAtCancel = Number(await job.getAttribute("data-done"));
   assert.ok(doneAtCancel >= 3000 && doneAtCancel < 20000, `cancelled after ${doneAtCancel}`);
-  assert.match(await job.locator(".job-state").textContent(), /^Cancelled after [\d,]+ keys deleted\. The journal holds/);
+  assert.match(
+    await job.locator(".job-state").textContent(),
+    /^Cancelled after [\d,]+ keys deleted\. The journal holds/,
+  );
   assert.ok(await page.locator("#bulk-job").getByRole("button", { name: "Resume" }).isVisible());
   await screenshot(page, "cancel-resume-1-cancelled");
 
@@ -56,10 +59,14 @@ test("cancel a bulk delete, close the tab, resume it in a new tab", async () => 
   await screenshot(tab, "cancel-resume-2-jobs");
   await row.getByRole("button", { name: /^Resume/ }).click();
 
-  await tab.waitForFunction(() => {
-    const status = document.querySelector("#bulk-job .job")?.dataset.status;
-    return status && status !== "running";
-  }, null, { timeout: 120_000 });
+  await tab.waitForFunction(
+    () => {
+      const status = document.querySelector("#bulk-job .job")?.dataset.status;
+      return status && status !== "running";
+    },
+    null,
+    { timeout: 120_000 },
+  );
   const resumed = tab.locator("#bulk-job .job");
   assert.equal(await resumed.getAttribute("data-status"), "completed");
   assert.equal(await resumed.getAttribute("data-done"), "20000");

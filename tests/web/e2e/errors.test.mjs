@@ -9,7 +9,9 @@ import { consoleStack, emulatorStats, openConsole, requireBrowser, screenshot } 
 requireBrowser();
 
 // A token allowed only 8 calls per 5 minutes, so that the rate limit is reached within the test.
-const stack = consoleStack(["--seed-namespace", "T", "--seed-keys", "30", "--rate-limit", "8/300"], { serverToken: false });
+const stack = consoleStack(["--seed-namespace", "T", "--seed-keys", "30", "--rate-limit", "8/300"], {
+  serverToken: false,
+});
 
 test("bad token, key too long, rate limited: each in words, where the user is", async () => {
   const { emulator, server, browser } = stack;
@@ -33,7 +35,9 @@ test("bad token, key too long, rate limited: each in words, where the user is", 
   await page.getByRole("button", { name: "Connect" }).click();
   await page.waitForFunction(() => document.getElementById("conn-status").textContent.startsWith("Connected"));
   assert.ok(await tokenError.isHidden());
-  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+  const stored = await page.evaluate(
+    () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie,
+  );
   assert.ok(!stored.includes(emulator.info.token), "the token must not be stored by the page");
 
   // The tabs work from the keyboard (arrow keys move between them).
@@ -63,15 +67,20 @@ test("bad token, key too long, rate limited: each in words, where the user is", 
   let limited = false;
   for (let i = 0; i < 12 && !limited; ++i) {
     await page.getByRole("button", { name: "List keys" }).click();
-    await page.waitForFunction(() =>
-      !document.getElementById("kv-error").hidden || document.getElementById("kv-caption").textContent.startsWith("Keys in"));
+    await page.waitForFunction(
+      () =>
+        !document.getElementById("kv-error").hidden ||
+        document.getElementById("kv-caption").textContent.startsWith("Keys in"),
+    );
     limited = await kvError.isVisible();
     if (!limited) await page.evaluate(() => (document.getElementById("kv-caption").textContent = "Keys"));
   }
   assert.ok(limited, "the rate limit was never reached");
   assert.equal(await kvError.getAttribute("data-kind"), "rate_limited");
-  assert.match(await kvError.locator("strong").textContent(),
-    /^Rate limited by Cloudflare: wait [1-5] min \d+ s \(until .+\) before trying again\.$/);
+  assert.match(
+    await kvError.locator("strong").textContent(),
+    /^Rate limited by Cloudflare: wait [1-5] min \d+ s \(until .+\) before trying again\.$/,
+  );
   assert.equal((await emulatorStats(emulator)).rate_limited, 0, "the client paced itself: no 429 was needed");
   await screenshot(page, "errors-3-rate-limited");
   assert.deepEqual(errors, []);

@@ -3,7 +3,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { cliSpec, consoleStack, emulatorPurges, journaledSpecs, openConsole, requireBrowser, screenshot } from "../harness.mjs";
+import {
+  cliSpec,
+  consoleStack,
+  emulatorPurges,
+  journaledSpecs,
+  openConsole,
+  requireBrowser,
+  screenshot,
+} from "../harness.mjs";
 
 requireBrowser();
 
@@ -21,13 +29,16 @@ test("purge 250 URLs with a cache-key header", async () => {
   await panel.getByLabel("URLs to purge, one per line").fill(urls.join("\n"));
   await panel.getByLabel(/Cache-key headers/).fill("CF-Device-Type: mobile");
   // The engine checks the list (a dry run, nothing sent) and says what the purge will take.
-  await page.waitForFunction(() => document.getElementById("purge-summary").textContent.startsWith("250 URLs → 3 requests"));
+  await page.waitForFunction(() =>
+    document.getElementById("purge-summary").textContent.startsWith("250 URLs → 3 requests"),
+  );
   await screenshot(page, "purge-1-ready");
   assert.deepEqual(await emulatorPurges(emulator), []);
 
   await panel.getByRole("button", { name: "Purge", exact: true }).click();
-  await page.waitForFunction(() => document.querySelector("#purge-job .job")?.dataset.status !== "running", null,
-    { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector("#purge-job .job")?.dataset.status !== "running", null, {
+    timeout: 60_000,
+  });
   const job = page.locator("#purge-job .job");
   assert.equal(await job.getAttribute("data-status"), "completed");
   assert.match(await job.locator(".job-state").textContent(), /^Done: 250 URLs purged/);
@@ -37,15 +48,28 @@ test("purge 250 URLs with a cache-key header", async () => {
   // and a JSON array of flags).
   const [journaled] = await journaledSpecs(page);
   assert.equal(journaled.op, "cache.purge");
-  const cli = cliSpec(emulator, ["--plan", "pro", "cache", "purge", "files", ...urls, "--zone", emulator.info.zones[0].id,
-    "--header", "CF-Device-Type: mobile"]);
+  const cli = cliSpec(emulator, [
+    "--plan",
+    "pro",
+    "cache",
+    "purge",
+    "files",
+    ...urls,
+    "--zone",
+    emulator.info.zones[0].id,
+    "--header",
+    "CF-Device-Type: mobile",
+  ]);
   const withoutInput = ({ input, input_size, ...rest }) => rest;
   assert.deepEqual(withoutInput(journaled.spec), withoutInput({ ...cli, dry_run: false }));
 
   const log = await emulatorPurges(emulator);
   assert.equal(log.length, 3);
   assert.ok(log.every((p) => p.type === "files" && p.zone === "example.com"));
-  assert.deepEqual(log.map((p) => p.count).sort((a, b) => a - b), [50, 100, 100]);
+  assert.deepEqual(
+    log.map((p) => p.count).sort((a, b) => a - b),
+    [50, 100, 100],
+  );
   const purged = log.flatMap((p) => p.items);
   assert.deepEqual(purged.map((f) => f.url).sort(), [...urls].sort());
   assert.ok(purged.every((f) => f.headers && f.headers["CF-Device-Type"] === "mobile"));

@@ -25,17 +25,18 @@ class AimdLimit final : public Limit {
  public:
   /// Tuning; the defaults suit Cloudflare's API.
   struct Config {
-    int initial = 24;  ///< see LimitConfig::initial
-    int min_limit = 1;   ///< never below this
-    int max_limit = 64;  ///< never above this
-    double backoff_ratio = 0.9;  ///< in [0.5, 1)
+    int initial = 24;                            ///< see LimitConfig::initial
+    int min_limit = 1;                           ///< never below this
+    int max_limit = 64;                          ///< never above this
+    double backoff_ratio = 0.9;                  ///< in [0.5, 1)
     Duration timeout = std::chrono::seconds(5);  ///< a call slower than this counts as a drop
 
     /// Throws std::invalid_argument unless 1 ≤ min_limit ≤ initial ≤ max_limit and backoff_ratio ∈ [0.5, 1).
     void validate() const {
       if (min_limit < 1 || max_limit < min_limit || initial < min_limit || initial > max_limit)
         throw std::invalid_argument("aimd: need 1 <= min_limit <= initial <= max_limit");
-      if (backoff_ratio < 0.5 || backoff_ratio >= 1) throw std::invalid_argument("aimd: backoff_ratio must be in [0.5, 1)");
+      if (backoff_ratio < 0.5 || backoff_ratio >= 1)
+        throw std::invalid_argument("aimd: backoff_ratio must be in [0.5, 1)");
     }
   };
 

@@ -40,15 +40,15 @@ class Gradient2Limit final : public Limit {
  public:
   /// Tuning; the defaults are the ones measured in benchmarks/sim/concurrency_sweep.cpp.
   struct Config {
-    int initial = 24;  ///< see LimitConfig::initial
-    int min_limit = 1;   ///< never below this
-    int max_limit = 64;  ///< never above this
-    double tolerance = 1.5;     ///< how much RTT may rise before the limit shrinks
-    int long_window = 100;      ///< samples in the long-term RTT average
-    double queue_size = 2;      ///< growth per sample when there is no queueing
-    double smoothing = 0.2;     ///< weight of each new target in the limit, in (0, 1]
-    double drop_ratio = 0.8;    ///< limit × drop_ratio on a drop (at most once per round trip)
-    bool slow_start = true;     ///< +1 per sample until the first queueing or drop
+    int initial = 24;         ///< see LimitConfig::initial
+    int min_limit = 1;        ///< never below this
+    int max_limit = 64;       ///< never above this
+    double tolerance = 1.5;   ///< how much RTT may rise before the limit shrinks
+    int long_window = 100;    ///< samples in the long-term RTT average
+    double queue_size = 2;    ///< growth per sample when there is no queueing
+    double smoothing = 0.2;   ///< weight of each new target in the limit, in (0, 1]
+    double drop_ratio = 0.8;  ///< limit × drop_ratio on a drop (at most once per round trip)
+    bool slow_start = true;   ///< +1 per sample until the first queueing or drop
 
     /// Throws std::invalid_argument unless 1 ≤ min_limit ≤ initial ≤ max_limit, tolerance ≥ 1, long_window ≥ 1,
     /// smoothing ∈ (0, 1] and drop_ratio ∈ (0, 1).
@@ -64,8 +64,7 @@ class Gradient2Limit final : public Limit {
 
   Gradient2Limit() : Gradient2Limit(Config{}) {}
   /// Starts at `config.initial`. Throws std::invalid_argument for an invalid @p config (Config::validate()).
-  explicit Gradient2Limit(Config config)
-      : config_(config), limit_(config.initial), slow_start_(config.slow_start) {
+  explicit Gradient2Limit(Config config) : config_(config), limit_(config.initial), slow_start_(config.slow_start) {
     config_.validate();
   }
 

@@ -29,9 +29,9 @@ class VegasLimit final : public Limit {
  public:
   /// Tuning; the defaults suit Cloudflare's API.
   struct Config {
-    int initial = 24;  ///< see LimitConfig::initial
-    int min_limit = 1;   ///< never below this
-    int max_limit = 64;  ///< never above this
+    int initial = 24;           ///< see LimitConfig::initial
+    int min_limit = 1;          ///< never below this
+    int max_limit = 64;         ///< never above this
     int probe_multiplier = 30;  ///< re-probe the no-load RTT after about probe_multiplier × limit samples
     double drop_ratio = 0.8;    ///< limit × drop_ratio on a drop
     std::uint64_t seed = 1;     ///< for the probe jitter
