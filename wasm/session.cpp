@@ -10,8 +10,8 @@
 #include "ckp/api/validate.hpp"
 #include "ckp/api/zones.hpp"
 #include "ckp/ops/all_pages.hpp"
-#include "ckp/ops/zone_directory.hpp"
 #include "ckp/ops/value_reader.hpp"
+#include "ckp/ops/zone_directory.hpp"
 #include "js_values.hpp"
 
 namespace ckp::wasm {
@@ -98,11 +98,19 @@ Session::Session(const std::string& config_json) : core_(std::make_shared<Core>(
 }
 
 void Session::zones(const std::string& account_id, emscripten::val cb) {
-  ops::all_zones(core_->interactive, account_id, answer_all<api::zones::Zone>(core_, [](const api::zones::Zone& z) {
-    return json{{"id", z.id},         {"name", z.name},
-                {"status", z.status}, {"account_id", z.account_id},
-                {"account_name", z.account_name}, {"plan", z.plan}};
-  }, cb), interactive_options);
+  ops::all_zones(core_->interactive, account_id,
+                 answer_all<api::zones::Zone>(
+                     core_,
+                     [](const api::zones::Zone& z) {
+                       return json{{"id", z.id},
+                                   {"name", z.name},
+                                   {"status", z.status},
+                                   {"account_id", z.account_id},
+                                   {"account_name", z.account_name},
+                                   {"plan", z.plan}};
+                     },
+                     cb),
+                 interactive_options);
 }
 
 void Session::namespaces(const std::string& account_id, emscripten::val cb) {
@@ -111,7 +119,11 @@ void Session::namespaces(const std::string& account_id, emscripten::val cb) {
       core_->interactive, [account_id](int page) { return api::kv::list_namespaces(account_id, page, per_page); },
       api::kv::parse_namespaces, per_page,
       answer_all<api::kv::Namespace>(
-          core_, [](const api::kv::Namespace& ns) { return json{{"id", ns.id}, {"title", ns.title}}; }, cb),
+          core_,
+          [](const api::kv::Namespace& ns) {
+            return json{{"id", ns.id}, {"title", ns.title}};
+          },
+          cb),
       interactive_options);
 }
 

@@ -25,8 +25,8 @@ void zones_list(Context& ctx, const ZoneFlags& f) {
   std::string account = !f.account_id.empty() ? rt.account_id(f.account_id) : rt.settings().account_id.value;
   nlohmann::json out = nlohmann::json::array();
   Table table({"NAME", "ID", "STATUS", "ACCOUNT"});
-  const auto zones = rt.await<std::vector<api::zones::Zone>>(
-      [&](auto done) { ops::all_zones(rt.scheduler(), account, done); });
+  const auto zones =
+      rt.await<std::vector<api::zones::Zone>>([&](auto done) { ops::all_zones(rt.scheduler(), account, done); });
   for (const auto& z : zones) {
     out.push_back({{"id", z.id}, {"name", z.name}, {"status", z.status}, {"account_id", z.account_id}});
     table.row({z.name, z.id, z.status, z.account_name.empty() ? z.account_id : z.account_name});

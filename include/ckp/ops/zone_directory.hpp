@@ -28,11 +28,15 @@ struct ZoneRef {
 /// Every zone the token sees (of @p account_id only, unless it is empty), page after page, as the API describes them
 /// (name, status, plan, account); then @p done, or the first error.
 inline void all_zones(engine::Scheduler& scheduler, std::string account_id,
-                      std::function<void(Result<std::vector<api::zones::Zone>>)> done, engine::SubmitOptions options = {}) {
+                      std::function<void(Result<std::vector<api::zones::Zone>>)> done,
+                      engine::SubmitOptions options = {}) {
   all_pages<api::zones::Zone>(
       scheduler,
       [account_id = std::move(account_id)](int page) {
-        return api::zones::list({.account_id = account_id, .page = page, .per_page = api::zone_limits::max_per_page});
+        api::zones::ListQuery q;
+        q.account_id = account_id;
+        q.page = page;
+        return api::zones::list(q);  // per_page defaults to the API's maximum
       },
       api::zones::parse_list, api::zone_limits::max_per_page, std::move(done), options);
 }
@@ -56,13 +60,12 @@ class ZoneDirectory {
   /// Fetches every zone (optionally of one account), page after page, then calls @p done.
   static void fetch(engine::Scheduler& scheduler, std::string account_id,
                     std::function<void(Result<ZoneDirectory>)> done) {
-    all_zones(scheduler, std::move(account_id),
-              [done = std::move(done)](Result<std::vector<api::zones::Zone>> all) {
-          if (!all) return done(all.error());
-          std::vector<ZoneRef> zones;
-          for (const auto& z : *all) zones.push_back({z.id, z.name});
-          done(ZoneDirectory(std::move(zones)));
-        });
+    all_zones(scheduler, std::move(account_id), [done = std::move(done)](Result<std::vector<api::zones::Zone>> all) {
+      if (!all) return done(all.error());
+      std::vector<ZoneRef> zones;
+      for (const auto& z : *all) zones.push_back({z.id, z.name});
+      done(ZoneDirectory(std::move(zones)));
+    });
   }
 
   /// The zone that serves @p host, if any.
