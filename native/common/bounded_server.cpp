@@ -392,6 +392,9 @@ void InlineQueue::shutdown() { reactor_->shutdown(); }
 BoundedServer::BoundedServer(ServerLimits limits) : limits_(limits) {
   set_keep_alive_max_count(limits_.keep_alive_max_count);
   new_task_queue = [this] {
+    // httplib 0.11 listens with a backlog of 5: a burst of connections overflows it and the kernel drops SYNs (the
+    // client then waits 1 s, 3 s, ... to retry). listen() again on the bound socket only widens the queue.
+    ::listen(svr_sock_, SOMAXCONN);
     reactor_ = std::make_shared<Reactor>(*this);
     reactor_->start();
     return new InlineQueue(reactor_);

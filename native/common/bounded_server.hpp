@@ -13,6 +13,8 @@
 /// - a head larger than `max_header_bytes` closes the connection;
 /// - at most `max_connections` connections are held; a new one beyond that closes the one that has waited longest
 ///   (the accept path is bounded, and a flood cannot lock newcomers out);
+/// - the listen backlog is SOMAXCONN, not httplib 0.11's 5 (which also bounds the SYN queue, so a burst of
+///   connects had SYNs dropped and retried seconds later);
 /// - workers only ever run requests whose head is complete; body reads and writes keep httplib's per-operation
 ///   read and write timeouts (set_read_timeout, set_write_timeout).
 
@@ -30,7 +32,7 @@ struct ServerLimits {
   std::size_t max_connections = 4096;               ///< connections held at once (waiting or being served)
   std::chrono::milliseconds idle_timeout{5000};     ///< wait for the first byte of a (next) request
   std::chrono::milliseconds header_timeout{10000};  ///< from the first byte to the end of the request head
-  std::size_t max_header_bytes = 64 * 1024;         ///< request line and headers
+  std::size_t max_header_bytes = 32 * 1024;         ///< request line and headers (Cloudflare allows 32 KB)
   std::size_t keep_alive_max_count = 1'000'000;     ///< requests per connection
 };
 
