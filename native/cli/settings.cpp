@@ -119,7 +119,8 @@ Result<Settings> resolve_settings(const GlobalOptions& g) {
   std::vector<std::pair<std::string, std::string>> named;
   auto in_file = [&](const char* key) {
     const int line = file->line_of(s.profile, key);
-    return fmt::format("{} in {}{} [{}]", key, s.config_path, line ? ":" + std::to_string(line) : "", s.profile);
+    return fmt::format("{} in {}{} [{}]", key, s.config_path, line ? fmt::format(":{}", line) : std::string(),
+                       s.profile);
   };
   if (!g.api_token.empty()) {
     s.credentials.token = g.api_token;

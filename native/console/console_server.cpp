@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ckp/version.hpp"
+#include "common/bounded_server.hpp"
 #include "common/http_server.hpp"
 #include "console/request_guard.hpp"
 
@@ -49,7 +50,9 @@ void security_headers(httplib::Response& res) {
 }  // namespace
 
 ConsoleServer::ConsoleServer(ServerOptions options)
-    : options_(std::move(options)), proxy_(options_.upstream), http_(std::make_unique<httplib::Server>()) {
+    : options_(std::move(options)), proxy_(options_.upstream),
+      http_(std::make_unique<BoundedServer>(
+          ServerLimits{.workers = options_.threads, .max_connections = options_.max_connections})) {
   install_routes();
 }
 
@@ -70,9 +73,6 @@ std::string ConsoleServer::url() const {
 
 void ConsoleServer::install_routes() {
   auto& svr = *http_;
-  const std::size_t threads = options_.threads;
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  svr.set_keep_alive_max_count(1000);
   svr.set_payload_max_length(110u * 1024 * 1024);  // a KV bulk write may be 100 MB
 
   // Every request: Host, Origin and Sec-Fetch-Site first; API calls and the config also need the secret.

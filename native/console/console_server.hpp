@@ -3,6 +3,8 @@
 /// The HTTP server behind `cache-kv-purger console`: on 127.0.0.1 only, it serves the page and the WebAssembly
 /// engine (static_files.hpp), answers `GET /console/config` (what the page needs to know — never a credential) and
 /// forwards `/client/v4/*` to the API (upstream_proxy.hpp). Every request passes request_guard.hpp's checks first.
+/// Connections wait for their request head without holding a thread, with idle and header deadlines
+/// (common/bounded_server.hpp), so idle or slow clients cannot starve the page.
 
 #include <memory>
 #include <string>
@@ -20,9 +22,10 @@ namespace ckp::native::console {
 struct ServerOptions {
   StaticRoots roots;
   UpstreamConfig upstream;
-  std::string account_id;  ///< the configured account, if any (the page preselects it)
-  std::string secret;      ///< the per-launch secret (request_guard.hpp)
-  std::size_t threads = 32;
+  std::string account_id;              ///< the configured account, if any (the page preselects it)
+  std::string secret;                  ///< the per-launch secret (request_guard.hpp)
+  std::size_t threads = 32;            ///< workers: each runs one request whose head has fully arrived
+  std::size_t max_connections = 1024;  ///< open connections; beyond, the longest-waiting one is closed
 };
 
 class ConsoleServer {

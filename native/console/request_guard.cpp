@@ -1,5 +1,7 @@
 #include "console/request_guard.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <fstream>
 #include <random>
@@ -9,7 +11,7 @@ namespace ckp::native::console {
 namespace {
 
 bool names_this_server(std::string_view authority, int port) {
-  const std::string p = ":" + std::to_string(port);
+  const std::string p = fmt::format(":{}", port);
   return authority == "127.0.0.1" + p || authority == "localhost" + p;
 }
 
@@ -37,7 +39,7 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 Verdict check_browser_context(const RequestFacts& facts, int port) {
   if (!names_this_server(facts.host, port)) return Verdict::bad_host;
   if (!facts.origin.empty()) {
-    const std::string p = ":" + std::to_string(port);
+    const std::string p = fmt::format(":{}", port);
     if (facts.origin != "http://127.0.0.1" + p && facts.origin != "http://localhost" + p)
       return Verdict::foreign_origin;
   }

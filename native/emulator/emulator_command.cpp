@@ -231,6 +231,7 @@ int run(EmulatorOptions o) {
   std::string base = fmt::format("http://127.0.0.1:{}", port);
   info["base_url"] = base + "/client/v4";
   info["admin_url"] = base + "/__emulator";
+  info["admin_secret"] = front.admin_secret();  // POSTs to admin_url carry it in X-Emulator-Admin
   info["port"] = port;
   info["token"] = config.tokens.front().token;
   info["tokens"] = nlohmann::json::array();

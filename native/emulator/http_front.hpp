@@ -10,7 +10,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -18,18 +20,32 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+}  // namespace httplib
 
 namespace ckp::native {
 
+/// The header that carries the admin secret on state-changing admin calls (`POST /__emulator/reset`, `/clock`).
+inline constexpr std::string_view admin_secret_header = "X-Emulator-Admin";
+
 /// How the front behaves.
 struct FrontOptions {
-  bool cors = false;                          ///< add CORS headers and answer preflights (for the browser console)
-  std::size_t threads = 128;                  ///< worker threads: each serves one connection at a time
-  std::size_t max_body = 128u * 1024 * 1024;  ///< larger bodies get 413 before reaching the model
+  bool cors = false;                             ///< add CORS headers (never on admin endpoints) and answer preflights
+  std::size_t threads = 128;                     ///< worker threads: each serves one request at a time
+  std::size_t max_body = 128u * 1024 * 1024;     ///< larger bodies get 413 before reaching the model
+  std::size_t max_connections = 4096;            ///< open connections; beyond, the longest-waiting one is closed
+  std::chrono::milliseconds idle_timeout{5000};  ///< a connection's wait for the first byte of a request
+  std::chrono::milliseconds header_timeout{10000};  ///< from that first byte to the end of the request head
+  std::chrono::seconds read_timeout{5};             ///< one read or write of a body
 };
 
-/// Serves a model over HTTP. Admin endpoints (outside /client/v4):
+/// Serves a model over HTTP. Connections wait for their request head without holding a thread (bounded_server.hpp).
+/// Every response carries `CF-Ray`, `Date` and `Server: cloudflare`; JSON bodies are `application/json;
+/// charset=utf-8`.
+///
+/// Admin endpoints (outside /client/v4) answer only to a loopback `Host` with this port, refuse any foreign `Origin`
+/// or cross-site `Sec-Fetch-Site` (403), never carry CORS headers (not even with --cors), and `POST`s need the
+/// header `X-Emulator-Admin: <admin_secret()>`:
 /// - `GET /__emulator/stats`: counters (Server::stats_json)
 /// - `GET /__emulator/purges`: the purge log
 /// - `GET /__emulator/keys?namespace=ID&prefix=P`: the live key names (no auth, rate limit or faults; for tests)
@@ -54,9 +70,13 @@ class HttpFront {
   void set_info(nlohmann::json info);
   /// The model's current time: the wall clock plus any admin clock advance.
   Instant now() const;
+  /// The per-start secret that state-changing admin calls carry in `X-Emulator-Admin` (64 hex digits).
+  const std::string& admin_secret() const { return admin_secret_; }
 
  private:
   void install_routes();
+  /// Why an admin request is refused, or nothing.
+  std::optional<std::string> admin_refusal(const httplib::Request& req) const;
 
   emu::Server& model_;
   FrontOptions options_;
@@ -64,6 +84,8 @@ class HttpFront {
   nlohmann::json info_;
   std::mutex mutex_;  // guards model_ and info_
   std::atomic<std::int64_t> clock_offset_us_{0};
+  std::string admin_secret_;
+  int port_ = -1;
   std::unique_ptr<httplib::Server> http_;
 };
 

@@ -43,6 +43,13 @@ class Emulator:
         with urllib.request.urlopen(f"{self.admin}/{what}") as r:
             return json.loads(r.read())
 
+    def admin_post(self, what):
+        """A state-changing admin call (reset, clock?advance=S): it carries the start line's admin secret."""
+        req = urllib.request.Request(f"{self.admin}/{what}", data=b"", method="POST",
+                                     headers={"X-Emulator-Admin": self.info["admin_secret"]})
+        with urllib.request.urlopen(req) as r:
+            return json.loads(r.read())
+
     def stats(self):
         return self.admin_get("stats")
 

@@ -4,14 +4,18 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -95,10 +99,12 @@ std::string raw_exchange(int port, const std::string& bytes) {
   return out;
 }
 
+/// Calls an admin endpoint; POSTs carry the admin secret of the start line.
 json admin(const EmulatorProcess& p, const std::string& what, bool post = false) {
   httplib::Client c("127.0.0.1", p.port());
-  auto r =
-      post ? c.Post(("/__emulator/" + what).c_str(), "", "application/json") : c.Get(("/__emulator/" + what).c_str());
+  httplib::Headers secret{{"X-Emulator-Admin", p.info()["admin_secret"].get<std::string>()}};
+  auto r = post ? c.Post(("/__emulator/" + what).c_str(), secret, "", "application/json")
+                : c.Get(("/__emulator/" + what).c_str());
   return body(r);
 }
 
@@ -596,4 +602,137 @@ TEST_CASE("--state keeps the store across restarts") {
     CHECK(c.get(c.ns_path(ns) + "/values/persisted")->body == "across restarts");
   }
   std::remove(file.c_str());
+}
+
+TEST_CASE("every response carries CF-Ray, Date and Server: cloudflare; JSON bodies are utf-8") {
+  EmulatorProcess p({"--token", "tok", "--cors", "--seed-namespace", "seed", "--seed-keys", "1"});
+  Client c(p);
+  std::string ns = p.info()["namespaces"]["seed"];
+  std::set<std::string> rays;
+  auto edge = [&](const httplib::Result& r, const char* what) {
+    INFO(what);
+    REQUIRE(r);
+    std::string ray = r->get_header_value("CF-Ray");
+    CHECK(ray.size() == 20);
+    CHECK(ray.find_first_not_of("0123456789abcdef") == 16);
+    CHECK(ray.substr(16) == "-SJC");
+    CHECK(rays.insert(ray).second);  // never repeats
+    CHECK(r->get_header_value_count("CF-Ray") == 1);
+    CHECK(r->get_header_value("Server") == "cloudflare");
+    CHECK(r->get_header_value_count("Date") == 1);
+    // RFC 7231 IMF-fixdate, and the real clock.
+    std::string date = r->get_header_value("Date");
+    std::tm tm{};
+    const char* end = ::strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    REQUIRE(end != nullptr);
+    CHECK(*end == '\0');
+    CHECK(date.size() == 29);
+    CHECK(std::abs(static_cast<double>(::timegm(&tm) - std::time(nullptr))) < 60);
+  };
+  auto ok = c.get("/client/v4/zones");
+  edge(ok, "success");
+  CHECK(ok->get_header_value("Content-Type") == "application/json; charset=utf-8");
+  auto missing = c.get("/client/v4/nothing/here");
+  edge(missing, "no route");
+  CHECK(missing->get_header_value("Content-Type") == "application/json; charset=utf-8");
+  auto unauthorized = Client(p, "wrong").get("/client/v4/zones");
+  edge(unauthorized, "unauthorized");
+  CHECK(unauthorized->get_header_value("Content-Type") == "application/json; charset=utf-8");
+  auto value = c.get(c.ns_path(ns) + "/values/key%2F0000000");
+  edge(value, "value");
+  CHECK(value->get_header_value("Content-Type") == "application/octet-stream");  // values keep their own type
+  auto stats = httplib::Client("127.0.0.1", p.port()).Get("/__emulator/stats");
+  edge(stats, "admin");
+  CHECK(stats->get_header_value("Content-Type") == "application/json; charset=utf-8");
+  edge(httplib::Client("127.0.0.1", p.port()).Options("/client/v4/zones"), "preflight");
+  for (int i = 0; i < 50; ++i) edge(c.get("/client/v4/zones"), "many");
+  // httplib's own errors (an unparsable request) too.
+  std::string raw = raw_exchange(p.port(), "BOGUS\r\n\r\n");
+  CHECK(raw.starts_with("HTTP/1.1 400"));
+  CHECK(raw.find("\r\nServer: cloudflare\r\n") != std::string::npos);
+  CHECK(raw.find("\r\nCF-Ray: ") != std::string::npos);
+  CHECK(raw.find("\r\nDate: ") != std::string::npos);
+}
+
+TEST_CASE("admin endpoints: loopback Host only, never CORS, tokens never cross-origin, POSTs need the secret") {
+  auto dir = std::filesystem::temp_directory_path() / fmt::format("ckp-admin-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  std::string state = (dir / "state.ndjson").string();
+  std::string secret;
+  {
+    EmulatorProcess p({"--token", "secret-token-123", "--cors", "--state", state});
+    secret = p.info()["admin_secret"].get<std::string>();
+    CHECK(secret.size() == 64);
+    Client c(p);
+    REQUIRE(status(c.post_json(c.namespaces(), {{"title", "precious"}})) == 200);
+    httplib::Client a("127.0.0.1", p.port());
+    const std::string port = std::to_string(p.port());
+    auto no_secrets = [&](const httplib::Result& r, const char* what) {
+      INFO(what);
+      REQUIRE(r);
+      CHECK(r->get_header_value("Access-Control-Allow-Origin").empty());
+      CHECK(r->get_header_value("Access-Control-Allow-Headers").empty());
+      CHECK(r->body.find("secret-token-123") == std::string::npos);
+      CHECK(r->body.find(secret) == std::string::npos);
+    };
+
+    // DNS rebinding: a page on evil.example resolved to 127.0.0.1 sends its own name as Host.
+    for (const std::string& host :
+         std::vector<std::string>{"evil.example:" + port, "evil.example", "127.0.0.1.evil.example:" + port,
+                                  "127.0.0.1:" + std::to_string(p.port() + 1), "127.0.0.1"}) {
+      INFO(host);
+      auto r = a.Get("/__emulator/info", {{"Host", host}});
+      CHECK(status(r) == 403);
+      no_secrets(r, "foreign host");
+    }
+    // A cross-origin page (with --cors): refused, no ACAO, no tokens, whatever the Origin.
+    for (const char* origin : {"http://evil.example", "null", "http://localhost:1"}) {
+      INFO(origin);
+      auto r = a.Get("/__emulator/info", {{"Origin", origin}});
+      CHECK(status(r) == 403);
+      no_secrets(r, "foreign origin");
+    }
+    auto cross_site = a.Get("/__emulator/stats", {{"Sec-Fetch-Site", "cross-site"}});
+    CHECK(status(cross_site) == 403);
+    no_secrets(cross_site, "cross-site");
+    // Loopback clients (curl, the tests, the benchmarks) are served, still without CORS headers.
+    for (const std::string& host :
+         std::vector<std::string>{"127.0.0.1:" + port, "localhost:" + port, "[::1]:" + port, "LOCALHOST:" + port}) {
+      INFO(host);
+      auto r = a.Get("/__emulator/info", {{"Host", host}});
+      CHECK(status(r) == 200);
+      CHECK(r->get_header_value("Access-Control-Allow-Origin").empty());
+    }
+    auto same_origin = a.Get("/__emulator/stats", {{"Origin", "http://127.0.0.1:" + port}});
+    CHECK(status(same_origin) == 200);
+    CHECK(same_origin->get_header_value("Access-Control-Allow-Origin").empty());
+    // No preflight for admin endpoints, so no page may send the secret header.
+    auto pre = a.Options("/__emulator/reset", {{"Origin", "http://evil.example"},
+                                               {"Access-Control-Request-Method", "POST"},
+                                               {"Access-Control-Request-Headers", "x-emulator-admin"}});
+    CHECK(status(pre) == 403);
+    no_secrets(pre, "preflight");
+
+    // The cross-origin "simple" POST that used to wipe the store (and with --state, save it empty).
+    auto simple = a.Post("/__emulator/reset", {{"Origin", "http://evil.example"}}, "x", "text/plain");
+    CHECK(status(simple) == 403);
+    no_secrets(simple, "simple POST");
+    CHECK(status(a.Post("/__emulator/reset", "x", "text/plain")) == 403);  // no secret, even from loopback
+    CHECK(status(a.Post("/__emulator/reset", {{"X-Emulator-Admin", std::string(64, '0')}}, "", "application/json")) ==
+          403);
+    CHECK(status(a.Post("/__emulator/clock?advance=100", "", "application/json")) == 403);
+    CHECK(status(a.Post("/__emulator/reset", {{"X-Emulator-Admin", secret}, {"Host", "evil.example:" + port}}, "",
+                        "application/json")) == 403);
+    CHECK(admin(p, "stats")["namespaces"] == 1);  // nothing was wiped
+    CHECK(p.stop() == 0);
+  }
+  {
+    // The refused resets did not reach the saved state either; the secret is fresh at every start.
+    EmulatorProcess p({"--token", "secret-token-123", "--state", state});
+    CHECK(admin(p, "stats")["namespaces"] == 1);
+    CHECK(p.info()["admin_secret"].get<std::string>() != secret);
+    CHECK(admin(p, "reset", true)["success"] == true);  // with the secret: works
+    CHECK(admin(p, "stats")["namespaces"] == 0);
+  }
+  std::filesystem::remove_all(dir);
 }

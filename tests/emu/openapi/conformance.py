@@ -17,9 +17,12 @@ Exit status 0 when every response conforms. Needs python3-jsonschema (Debian) or
 """
 import argparse
 import copy
+import email.utils
 import json
+import re
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -116,6 +119,37 @@ class Emulator:
             return e.code, e.headers, e.read()
 
 
+RAY = re.compile(r"^[0-9a-f]{16}-[A-Z]{3}$")
+IMF_FIXDATE = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                         r"\d{4} \d\d:\d\d:\d\d GMT$")
+seen_rays = set()
+
+
+def edge_header_problems(headers):
+    """What Cloudflare's edge puts on every response: CF-Ray, Date (RFC 7231 IMF-fixdate, the real clock),
+    Server: cloudflare; JSON bodies are application/json; charset=utf-8."""
+    problems = []
+    ray = headers.get("CF-Ray", "")
+    if not RAY.match(ray):
+        problems.append(f"CF-Ray {ray!r} is not 16 hex digits and a data center code")
+    elif ray in seen_rays:
+        problems.append(f"CF-Ray {ray!r} repeats")
+    seen_rays.add(ray)
+    date = headers.get("Date", "")
+    if not IMF_FIXDATE.match(date):
+        problems.append(f"Date {date!r} is not an IMF-fixdate")
+    else:
+        when = email.utils.parsedate_to_datetime(date).timestamp()
+        if abs(when - time.time()) > 120:
+            problems.append(f"Date {date!r} is not the current time")
+    if headers.get("Server") != "cloudflare":
+        problems.append(f"Server is {headers.get('Server')!r}, not 'cloudflare'")
+    ctype = headers.get("Content-Type", "")
+    if ctype.split(";")[0] == "application/json" and ctype.replace(" ", "").lower() != "application/json;charset=utf-8":
+        problems.append(f"Content-Type {ctype!r} lacks charset=utf-8")
+    return problems
+
+
 def multipart(fields, boundary="conformance-boundary"):
     out = b""
     for name, value in fields:
@@ -146,6 +180,8 @@ def main():
         if (expect == "2xx") != (200 <= status < 300):
             failures.append(f"{name}: expected {expect}, got HTTP {status}: {raw[:200]!r}")
             return None
+        for problem in edge_header_problems(headers):
+            failures.append(f"{name}: {problem}")
         key, resp = spec.response(template, method, status)
         if resp is None:
             failures.append(f"{name}: HTTP {status} is not a documented response")
