@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -28,6 +29,7 @@ struct EmulatorOptions {
   int port = 0;
   std::vector<std::string> tokens;
   std::string account;
+  std::string state_account;  // the account of the --state file's namespaces (set by run())
   std::string account_name = "Emulated Account";
   std::vector<std::string> zones;
   std::string plan = "enterprise";
@@ -38,6 +40,9 @@ struct EmulatorOptions {
   double latency_per_item_ms = 0;
   std::string rate_limit = "1200/300";
   std::int64_t lockout_seconds = 300;
+  std::int64_t per_ip_limit = api::GlobalRateLimit{}.per_ip_per_second;
+  double list_lag_seconds = 0;
+  bool purge_policy_hints = false;
   double time_scale = 1;
   double fault_500 = 0, fault_502 = 0, fault_503 = 0, fault_disconnect = 0, fault_truncate = 0, fault_html = 0;
   std::string fault_slow;
@@ -85,19 +90,32 @@ Duration millis(double ms) { return from_seconds(ms / 1000.0); }
 /// Builds the model's configuration from the options (and fills in generated ids).
 emu::Config make_config(const EmulatorOptions& o, IdSource& ids) {
   emu::Config c;
-  std::string account = o.account.empty() ? ids.hex_id() : o.account;
-  if (!api::looks_like_id(account)) usage_error("--account must be 32 hexadecimal characters");
-  for (char& ch : account) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  c.account_name = o.account_name;
-
+  auto lower = [](std::string id) {
+    for (char& ch : id) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return id;
+  };
+  // TOKEN=ACCOUNT_ID, split at the last '=' only when an id follows (tokens may contain '=').
+  std::vector<std::pair<std::string, std::string>> grants;  // token, its account ("" = the default one)
   for (const auto& spec : o.tokens) {
-    // TOKEN=ACCOUNT_ID, split at the last '=' only when an id follows (tokens may contain '=').
     auto eq = spec.rfind('=');
     if (eq != std::string::npos && api::looks_like_id(std::string_view(spec).substr(eq + 1)))
-      c.tokens.push_back({spec.substr(0, eq), spec.substr(eq + 1)});
-    else c.tokens.push_back({spec, account});
-    if (c.tokens.back().token.empty()) usage_error("--token must not be empty");
+      grants.emplace_back(spec.substr(0, eq), lower(spec.substr(eq + 1)));
+    else grants.emplace_back(spec, "");
+    if (grants.back().first.empty()) usage_error("--token must not be empty");
   }
+  // The default account (tokens without one, zones, the seed namespace, the start line's account_id): --account;
+  // else, when every --token names an account, the first token's (so `--token T=ACCT --zone …` puts the zones where
+  // T sees them, and the start line's token and account_id go together); else the account of the namespaces in the
+  // --state file; else a generated one. The start line reports it.
+  std::string account = o.account;
+  const bool all_named =
+      !grants.empty() && std::all_of(grants.begin(), grants.end(), [](const auto& g) { return !g.second.empty(); });
+  if (account.empty() && all_named) account = grants.front().second;
+  if (account.empty()) account = o.state_account.empty() ? ids.hex_id() : o.state_account;
+  if (!api::looks_like_id(account)) usage_error("--account must be 32 hexadecimal characters");
+  account = lower(account);
+  c.account_name = o.account_name;
+  for (auto& [token, acct] : grants) c.tokens.push_back({token, acct.empty() ? account : acct});
   if (c.tokens.empty()) c.tokens.push_back({ids.token(), account});
 
   for (const auto& spec : o.zones) {
@@ -125,6 +143,12 @@ emu::Config make_config(const EmulatorOptions& o, IdSource& ids) {
   c.rate_limit.lockout_seconds = o.lockout_seconds;
   if (!(o.time_scale > 0)) usage_error("--time-scale must be greater than 0");
   c.time_scale = o.time_scale;
+  if (o.per_ip_limit < 0) usage_error("--per-ip-limit must be 0 (off) or a number of requests per second");
+  c.rate_limit.per_ip_per_second = o.per_ip_limit;
+  if (!(o.list_lag_seconds >= 0 && o.list_lag_seconds <= 86'400))
+    usage_error("--list-lag must be a number of seconds between 0 and 86400");
+  c.list_lag = from_seconds(o.list_lag_seconds);
+  c.purge_policy_hints = o.purge_policy_hints;
 
   if (!o.latency.empty()) {
     auto colon = o.latency.find(':');
@@ -184,9 +208,9 @@ bool save(const emu::Server& model, const std::string& file) {
 
 int run(EmulatorOptions o) {
   IdSource ids;
-  if (o.account.empty() && !o.state.empty()) o.account = state_account(o.state);
+  if (!o.state.empty()) o.state_account = state_account(o.state);
   emu::Config config = make_config(o, ids);
-  const std::string account = config.tokens.front().account_id;
+  const std::string account = config.zones.front().account_id;  // the default account (make_config)
   auto model = std::make_unique<emu::Server>(config);
 
   if (!o.state.empty()) {
@@ -244,7 +268,10 @@ int run(EmulatorOptions o) {
   info["time_scale"] = config.time_scale;
   info["rate_limit"] = {{"quota", config.rate_limit.quota},
                         {"window_seconds", config.rate_limit.window_seconds},
-                        {"lockout_seconds", config.rate_limit.lockout_seconds}};
+                        {"lockout_seconds", config.rate_limit.lockout_seconds},
+                        {"per_ip_per_second", config.rate_limit.per_ip_per_second}};
+  info["list_lag_seconds"] = to_seconds(config.list_lag);
+  info["purge_policy_hints"] = config.purge_policy_hints;
   info["seed_keys"] = o.seed_keys;
   info["seed_seconds"] = seed_seconds;
   info["pid"] = static_cast<std::int64_t>(::getpid());
@@ -291,6 +318,15 @@ void add_emulator_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--lockout", o->lockout_seconds, "Seconds a token is locked out after going over")
       ->capture_default_str();
+  cmd->add_option("--per-ip-limit", o->per_ip_limit,
+                  "Requests per second from all clients together (Cloudflare's per-IP limit; real time, not "
+                  "scaled; 0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--list-lag", o->list_lag_seconds,
+                  "Seconds a write or delete takes to show in key lists (scaled by --time-scale; 0 = at once)")
+      ->capture_default_str();
+  cmd->add_flag("--purge-policy-hints", o->purge_policy_hints,
+                "Add Ratelimit-Policy members purge-flex/purge-urls to purge responses (Cloudflare sends none)");
   cmd->add_option("--time-scale", o->time_scale, "Divide every window, lockout, bucket refill and Retry-After by X");
   cmd->add_option("--fault-500", o->fault_500, "Rate of 500 responses (request not applied)");
   cmd->add_option("--fault-502", o->fault_502, "Rate of 502 HTML pages (request not applied)");

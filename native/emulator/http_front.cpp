@@ -302,6 +302,7 @@ void HttpFront::install_routes() {
     serve(req, res, std::move(body.bytes), std::move(body.multipart_type));
   };
 
+  // Handlers match any path: "[\s\S]*", because std::regex's "." matches no newline, and a key may hold one.
   // A request without Content-Length or chunked encoding has no body (RFC 9112 §6.3), but httplib would wait for
   // one until the read timeout: answer such requests before it tries to read.
   svr.set_pre_routing_handler([plain](const httplib::Request& req, httplib::Response& res) {
@@ -311,16 +312,17 @@ void HttpFront::install_routes() {
     plain(req, res);
     return httplib::Server::HandlerResponse::Handled;
   });
-  svr.Get(".*", plain);
-  svr.Post(".*", with_body);
-  svr.Put(".*", with_body);
-  svr.Patch(".*", with_body);
-  svr.Delete(".*", with_body);
-  svr.Post(".*", plain);
-  svr.Put(".*", plain);
-  svr.Patch(".*", plain);
-  svr.Delete(".*", plain);
-  svr.Options(".*", [cors](const httplib::Request& req, httplib::Response& res) {
+  const char* const any_path = R"([\s\S]*)";
+  svr.Get(any_path, plain);
+  svr.Post(any_path, with_body);
+  svr.Put(any_path, with_body);
+  svr.Patch(any_path, with_body);
+  svr.Delete(any_path, with_body);
+  svr.Post(any_path, plain);
+  svr.Put(any_path, plain);
+  svr.Patch(any_path, plain);
+  svr.Delete(any_path, plain);
+  svr.Options(any_path, [cors](const httplib::Request& req, httplib::Response& res) {
     if (req.path.starts_with(admin_prefix))
       return write_json(res, 403, {{"success", false}, {"error", "admin endpoints answer no preflight"}});
     if (!cors)

@@ -318,11 +318,13 @@ TEST_CASE("sync purge: delete keys by metadata, then purge the tags they named")
   CHECK(w.server.purges()[0].items.size() == 6);
 }
 
-TEST_CASE("a time-scaled emulator states its purge buckets, and the governor paces to them") {
+TEST_CASE("with purge policy hints, a time-scaled emulator states its purge buckets and the governor paces to them") {
   // At time scale 100 the enterprise URL bucket refills 300,000 URLs per second; the client, configured for the
-  // real enterprise plan, learns the scaled rate from Ratelimit-Policy after its first purge.
+  // real enterprise plan, learns the scaled rate from Ratelimit-Policy after its first purge. Cloudflare sends no
+  // such hints: the emulator does only when asked (Config::purge_policy_hints), as here, to test the parsing.
   auto config = purge_config(api::PlanProfile::enterprise());
   config.time_scale = 100;
+  config.purge_policy_hints = true;
   config.latency = {milliseconds(2), Duration{0}, Duration{0}};
   test::SimWorld w(config);
   std::string urls;
@@ -341,4 +343,31 @@ TEST_CASE("a time-scaled emulator states its purge buckets, and the governor pac
   CHECK(scheduler->governor().url_rate() == doctest::Approx(300'000));
   // Unscaled, this would take 32 s; scaled, the bound is 0.32 s plus round trips.
   CHECK(to_seconds(w.sim.now() - start) < 2.0);
+}
+
+TEST_CASE("without purge policy hints (Cloudflare's way), the governor paces purges to the documented plan") {
+  // The same time-scaled emulator, honest by default: nothing tells the client the scaled bucket, so it keeps the
+  // enterprise plan's documented 3,000 URLs per second — slower than the emulator would allow, never a 429.
+  auto config = purge_config(api::PlanProfile::enterprise());
+  config.time_scale = 100;
+  config.latency = {milliseconds(2), Duration{0}, Duration{0}};
+  REQUIRE_FALSE(config.purge_policy_hints);
+  test::SimWorld w(config);
+  std::string urls;
+  for (int i = 0; i < 30'000; ++i) urls += "https://example.com/" + std::to_string(i) + "\n";
+  engine::SchedulerConfig sc;
+  sc.governor.plan = api::PlanProfile::enterprise();
+  auto scheduler = w.scheduler(sc);
+  PurgeSpec spec;
+  spec.kind = api::purge::Kind::files;
+  spec.zones = {{zone_a, "example.com"}};
+  Purge op(*scheduler, spec, lines(urls), {.progress_interval = seconds(1)});
+  const Instant start = w.sim.now();
+  auto report = run(w.sim, op);
+  CHECK(report.done == 30'000);
+  CHECK(w.server.stats().rate_limited == 0);
+  CHECK(scheduler->governor().url_rate() == doctest::Approx(3'000));
+  // One second's worth (3,000 URLs) up front, then 3,000 per second: about 9 s, not the 0.1 s the scaled bucket
+  // would allow.
+  CHECK(to_seconds(w.sim.now() - start) == doctest::Approx(9.0).epsilon(0.05));
 }

@@ -82,12 +82,28 @@ struct Config {
   std::string account_name = "Emulated Account";  ///< shown in zone objects
   std::vector<ZoneSpec> zones;                    ///< the zones served (GET /zones, purge)
   api::PlanProfile plan = api::PlanProfile::enterprise();  ///< purge caps and buckets
-  api::GlobalRateLimit rate_limit;  ///< per token: quota per window, lockout on exceed; quota ≤ 0 disables it
-  double time_scale = 1.0;          ///< every window, lockout, bucket refill and Retry-After shrinks by this factor
-  LatencyModel latency;             ///< how long answers take (Reply::delay)
-  FaultRates faults;                ///< injected faults (none by default)
-  std::uint64_t fault_seed = 1;     ///< seeds faults, ids and latency jitter: the same seed, the same run
+  /// Per token: quota per window, lockout on exceed; quota ≤ 0 disables it. Also `per_ip_per_second`,
+  /// Cloudflare's limit of 200 requests per second per client IP, enforced on every request the model sees (routed
+  /// or not, authenticated or not, before anything else): more than that many in any one-second span get 429 code
+  /// 971 with `Retry-After`, no lockout; ≤ 0 disables it. The per-IP second is REAL time, never divided by
+  /// time_scale: it limits the wall-clock rate, which a client paces in real time whatever the emulator's scale.
+  /// The model has no client address and treats all clients as one IP (the HTTP emulator listens on loopback only,
+  /// and the processes of one machine share one address at Cloudflare).
+  api::GlobalRateLimit rate_limit;
+  double time_scale = 1.0;       ///< every window, lockout, bucket refill and Retry-After shrinks by this factor
+  LatencyModel latency;          ///< how long answers take (Reply::delay)
+  FaultRates faults;             ///< injected faults (none by default)
+  std::uint64_t fault_seed = 1;  ///< seeds faults, ids and latency jitter: the same seed, the same run
   DrawMode draw_mode = DrawMode::sequential;  ///< how faults and jitter are drawn (ids are always sequential)
+  /// Workers KV is eventually consistent: a written or deleted key can take up to about 60 s to show in a list.
+  /// With a lag L, a listing at time t shows every key as it was at t − L (writes and deletes through the API;
+  /// keys seeded or put directly count as old). Reads of values, metadata and bulk get stay exact. Divided by
+  /// time_scale like every other period. 0 = lists are immediately consistent.
+  Duration list_lag{0};
+  /// Adds `Ratelimit-Policy` members `purge-flex` and `purge-urls` to purge responses, stating the purge buckets.
+  /// Cloudflare documents no such header, so it is off by default: a client must pace purges from the plan's
+  /// documented limits, 429 and `Retry-After`. On only for experiments and for tests of hint parsing.
+  bool purge_policy_hints = false;
   /// The purge log keeps at most this many entries (older ones are dropped and counted), so a long benchmark
   /// cannot grow memory without bound.
   std::size_t purge_log_limit = 100'000;

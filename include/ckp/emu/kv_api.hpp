@@ -60,6 +60,7 @@ struct KvContext {
   Rng& ids;                 ///< new namespace ids
   FaultInjector& faults;    ///< per-key failures of bulk requests
   const FaultRates& rates;  ///< the fault rates in force
+  Duration list_lag{0};     ///< how old the state lists show (Config::list_lag, already divided by time_scale)
 };
 
 namespace kv_detail {
@@ -325,7 +326,7 @@ inline Handled handle_kv(KvContext& ctx, const Route& route, const api::Request&
         if (!after) return done(failure(400, code::invalid_list_param, "Invalid cursor"));
       }
       auto page = ns->list(prefix, after ? std::optional<std::string_view>(*after) : std::nullopt,
-                           static_cast<std::size_t>(std::get<std::int64_t>(limit)), now);
+                           static_cast<std::size_t>(std::get<std::int64_t>(limit)), now, ctx.list_lag);
       json result = json::array();
       for (const auto& k : page.keys) result.push_back(listed_key(*k.name, *k.entry));
       std::string next = page.more ? encode_cursor(*page.keys.back().name) : std::string();
@@ -366,7 +367,8 @@ inline Handled handle_kv(KvContext& ctx, const Route& route, const api::Request&
         return h;
       }
       auto& wb = std::get<WriteBody>(body);
-      ns->put(route.key, Entry{std::move(wb.value), std::move(wb.metadata), std::get<std::int64_t>(expiration)});
+      ns->write(route.key, Entry{std::move(wb.value), std::move(wb.metadata), std::get<std::int64_t>(expiration)}, now,
+                ctx.list_lag);
       return done(success(nullptr), true);
     }
 
@@ -377,7 +379,7 @@ inline Handled handle_kv(KvContext& ctx, const Route& route, const api::Request&
         h.key_faults = 1;
         return h;
       }
-      ns->erase(route.key);  // deleting a missing key succeeds, as at Cloudflare
+      ns->remove(route.key, now, ctx.list_lag);  // deleting a missing key succeeds, as at Cloudflare
       return done(success(nullptr), true);
     }
 
@@ -411,7 +413,7 @@ inline Handled handle_kv(KvContext& ctx, const Route& route, const api::Request&
           ++h.key_faults;
           continue;
         }
-        ns->put(item.key, std::move(item.entry));
+        ns->write(item.key, std::move(item.entry), now, ctx.list_lag);
         ++ok;
       }
       h.response = success(bulk_result(ok, std::move(failed)));
@@ -433,7 +435,7 @@ inline Handled handle_kv(KvContext& ctx, const Route& route, const api::Request&
           ++h.key_faults;
           continue;
         }
-        ns->erase(key);
+        ns->remove(key, now, ctx.list_lag);
         ++ok;
       }
       h.items = static_cast<std::size_t>(ok) + failed.size();

@@ -49,11 +49,11 @@ inline std::string retry_after_value(Duration d) {
   return std::to_string(std::max<std::int64_t>(1, seconds));
 }
 
-/// Adds `Ratelimit` and `Ratelimit-Policy` for @p a to @p headers (and `Retry-After` when refused).
+/// Adds `Ratelimit` and `Ratelimit-Policy` for @p a to @p headers (and `Retry-After` when refused). `t` is whole
+/// seconds as Cloudflare sends it: rounded up and at least 1, so it never says 0 while a window is in force.
 inline void add_rate_limit_headers(api::Headers& headers, const Admission& a) {
   if (!a.limited) return;
-  headers.set("Ratelimit",
-              fmt::format("\"default\";r={};t={}", a.remaining, format_header_seconds(to_seconds(a.reset), true)));
+  headers.set("Ratelimit", fmt::format("\"default\";r={};t={}", a.remaining, retry_after_value(a.reset)));
   headers.set("Ratelimit-Policy",
               fmt::format("\"default\";q={};w={}", a.quota, format_header_seconds(to_seconds(a.window), false)));
   if (!a.admitted) headers.set("Retry-After", retry_after_value(a.reset));

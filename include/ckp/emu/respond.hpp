@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// Building Cloudflare v4 responses: the JSON envelope (`success`, `errors`, `messages`, `result`, `result_info`)
-/// and the error codes the emulator sends. Codes marked "chosen" are ones Cloudflare's public material does not pin
-/// down; docs/emulator notes and the tests list them.
+/// and the error codes the emulator sends. Codes marked "own" are the emulator's: Cloudflare's public material gives
+/// no code for that error (docs/architecture.md, "Error codes", lists them in one table with their sources).
 
 #include <string>
 #include <string_view>
@@ -26,27 +26,30 @@ inline constexpr int malformed_json = 6007;           ///< "Malformed JSON in re
 inline constexpr int invalid_content_type = 6105;     ///< in the error_chain of 6003
 inline constexpr int invalid_authorization = 6111;    ///< in the error_chain of 6003
 inline constexpr int no_route = 7000;                 ///< "No route for that URI"
-inline constexpr int method_not_allowed = 7001;       ///< chosen: "Method not allowed for this route" (HTTP 405)
+inline constexpr int method_not_allowed = 7001;       ///< own: "Method not allowed for this route" (HTTP 405)
 inline constexpr int bad_identifier = 7003;   ///< "Could not route to …, perhaps your object identifier is invalid?"
 inline constexpr int authentication = 10000;  ///< "Authentication error" (HTTP 403)
-inline constexpr int internal_error = 10001;  ///< chosen: injected 500
-inline constexpr int unavailable = 10002;     ///< chosen: injected 503
+inline constexpr int internal_error = 10001;  ///< own: injected 500
+inline constexpr int unavailable = 10002;     ///< own: injected 503
 // Workers KV
-inline constexpr int key_not_found = 10009;            ///< "key not found" (HTTP 404)
-inline constexpr int invalid_key = 10011;              ///< chosen: empty, ".", "..", not UTF-8, bad %-escape
-inline constexpr int invalid_body = 10012;             ///< chosen: a body of the wrong shape (multipart, bulk items)
+inline constexpr int key_not_found = 10009;  ///< "key not found" (HTTP 404)
+/// own: empty, ".", "..", not UTF-8, bad %-escape. (Was 10011, a namespace-error code at Cloudflare.)
+inline constexpr int invalid_key = 10050;
+/// own: a body of the wrong shape (multipart, bulk items). (Was 10012, a namespace-error code at Cloudflare.)
+inline constexpr int invalid_body = 10051;
 inline constexpr int namespace_not_found = 10013;      ///< "namespace not found" (HTTP 404)
 inline constexpr int namespace_title_exists = 10014;   ///< a namespace with this title exists (HTTP 400)
 inline constexpr int namespace_title_invalid = 10019;  ///< missing, empty or over 512 bytes
-inline constexpr int invalid_list_param = 10020;       ///< chosen: limit/per_page/page/order/cursor out of range
-inline constexpr int invalid_expiration = 10021;       ///< chosen: expiration / expiration_ttl rejected
-inline constexpr int value_too_large = 10022;          ///< chosen (a documented "limit" code): HTTP 413
-inline constexpr int body_too_large = 10023;           ///< chosen: request body over 100 MB, HTTP 413
-inline constexpr int metadata_too_large = 10024;       ///< chosen (a documented "limit" code): HTTP 413
-inline constexpr int too_many_items = 10025;           ///< chosen: bulk > 10,000 items or bulk get > 100 keys
-inline constexpr int key_too_long = 10030;             ///< chosen (a documented "limit" code): HTTP 414
+inline constexpr int invalid_list_param = 10020;       ///< own: limit/per_page/page/order/cursor out of range
+/// own: expiration / expiration_ttl rejected. (Was 10021, a legacy-namespace code at Cloudflare.)
+inline constexpr int invalid_expiration = 10052;
+inline constexpr int value_too_large = 10022;     ///< a Cloudflare "limit error" code (which limit: unconfirmed); 413
+inline constexpr int body_too_large = 10023;      ///< own: request body over 100 MB, HTTP 413
+inline constexpr int metadata_too_large = 10024;  ///< a Cloudflare "limit error" code (which limit: unconfirmed); 413
+inline constexpr int too_many_items = 10025;      ///< own: bulk > 10,000 items or bulk get > 100 keys
+inline constexpr int key_too_long = 10030;        ///< a Cloudflare "limit error" code (which limit: unconfirmed); 414
 // Zones
-inline constexpr int invalid_zone_query = 1000;  ///< chosen: per_page/page/order/direction out of range
+inline constexpr int invalid_zone_query = 1000;  ///< own: per_page/page/order/direction out of range
 // Purge (legacy codes)
 inline constexpr int purge_missing_type = 1012;         ///< none of the purge types, or two of them mixed
 inline constexpr int purge_everything_not_true = 1013;  ///< `purge_everything` is not `true`

@@ -67,7 +67,7 @@ enum class RouteProblem {
   no_route,            ///< 404, code 7000
   method_not_allowed,  ///< 405, code 7001 (the path exists, the method does not)
   bad_identifier,      ///< 400, codes 7003 + 7000: an account, namespace or zone id that is not 32 hex characters
-  bad_key_encoding,    ///< 400, code 10011: the key segment has a malformed %-escape
+  bad_key_encoding,    ///< 400, code::invalid_key: the key segment has a malformed %-escape
 };
 
 /// The result of routing one request.

@@ -8,7 +8,8 @@
 /// serializes calls with a mutex. Given the same Config (and fault_seed) and the same calls, it answers the same;
 /// with DrawMode::keyed, each call also gets the same latency and faults whatever order the calls come in.
 ///
-/// Order of checks for one request: route (404 7000 / 405 7001 / 400 7003 / 400 10011), authentication (403 10000,
+/// Order of checks for one request: the per-IP limit (429 971, Retry-After, no Ratelimit headers), route (404 7000 /
+/// 405 7001 / 400 7003 / 400 for a malformed key escape), authentication (403 10000,
 /// or 400 6003 for a malformed Authorization header), the token's global rate limit (429 971, lockout), the account
 /// in the path (403 10000 for another account's id), request-level faults, then the endpoint itself. Responses to
 /// authenticated requests carry `Ratelimit` and `Ratelimit-Policy`; routing and authentication failures do not (they
@@ -76,6 +77,7 @@ struct Stats {
   std::uint64_t requests = 0;                        ///< every request handled
   std::map<int, std::uint64_t> by_status;            ///< responses by HTTP status
   std::uint64_t rate_limited = 0;                    ///< 429 responses
+  std::uint64_t per_ip_limited = 0;                  ///< 429 responses of the per-IP limit (also in rate_limited)
   std::uint64_t lockouts = 0;                        ///< times a token entered a lockout
   std::map<std::string, std::uint64_t> by_endpoint;  ///< e.g. "kv.keys.list", "kv.bulk.delete", "purge"
   std::uint64_t faults_injected = 0;                 ///< request faults plus keys failed on purpose in bulk requests
@@ -103,8 +105,14 @@ class Server {
     ++stats_.by_endpoint[std::string(endpoint_name(route.endpoint))];
     Handled h;
     std::optional<Admission> admission;
-    Auth auth = route.problem == RouteProblem::none ? authenticate(request.headers) : Auth{};
-    if (route.problem != RouteProblem::none) {
+    // Cloudflare's per-IP limit comes first: it is enforced before anything looks at the route or the token.
+    const Admission ip = per_ip_.admit({}, now);
+    Auth auth = ip.admitted && route.problem == RouteProblem::none ? authenticate(request.headers) : Auth{};
+    if (!ip.admitted) {
+      h.response = failure(429, code::rate_limited, "Please wait and consider throttling your request speed");
+      h.response.headers.set("Retry-After", retry_after_value(ip.reset));
+      ++stats_.per_ip_limited;
+    } else if (route.problem != RouteProblem::none) {
       h.response = route_error(route, request.path);
     } else if (!auth.account) {
       h.response = std::move(auth.error);
@@ -143,7 +151,8 @@ class Server {
       }
     }
     if (admission) add_rate_limit_headers(h.response.headers, *admission);
-    if (admission && route.endpoint == Endpoint::purge) add_purge_policies(h.response.headers);
+    if (admission && route.endpoint == Endpoint::purge && config_.purge_policy_hints)
+      add_purge_policies(h.response.headers);
     if (h.wrote) ++stats_.writes;
     reply.delay += latency(h.items, keyed ? &*keyed : nullptr);
     reply.delay = capacity_.stretch(reply.delay, now, config_.latency.capacity);
@@ -154,9 +163,10 @@ class Server {
   }
 
   /// Describes the purge buckets next to the global policy, as `Ratelimit-Policy` members `purge-flex` and
-  /// `purge-urls` (q tokens refilled over w seconds). Cloudflare does not document headers for its purge limits;
-  /// the emulator states them so that a client learns a time-scaled emulator's rates the way it learns the window.
-  /// Windows are rounded up, so a client that trusts them is never faster than the bucket.
+  /// `purge-urls` (q tokens refilled over w seconds). Cloudflare documents no headers for its purge limits, so
+  /// purge responses carry them only with Config::purge_policy_hints (off by default): an experiment can let a
+  /// client learn a time-scaled emulator's purge rates the way it learns the window. Windows are rounded up, so a
+  /// client that trusts them is never faster than the bucket.
   void add_purge_policies(api::Headers& headers) const {
     const auto& p = config_.plan;
     const double scale = config_.time_scale > 0 ? config_.time_scale : 1;
@@ -249,6 +259,7 @@ class Server {
   void set_rate_limit(api::GlobalRateLimit limit) {
     config_.rate_limit = limit;
     limiter_.configure(limit, config_.time_scale);
+    per_ip_.configure(per_ip_limit(limit), 1);
   }
   /// Changes the fault rates for the following requests (the generator continues its sequence).
   void set_faults(FaultRates faults) { config_.faults = std::move(faults); }
@@ -266,6 +277,7 @@ class Server {
     return {{"requests", stats_.requests},
             {"by_status", by_status},
             {"rate_limited", stats_.rate_limited},
+            {"per_ip_limited", stats_.per_ip_limited},
             {"lockouts", stats_.lockouts},
             {"by_endpoint", by_endpoint},
             {"faults_injected", stats_.faults_injected},
@@ -290,6 +302,8 @@ class Server {
     purge_.reset();
     limiter_.reset();
     limiter_.configure(config_.rate_limit, config_.time_scale);
+    per_ip_.reset();
+    per_ip_.configure(per_ip_limit(config_.rate_limit), 1);  // real time: not scaled
     faults_ = FaultInjector(config_.fault_seed);
     keyed_ = KeyedDraws(config_.fault_seed);
     capacity_.reset();
@@ -364,7 +378,8 @@ class Server {
         return purge_.purge(*zone, req, now, config_, ids_);
       }
       default: {
-        KvContext ctx{store_, ids_, key_faults, config_.faults};
+        const double scale = config_.time_scale > 0 ? config_.time_scale : 1;
+        KvContext ctx{store_, ids_, key_faults, config_.faults, from_seconds(to_seconds(config_.list_lag) / scale)};
         return handle_kv(ctx, route, req, now);
       }
     }
@@ -381,9 +396,19 @@ class Server {
     return d;
   }
 
+  /// The per-IP limit as a sliding window: per_ip_per_second requests in any one second, no lockout.
+  static api::GlobalRateLimit per_ip_limit(const api::GlobalRateLimit& limit) {
+    api::GlobalRateLimit ip;
+    ip.quota = limit.per_ip_per_second;
+    ip.window_seconds = 1;
+    ip.lockout_seconds = 0;
+    return ip;
+  }
+
   Config config_;
   Store store_;
   SlidingWindowLimiter limiter_;
+  SlidingWindowLimiter per_ip_;  // Cloudflare's 200 requests per second per IP; every client is one IP
   PurgeService purge_;
   FaultInjector faults_;    // sequential draws: request faults and per-key failures
   KeyedDraws keyed_;        // keyed draws (DrawMode::keyed)

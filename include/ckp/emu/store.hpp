@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -64,6 +65,20 @@ class Namespace {
     it->second = std::move(entry);
   }
 
+  /// Writes @p key through the API at @p now: like put(), and with a list lag (> 0) the state it replaces stays
+  /// visible to list() for @p lag.
+  void write(std::string_view key, Entry entry, Instant now, Duration lag) {
+    remember(key, now, lag);
+    put(key, std::move(entry));
+  }
+
+  /// Deletes @p key through the API at @p now: like erase(), and with a list lag (> 0) the key stays visible to
+  /// list() for @p lag. Returns whether it was there.
+  bool remove(std::string_view key, Instant now, Duration lag) {
+    remember(key, now, lag);
+    return erase(key);
+  }
+
   /// Removes @p key (live or expired). Returns whether it was there.
   bool erase(std::string_view key) {
     auto it = keys_.find(key);
@@ -82,18 +97,55 @@ class Namespace {
   }
 
   /// Up to @p limit live keys starting with @p prefix, strictly after @p after when given, in byte order.
-  Page list(std::string_view prefix, std::optional<std::string_view> after, std::size_t limit, Instant now) const {
+  ///
+  /// With a list @p lag (> 0), each key shows as it was at now − lag: keys written or deleted through write() /
+  /// remove() within the last @p lag show their earlier state (absent, or the earlier metadata and expiration).
+  /// Expiry is judged at @p now.
+  Page list(std::string_view prefix, std::optional<std::string_view> after, std::size_t limit, Instant now,
+            Duration lag = Duration{0}) const {
     Page page;
-    auto it = keys_.lower_bound(prefix);
+    const Instant as_of = now - lag;
     // A cursor names the last key returned; continuing from it stays valid when that key has since been deleted.
-    if (after && *after >= prefix) it = keys_.upper_bound(*after);
-    for (; it != keys_.end() && std::string_view(it->first).substr(0, prefix.size()) == prefix; ++it) {
-      if (it->second.expired(now)) continue;
+    auto start = [&](const auto& map) {
+      return after && *after >= prefix ? map.upper_bound(*after) : map.lower_bound(prefix);
+    };
+    auto in_prefix = [&](const std::string& name) { return std::string_view(name).substr(0, prefix.size()) == prefix; };
+    auto k = start(keys_);
+    auto r = start(recent_);
+    const bool lagged = lag > Duration{0};
+    while (true) {
+      const bool k_ok = k != keys_.end() && in_prefix(k->first);
+      const bool r_ok = lagged && r != recent_.end() && in_prefix(r->first);
+      if (!k_ok && !r_ok) break;
+      const std::string* name = nullptr;
+      const Entry* entry = nullptr;
+      if (r_ok && (!k_ok || r->first <= k->first)) {
+        // A recently changed key: the state before its first change after as_of, else its current state.
+        name = &r->first;
+        const Change* first_after = nullptr;
+        for (const Change& c : r->second) {
+          if (c.at > as_of) {
+            first_after = &c;
+            break;
+          }
+        }
+        if (k_ok && k->first == r->first) {
+          if (!first_after) entry = &k->second;
+          ++k;
+        }
+        if (first_after) entry = first_after->before ? &*first_after->before : nullptr;
+        ++r;
+      } else {
+        name = &k->first;
+        entry = &k->second;
+        ++k;
+      }
+      if (!entry || entry->expired(now)) continue;
       if (page.keys.size() == limit) {
         page.more = true;
         break;
       }
-      page.keys.push_back({&it->first, &it->second});
+      page.keys.push_back({name, entry});
     }
     return page;
   }
@@ -136,8 +188,36 @@ class Namespace {
   }
 
  private:
+  /// One recent change of a key: when, and the state it replaced (nullopt = absent; the value is dropped, lists
+  /// show no values).
+  struct Change {
+    Instant at;
+    std::optional<Entry> before;
+  };
+
+  /// Records the current state of @p key before a change at @p now, and forgets changes older than @p lag.
+  void remember(std::string_view key, Instant now, Duration lag) {
+    if (lag <= Duration{0}) return;
+    if (!order_.empty() && now < order_.back().first) now = order_.back().first;  // keep the history in time order
+    while (!order_.empty() && order_.front().first <= now - lag) {
+      auto it = recent_.find(order_.front().second);
+      it->second.pop_front();
+      if (it->second.empty()) recent_.erase(it);
+      order_.pop_front();
+    }
+    std::optional<Entry> before;
+    if (auto it = keys_.find(key); it != keys_.end()) before = Entry{{}, it->second.metadata, it->second.expiration};
+    auto it = recent_.find(key);
+    if (it == recent_.end()) it = recent_.emplace(std::string(key), std::deque<Change>{}).first;
+    it->second.push_back({now, std::move(before)});
+    order_.emplace_back(now, std::string(key));
+  }
+
   Map keys_;
   std::size_t expiring_ = 0;  // entries with an expiration; lets live_count skip the scan
+  // List lag: the changes of the last `lag`, per key in time order, and all of them in time order (for forgetting).
+  std::map<std::string, std::deque<Change>, std::less<>> recent_;
+  std::deque<std::pair<Instant, std::string>> order_;
 };
 
 /// All namespaces of all accounts, by id.

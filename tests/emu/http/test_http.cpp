@@ -226,7 +226,7 @@ TEST_CASE("KV keys, values, metadata and limits over HTTP") {
   auto fat_meta = c.http.Put((base + "/values/fat").c_str(), c.auth, fat);
   CHECK(status(fat_meta) == 413);
   CHECK(code(fat_meta) == 10024);
-  CHECK(code(c.put(base + "/values/ttl?expiration_ttl=59", "v")) == 10021);
+  CHECK(code(c.put(base + "/values/ttl?expiration_ttl=59", "v")) == 10052);
   CHECK(status(c.put(base + "/values/exp?expiration=10", "v")) == 400);
 }
 
@@ -546,7 +546,7 @@ TEST_CASE("bad requests get Cloudflare envelopes and never take the emulator dow
   CHECK(status(patch) == 405);
   CHECK(code(patch) == 7001);
   CHECK(code(c.get("/client/v4/accounts/not-an-id/storage/kv/namespaces")) == 7003);
-  CHECK(code(c.get(base + "/values/%zz")) == 10011);
+  CHECK(code(c.get(base + "/values/%zz")) == 10050);
   CHECK(status(c.post(base + "/bulk/delete", "")) == 400);  // empty body: malformed JSON
 
   // Requests httplib would never send.
@@ -735,4 +735,106 @@ TEST_CASE("admin endpoints: loopback Host only, never CORS, tokens never cross-o
     CHECK(admin(p, "stats")["namespaces"] == 0);
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("start line: zones go to the account the tokens name when --account is not given") {
+  const std::string acct = "0123456789abcdef0123456789abcdef", zid(32, 'a');
+  EmulatorProcess p({"--token", "T=" + acct, "--zone", "example.com=" + zid, "--seed-namespace", "n"});
+  CHECK(p.info()["account_id"] == acct);
+  CHECK(p.info()["tokens"][0]["account_id"] == acct);
+  Client c(p, "T");
+  auto zones = c.get("/client/v4/zones");
+  REQUIRE(status(zones) == 200);
+  REQUIRE(body(zones)["result"].size() == 1);
+  CHECK(body(zones)["result"][0]["account"]["id"] == acct);
+  CHECK(status(c.post_json("/client/v4/zones/" + zid + "/purge_cache", {{"purge_everything", true}})) == 200);
+  CHECK(status(c.get(c.ns_path(p.info()["namespaces"]["n"]) + "/keys")) == 200);  // the seed namespace too
+  // --account still wins, and a token without an account gets it.
+  const std::string other = "fedcba9876543210fedcba9876543210";
+  EmulatorProcess q({"--token", "T=" + acct, "--token", "U", "--account", other, "--zone", "example.com=" + zid});
+  CHECK(q.info()["account_id"] == other);
+  CHECK(q.info()["tokens"][1]["account_id"] == other);
+  Client u(q, "U");
+  CHECK(body(u.get("/client/v4/zones"))["result"].size() == 1);
+}
+
+TEST_CASE("per-IP limit over HTTP: on by default, --per-ip-limit sets it, 429 971 with Retry-After") {
+  EmulatorProcess defaults({"--token", "tok"});
+  CHECK(defaults.info()["rate_limit"]["per_ip_per_second"] == 200);
+
+  EmulatorProcess p({"--token", "tok", "--per-ip-limit", "3"});
+  Client c(p);
+  std::optional<httplib::Result> found;
+  for (int i = 0; i < 1000 && !found; ++i) {  // loopback sends far more than 3 a second
+    auto r = c.get("/client/v4/zones");
+    if (status(r) == 429) found.emplace(std::move(r));
+  }
+  REQUIRE(found);
+  const httplib::Result& refused = *found;
+  CHECK(code(refused) == 971);
+  CHECK(refused->get_header_value("Retry-After") == "1");
+  CHECK_FALSE(refused->has_header("Ratelimit"));
+  json stats = admin(p, "stats");
+  CHECK(stats["per_ip_limited"].get<int>() >= 1);
+  CHECK(stats["lockouts"] == 0);
+
+  EmulatorProcess off({"--token", "tok", "--per-ip-limit", "0", "--rate-limit", "0/1"});
+  Client o(off);
+  for (int i = 0; i < 300; ++i) REQUIRE(status(o.get("/client/v4/zones")) == 200);
+}
+
+TEST_CASE("--list-lag: writes and deletes show in lists after the lag; values at once") {
+  EmulatorProcess p({"--token", "tok", "--seed-namespace", "n", "--list-lag", "60"});
+  CHECK(p.info()["list_lag_seconds"] == 60.0);
+  Client c(p);
+  std::string base = c.ns_path(p.info()["namespaces"]["n"]);
+  REQUIRE(status(c.put(base + "/values/fresh", "v")) == 200);
+  CHECK(c.get(base + "/values/fresh")->body == "v");
+  CHECK(body(c.get(base + "/keys"))["result"].empty());
+  admin(p, "clock?advance=60", true);
+  CHECK(body(c.get(base + "/keys"))["result"].size() == 1);
+  REQUIRE(status(c.del(base + "/values/fresh")) == 200);
+  CHECK(status(c.get(base + "/values/fresh")) == 404);
+  CHECK(body(c.get(base + "/keys"))["result"].size() == 1);  // still listed
+  admin(p, "clock?advance=60", true);
+  CHECK(body(c.get(base + "/keys"))["result"].empty());
+}
+
+TEST_CASE("purge responses state the purge buckets only with --purge-policy-hints") {
+  const std::string zid(32, 'a');
+  for (bool hints : {false, true}) {
+    std::vector<std::string> args{"--token", "tok", "--zone", "example.com=" + zid, "--plan", "pro"};
+    if (hints) args.push_back("--purge-policy-hints");
+    EmulatorProcess p(args);
+    CHECK(p.info()["purge_policy_hints"] == hints);
+    Client c(p);
+    auto r = c.post_json("/client/v4/zones/" + zid + "/purge_cache", {{"tags", {"t"}}});
+    REQUIRE(status(r) == 200);
+    std::string policy = r->get_header_value("Ratelimit-Policy");
+    CHECK(policy.find("\"default\";q=1200;w=300") == 0);
+    CHECK((policy.find("purge-flex") != std::string::npos) == hints);
+    CHECK((policy.find("purge-urls") != std::string::npos) == hints);
+  }
+}
+
+TEST_CASE("Ratelimit t is whole seconds") {
+  EmulatorProcess p({"--token", "tok", "--time-scale", "1000"});
+  Client c(p);
+  auto r = c.get("/client/v4/zones");
+  REQUIRE(status(r) == 200);
+  CHECK(r->get_header_value("Ratelimit") == "\"default\";r=1199;t=1");  // 0.3 s window, rounded up
+}
+
+// httplib matches handlers against the decoded path with std::regex, whose '.' matches neither '\n' nor '\r': the
+// front's handlers match "[\s\S]*" so that such keys reach the model, as they reach Cloudflare.
+TEST_CASE("keys with a newline over HTTP") {
+  EmulatorProcess p({"--token", "tok", "--seed-namespace", "n"});
+  Client c(p);
+  std::string base = c.ns_path(p.info()["namespaces"]["n"]);
+  for (std::string raw : {"a%0Ab", "%0D%0A", "x%01y"}) {
+    CAPTURE(raw);
+    CHECK(status(c.put(base + "/values/" + raw, "v")) == 200);
+    CHECK(status(c.get(base + "/values/" + raw)) == 200);
+    CHECK(status(c.del(base + "/values/" + raw)) == 200);
+  }
 }

@@ -21,12 +21,14 @@ inline const std::string other_zone_id = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 /// 2026-01-01T00:00:00Z: the tests' clock starts here.
 inline const Instant t0 = from_unix_seconds(1'767'225'600);
 
-/// A configuration with two tokens in two accounts, a zone in each, and the global limit out of the way.
+/// A configuration with two tokens in two accounts, a zone in each, and the global and per-IP limits out of the
+/// way (the tests send many requests at one instant; test_per_ip.cpp turns the per-IP limit on).
 inline emu::Config config() {
   emu::Config c;
   c.tokens = {{"tok", account}, {"other", other_account}};
   c.zones = {{"example.com", zone_id, account}, {"other.org", other_zone_id, other_account}};
   c.rate_limit.quota = 1'000'000;
+  c.rate_limit.per_ip_per_second = 0;
   return c;
 }
 

@@ -224,12 +224,12 @@ TEST_CASE("values: multipart write with metadata, metadata endpoint") {
 
   std::vector<ckp::api::FormPart> no_value{{"metadata", "{}", "", ""}};
   put.body = ckp::api::encode_multipart(no_value, "XyZ");
-  CHECK(failure_code(h.send(put)) == 10012);
+  CHECK(failure_code(h.send(put)) == 10051);
   std::vector<ckp::api::FormPart> bad_meta{{"value", "v", "", ""}, {"metadata", "{not json", "", ""}};
   put.body = ckp::api::encode_multipart(bad_meta, "XyZ");
-  CHECK(failure_code(h.send(put)) == 10012);
+  CHECK(failure_code(h.send(put)) == 10051);
   put.body = "garbage";
-  CHECK(failure_code(h.send(put)) == 10012);
+  CHECK(failure_code(h.send(put)) == 10051);
 }
 
 TEST_CASE("values: key, value and metadata limits with the right status") {
@@ -252,9 +252,9 @@ TEST_CASE("values: key, value and metadata limits with the right status") {
   CHECK(put(euros, "v").response.status == 414);
 
   CHECK(put(".", "v").response.status == 400);
-  CHECK(failure_code(put("..", "v")) == 10011);
-  CHECK(failure_code(put("", "v")) == 10011);
-  CHECK(failure_code(put("%FF", "v")) == 10011);  // not UTF-8
+  CHECK(failure_code(put("..", "v")) == 10050);
+  CHECK(failure_code(put("", "v")) == 10050);
+  CHECK(failure_code(put("%FF", "v")) == 10050);  // not UTF-8
 
   CHECK(put("max", std::string(ckp::api::kv_limits::max_value_bytes, 'v')).response.status == 200);
   auto big = put("big", std::string(ckp::api::kv_limits::max_value_bytes + 1, 'v'));
@@ -283,7 +283,7 @@ TEST_CASE("values: expiration and expiration_ttl, and keys expire") {
     return h.send(r);
   };
   CHECK(put({{"expiration_ttl", "59"}}).response.status == 400);
-  CHECK(failure_code(put({{"expiration_ttl", "59"}})) == 10021);
+  CHECK(failure_code(put({{"expiration_ttl", "59"}})) == 10052);
   CHECK(put({{"expiration_ttl", "abc"}}).response.status == 400);
   CHECK(put({{"expiration", std::to_string(now_s + 59)}}).response.status == 400);
   CHECK(put({{"expiration", std::to_string(now_s - 10)}}).response.status == 400);
@@ -325,18 +325,18 @@ TEST_CASE("bulk write: pairs with base64, metadata, expiration; limits; all-or-n
     CHECK_FALSE(h.server.value_of(h.ns, "new", h.now));
     return r;
   };
-  CHECK(failure_code(reject(json::array({{{"key", "new"}, {"value", "v"}}, {{"key", "x"}}}))) == 10012);
-  CHECK(failure_code(reject(json::array({{{"key", "new"}, {"value", "v"}}, {{"key", "x"}, {"value", 5}}}))) == 10012);
+  CHECK(failure_code(reject(json::array({{{"key", "new"}, {"value", "v"}}, {{"key", "x"}}}))) == 10051);
+  CHECK(failure_code(reject(json::array({{{"key", "new"}, {"value", "v"}}, {{"key", "x"}, {"value", 5}}}))) == 10051);
   CHECK(failure_code(reject(json::array(
-            {{{"key", "new"}, {"value", "v"}}, {{"key", "x"}, {"value", "!!"}, {"base64", true}}}))) == 10012);
+            {{{"key", "new"}, {"value", "v"}}, {{"key", "x"}, {"value", "!!"}, {"base64", true}}}))) == 10051);
   CHECK(failure_code(reject(json::array(
-            {{{"key", "new"}, {"value", "v"}}, {{"key", "x"}, {"value", "v"}, {"expiration_ttl", 10}}}))) == 10021);
+            {{{"key", "new"}, {"value", "v"}}, {{"key", "x"}, {"value", "v"}, {"expiration_ttl", 10}}}))) == 10052);
   CHECK(reject(json::array({{{"key", "new"}, {"value", "v"}}, {{"key", std::string(513, 'x')}, {"value", "v"}}}))
             .response.status == 414);
   CHECK(reject(json::array({{{"key", "new"}, {"value", "v"}},
                             {{"key", "x"}, {"value", "v"}, {"metadata", {{"m", std::string(1100, 'x')}}}}}))
             .response.status == 413);
-  CHECK(failure_code(reject(json::object())) == 10012);
+  CHECK(failure_code(reject(json::object())) == 10051);
 
   json many = json::array();
   for (int i = 0; i < 10'001; ++i) many.push_back({{"key", "k" + std::to_string(i)}, {"value", "v"}});
@@ -367,8 +367,8 @@ TEST_CASE("bulk delete: POST …/bulk/delete and the deprecated DELETE …/bulk"
   json many = json::array();
   for (int i = 0; i < 10'001; ++i) many.push_back("k" + std::to_string(i));
   CHECK(failure_code(h.send(json_req(Method::post, h.ns_path() + "/bulk/delete", many))) == 10025);
-  CHECK(failure_code(h.send(json_req(Method::post, h.ns_path() + "/bulk/delete", {1, 2}))) == 10012);
-  CHECK(failure_code(h.send(json_req(Method::post, h.ns_path() + "/bulk/delete", {{"key", "k"}}))) == 10012);
+  CHECK(failure_code(h.send(json_req(Method::post, h.ns_path() + "/bulk/delete", {1, 2}))) == 10051);
+  CHECK(failure_code(h.send(json_req(Method::post, h.ns_path() + "/bulk/delete", {{"key", "k"}}))) == 10051);
   CHECK(h.server.key_count(h.ns, h.now) == 7);
 }
 
@@ -388,13 +388,13 @@ TEST_CASE("bulk get: text, json, withMetadata, missing keys, limits") {
              {{"value", R"({"n":1})"}, {"metadata", {{"m", true}}}, {"expiration", ckp::to_unix_seconds(h.now) + 600}}},
             {"t", {{"value", "plain"}, {"metadata", nullptr}}},
             {"nope", nullptr}}}});
-  CHECK(failure_code(get({{"keys", {"t"}}, {"type", "json"}})) == 10012);  // "plain" is not JSON
+  CHECK(failure_code(get({{"keys", {"t"}}, {"type", "json"}})) == 10051);  // "plain" is not JSON
   h.server.put_key(h.ns, "bin", std::string("\xff\xfe", 2));
-  CHECK(failure_code(get({{"keys", {"t", "bin"}}})) == 10012);  // not text: refused, never mangled
-  CHECK(failure_code(get({{"keys", {"t"}}, {"type", "arrayBuffer"}})) == 10012);
-  CHECK(failure_code(get({{"keys", "t"}})) == 10012);
-  CHECK(failure_code(get(json::object())) == 10012);
-  CHECK(failure_code(get({{"keys", {"t"}}, {"withMetadata", "yes"}})) == 10012);
+  CHECK(failure_code(get({{"keys", {"t", "bin"}}})) == 10051);  // not text: refused, never mangled
+  CHECK(failure_code(get({{"keys", {"t"}}, {"type", "arrayBuffer"}})) == 10051);
+  CHECK(failure_code(get({{"keys", "t"}})) == 10051);
+  CHECK(failure_code(get(json::object())) == 10051);
+  CHECK(failure_code(get({{"keys", {"t"}}, {"withMetadata", "yes"}})) == 10051);
   json many = json::array();
   for (int i = 0; i < 101; ++i) many.push_back("k" + std::to_string(i));
   CHECK(failure_code(get({{"keys", many}})) == 10025);
@@ -433,4 +433,24 @@ TEST_CASE("KV bad requests: malformed JSON, wrong content type, unknown namespac
   CHECK(method.response.status == 405);
   CHECK(failure_code(method) == 7001);
   CHECK(method.response.headers.get("Allow") == "GET, PUT, DELETE");
+}
+
+TEST_CASE("values: keys with a newline or other control bytes can be written, read, listed and deleted") {
+  Harness h;
+  for (std::string raw : {"a%0Ab", "%0D%0A", "%01", "tab%09x", "%7F"}) {
+    const std::string key = *ckp::api::url_decode(raw);
+    api::Request put(Method::put, h.ns_path() + "/values/" + raw);
+    put.body = "v";
+    CHECK_MESSAGE(h.send(put).response.status == 200, raw);
+    auto got = h.send(api::Request(Method::get, h.ns_path() + "/values/" + raw));
+    CHECK(got.response.status == 200);
+    CHECK(got.response.body == "v");
+    CHECK(h.server.value_of(h.ns, key, h.now) == "v");
+    CHECK(h.send(api::Request(Method::get, h.ns_path() + "/metadata/" + raw)).response.status == 200);
+    json listed = result_of(h.send(api::Request(Method::get, h.ns_path() + "/keys")));
+    REQUIRE(listed.size() == 1);
+    CHECK(listed[0]["name"] == key);
+    CHECK(h.send(api::Request(Method::del, h.ns_path() + "/values/" + raw)).response.status == 200);
+    CHECK_FALSE(h.server.value_of(h.ns, key, h.now));
+  }
 }

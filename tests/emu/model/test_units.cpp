@@ -63,6 +63,23 @@ TEST_CASE("routes: key names are decoded, keep literal slashes, and may contain 
   CHECK(match_route(Method::get, base + "/values/").key.empty());
 }
 
+TEST_CASE("routes: keys with newlines and other control bytes route to the value and metadata endpoints") {
+  // Cloudflare allows any bytes of valid UTF-8 in a key; only the client's percent-encoding carries them.
+  for (std::string raw : {"%0A", "a%0Ab", "%0D%0A", "%00", "%01x", "%09tab", "%1F", "%7F", "line%0A/values/x"}) {
+    const std::string decoded = *ckp::api::url_decode(raw);
+    for (Method m : {Method::get, Method::put, Method::del}) {
+      Route r = match_route(m, base + "/values/" + raw);
+      CHECK_MESSAGE(r.problem == RouteProblem::none, raw);
+      CHECK(r.key == decoded);
+    }
+    Route meta = match_route(Method::get, base + "/metadata/" + raw);
+    CHECK_MESSAGE(meta.endpoint == Endpoint::kv_metadata_get, raw);
+    CHECK(meta.key == decoded);
+  }
+  CHECK(match_route(Method::put, base + "/values/%0A").endpoint == Endpoint::kv_value_put);
+  CHECK(match_route(Method::del, base + "/values/%0A").endpoint == Endpoint::kv_value_delete);
+}
+
 TEST_CASE("routes: problems") {
   CHECK(match_route(Method::get, "/").problem == RouteProblem::no_route);
   CHECK(match_route(Method::get, "").problem == RouteProblem::no_route);
@@ -216,7 +233,7 @@ TEST_CASE("sliding window: time scale shrinks window and lockout; quota 0 disabl
   ckp::api::Headers h;
   add_rate_limit_headers(h, a);
   CHECK(h.get("Ratelimit-Policy") == "\"default\";q=2;w=0.3");
-  CHECK(h.get("Ratelimit") == "\"default\";r=1;t=0.3");
+  CHECK(h.get("Ratelimit") == "\"default\";r=1;t=1");  // whole seconds, rounded up: never 0 while limited
   CHECK_FALSE(h.has("Retry-After"));
 
   SlidingWindowLimiter off(ckp::api::GlobalRateLimit{0, 300, 300, 200}, 1.0);

@@ -245,3 +245,29 @@ TEST_CASE("purge log keeps at most purge_log_limit entries") {
   CHECK(h.server.purges().front().items == json{"t2"});
   CHECK(h.server.stats_json()["purges_dropped"] == 2);
 }
+
+TEST_CASE("purge: no purge-bucket hints by default; Config::purge_policy_hints adds them") {
+  emu::Config c = config();
+  c.rate_limit.quota = 1200;
+  c.plan = ckp::api::PlanProfile::pro();  // flex: 5 per second, bucket 25; URLs: 1500 per second
+  CHECK_FALSE(c.purge_policy_hints);
+  Harness h(c);
+  auto plain = purge(h, {{"tags", {"t"}}});
+  REQUIRE(plain.response.status == 200);
+  // Only the documented global policy: Cloudflare states no purge buckets in headers.
+  CHECK(plain.response.headers.get("Ratelimit-Policy") == "\"default\";q=1200;w=300");
+  auto refused = purge(h, {{"files", strings(101, "https://example.com/")}});  // over pro's 100 URLs per call
+  CHECK(failure_code(refused) == 1094);
+  CHECK(refused.response.headers.get("Ratelimit-Policy") == "\"default\";q=1200;w=300");
+
+  c.purge_policy_hints = true;
+  c.time_scale = 10;
+  Harness hinted(c);
+  auto with = purge(hinted, {{"tags", {"t"}}});
+  REQUIRE(with.response.status == 200);
+  CHECK(with.response.headers.get("Ratelimit-Policy") ==
+        "\"default\";q=1200;w=30, \"purge-flex\";q=25;w=0.5, \"purge-urls\";q=1500;w=0.1");
+  // Only purges carry them.
+  CHECK(hinted.send(api::Request(Method::get, "/zones")).response.headers.get("Ratelimit-Policy") ==
+        "\"default\";q=1200;w=30");
+}

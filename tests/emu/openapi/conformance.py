@@ -167,7 +167,8 @@ def main():
     failures, notes, checked = [], [], 0
     kv_failure = spec.raw["components"]["schemas"]["workers-kv_api-response-common-failure"]
 
-    def check(emu, template, method, path, expect, body=None, content_type=None, token="tok", label="", relax=None):
+    def check(emu, template, method, path, expect, body=None, content_type=None, token="tok", label="", relax=None,
+              response=None):
         nonlocal checked
         name = f"{method} {template} [{label or expect}]"
         if body is not None and expect == "2xx":
@@ -176,7 +177,7 @@ def main():
                 errs = list(spec.validator(schema).iter_errors(body))
                 if errs:
                     failures.append(f"{name}: the test's own request does not match the spec: {errs[0].message}")
-        status, headers, raw = emu.call(method, path, body, content_type, token)
+        status, headers, raw = response or emu.call(method, path, body, content_type, token)
         if (expect == "2xx") != (200 <= status < 300):
             failures.append(f"{name}: expected {expect}, got HTTP {status}: {raw[:200]!r}")
             return None
@@ -221,7 +222,7 @@ def main():
 
     emu = Emulator(args.binary, ["--token", "tok", "--plan", "free", "--zone", f"example.com={zone}",
                                  "--seed-namespace", "conformance", "--seed-keys", "30", "--seed-prefix", "k/"])
-    limited = None
+    limited = per_ip = None
     try:
         acct = emu.info["account_id"]
         ns = emu.info["namespaces"]["conformance"]
@@ -318,10 +319,33 @@ def main():
         limited = Emulator(args.binary, ["--token", "tok", "--rate-limit", "1/300"])
         limited.call("GET", "/zones")
         check(limited, "/zones", "GET", "/zones", "4xx", label="global rate limit 429")
+
+        # Cloudflare's per-IP limit (200 requests per second; here 2, so that loopback goes over it at once). Sent
+        # until the first 429 rather than assuming how fast this machine is.
+        per_ip = Emulator(args.binary, ["--token", "tok", "--per-ip-limit", "2"])
+        refused = None
+        for _ in range(1000):
+            r = per_ip.call("GET", "/zones")
+            if r[0] == 429:
+                refused = r
+                break
+        if refused is None:
+            failures.append("per-IP limit: 1000 requests in a row were all admitted at --per-ip-limit 2")
+        else:
+            if refused[1].get("Retry-After") != "1":
+                failures.append(f"per-IP limit 429: Retry-After {refused[1].get('Retry-After')!r}, expected '1'")
+            check(per_ip, "/zones", "GET", "/zones", "4xx", label="per-IP limit 429", response=refused)
+            kv = f"/accounts/{per_ip.info['account_id']}/storage/kv/namespaces"
+            for _ in range(1000):  # a KV endpoint is limited the same way, before authentication
+                r = per_ip.call("GET", kv, token="wrong")
+                if r[0] == 429:
+                    check(per_ip, NS, "GET", kv, "4xx", label="per-IP limit 429, before authentication", response=r)
+                    break
     finally:
         emu.stop()
-        if limited:
-            limited.stop()
+        for other in (limited, per_ip):
+            if other:
+                other.stop()
 
     for n in notes:
         print("note:", n)
