@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "ckp/api/validate.hpp"
+#include "ckp/emu/latency_profile.hpp"
 #include "ckp/emu/server.hpp"
 #include "common/http_server.hpp"
 #include "emulator/http_front.hpp"
@@ -37,6 +38,7 @@ struct EmulatorOptions {
   std::uint64_t seed_keys = 0;
   std::string seed_prefix = "key/";
   std::string latency;
+  std::string latency_profile;
   double latency_per_item_ms = 0;
   std::string rate_limit = "1200/300";
   std::int64_t lockout_seconds = 300;
@@ -156,6 +158,13 @@ emu::Config make_config(const EmulatorOptions& o, IdSource& ids) {
     if (colon != std::string::npos) c.latency.jitter = millis(parse_double(o.latency.substr(colon + 1), "--latency"));
   }
   c.latency.per_item = millis(o.latency_per_item_ms);
+  if (!o.latency_profile.empty()) {
+    if (o.latency_profile != "realistic")
+      usage_error(fmt::format("--latency-profile '{}': the profile is 'realistic'", o.latency_profile));
+    if (!o.latency.empty() || o.latency_per_item_ms != 0)
+      usage_error("--latency-profile sets every call's latency: give it without --latency and --latency-per-item");
+    c.latency = emu::realistic_latency();
+  }
 
   auto rate = [](double r, const char* flag) {
     if (!(r >= 0 && r <= 1)) usage_error(fmt::format("{} must be a probability between 0 and 1", flag));
@@ -272,6 +281,7 @@ int run(EmulatorOptions o) {
                         {"per_ip_per_second", config.rate_limit.per_ip_per_second}};
   info["list_lag_seconds"] = to_seconds(config.list_lag);
   info["purge_policy_hints"] = config.purge_policy_hints;
+  info["latency_profile"] = config.latency.by_kind.empty() ? "flat" : "realistic";
   info["seed_keys"] = o.seed_keys;
   info["seed_seconds"] = seed_seconds;
   info["pid"] = static_cast<std::int64_t>(::getpid());
@@ -312,6 +322,8 @@ void add_emulator_command(CLI::App& app) {
   cmd->add_option("--seed-keys", o->seed_keys, "Put N keys into the seed namespace");
   cmd->add_option("--seed-prefix", o->seed_prefix, "Prefix of seeded key names")->capture_default_str();
   cmd->add_option("--latency", o->latency, "Answer after MS[:JITTER_MS] milliseconds");
+  cmd->add_option("--latency-profile", o->latency_profile,
+                  "Per-endpoint latency: 'realistic' (assumed figures, see docs/emulator.md)");
   cmd->add_option("--latency-per-item", o->latency_per_item_ms,
                   "Extra milliseconds per item of bulk and purge requests");
   cmd->add_option("--rate-limit", o->rate_limit, "Global limit per token, REQUESTS/SECONDS (0/1 = off)")

@@ -55,9 +55,7 @@ class Emulator:
 
     def advance_clock(self, seconds):
         """Moves the emulator's clock forward (real seconds of its model: divide emulated ones by --time-scale)."""
-        req = urllib.request.Request(f"{self.admin}/clock?advance={seconds}", data=b"", method="POST")
-        with urllib.request.urlopen(req) as r:
-            return json.loads(r.read())
+        return self.admin_post(f"clock?advance={seconds}")
 
     def purges(self):
         return self.admin_get("purges")

@@ -277,6 +277,12 @@ class NumericSettings(CliTest):
         self.ok("kv", "list", "--timeout", "2.5", "--concurrency", "256")
         self.ok("--zone-concurrency", "1", "--concurrency", "auto", "kv", "list")
 
+    def test_emulator_latency_profile_is_checked(self):
+        self.usage_error(["emulator", "--port", "0", "--latency-profile", "fast"],
+                         "--latency-profile 'fast': the profile is 'realistic'")
+        self.usage_error(["emulator", "--port", "0", "--latency-profile", "realistic", "--latency", "5"],
+                         "--latency-profile sets every call's latency: give it without --latency")
+
     def test_environment_values_are_range_checked_too(self):
         self.usage_error(["kv", "list"], "concurrency '-2' (env CLOUDFLARE_MAX_CONCURRENCY) must be",
                          env=self.env(CLOUDFLARE_MAX_CONCURRENCY="-2"))

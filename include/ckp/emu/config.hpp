@@ -5,6 +5,7 @@
 /// model copies them.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +14,25 @@
 #include "ckp/api/time.hpp"
 
 namespace ckp::emu {
+
+/// The kinds of call a latency profile tells apart (emu/latency_profile.hpp maps each endpoint to one).
+enum class CallKind {
+  list,         ///< a page of keys, zones or namespaces
+  bulk_write,   ///< PUT …/bulk
+  bulk_delete,  ///< POST …/bulk/delete (and the legacy DELETE …/bulk)
+  bulk_get,     ///< POST …/bulk/get
+  value,        ///< one value or its metadata: GET, PUT, DELETE …/values/KEY, GET …/metadata/KEY
+  purge,        ///< POST /zones/ID/purge_cache
+  other,        ///< namespaces created, renamed, deleted; one zone
+};
+/// How many CallKind values there are.
+inline constexpr std::size_t call_kinds = 7;
+
+/// One kind of call's figures in a per-kind profile.
+struct CallLatency {
+  Duration base{0};      ///< every call of this kind
+  Duration per_item{0};  ///< plus this per item (key written, deleted or read; URL or tag purged)
+};
 
 /// How long the server takes to answer: base + U[0, jitter) + per_item × items in a bulk/purge request, stretched
 /// when more calls are in flight than the server's capacity. Latency is real time the front waits; it is NOT divided
@@ -26,6 +46,9 @@ struct LatencyModel {
   /// its latency, as a processor-sharing server would: past the capacity, more concurrency only makes each call
   /// slower. Without it latency never depends on load, and a client can only gain by sending more at once.
   int capacity = 0;
+  /// Per-kind figures, indexed by CallKind, that replace `base` and `per_item` (jitter and capacity still apply);
+  /// empty: every call takes base + per_item × items. See realistic_latency() (emu/latency_profile.hpp).
+  std::vector<CallLatency> by_kind;
 };
 
 /// Where the model's random numbers (request faults, latency jitter, per-key bulk failures) come from.

@@ -47,6 +47,7 @@
 #include "ckp/emu/draws.hpp"
 #include "ckp/emu/faults.hpp"
 #include "ckp/emu/kv_api.hpp"
+#include "ckp/emu/latency_profile.hpp"
 #include "ckp/emu/purge_api.hpp"
 #include "ckp/emu/random.hpp"
 #include "ckp/emu/rate_limiter.hpp"
@@ -154,7 +155,7 @@ class Server {
     if (admission && route.endpoint == Endpoint::purge && config_.purge_policy_hints)
       add_purge_policies(h.response.headers);
     if (h.wrote) ++stats_.writes;
-    reply.delay += latency(h.items, keyed ? &*keyed : nullptr);
+    reply.delay += latency(route.endpoint, h.items, keyed ? &*keyed : nullptr);
     reply.delay = capacity_.stretch(reply.delay, now, config_.latency.capacity);
     ++stats_.by_status[h.response.status];
     if (h.response.status == 429) ++stats_.rate_limited;
@@ -385,10 +386,14 @@ class Server {
     }
   }
 
-  /// base + per_item × @p items + a share of the jitter: @p keyed's, else the next sequential draw.
-  Duration latency(std::size_t items, const RequestDraws* keyed) {
+  /// base + per_item × @p items (the figures for @p endpoint's kind, when the model has per-kind figures) + a share
+  /// of the jitter: @p keyed's, else the next sequential draw.
+  Duration latency(Endpoint endpoint, std::size_t items, const RequestDraws* keyed) {
     const LatencyModel& m = config_.latency;
-    Duration d = m.base + m.per_item * static_cast<Duration::rep>(items);
+    CallLatency figures{m.base, m.per_item};
+    if (const auto kind = static_cast<std::size_t>(call_kind(endpoint)); kind < m.by_kind.size())
+      figures = m.by_kind[kind];
+    Duration d = figures.base + figures.per_item * static_cast<Duration::rep>(items);
     if (m.jitter > Duration{0}) {
       const double u = keyed ? keyed->latency : latency_rng_.uniform();
       d += Duration{static_cast<Duration::rep>(u * static_cast<double>(m.jitter.count()))};
