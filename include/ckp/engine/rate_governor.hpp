@@ -7,8 +7,8 @@
 ///   mirrored by a SlidingWindow that keeps `headroom` of the quota unused for other clients of the token;
 /// - flex purge (tags, hosts, prefixes, everything): a token bucket per plan;
 /// - single-file purge: URLs per second, a token bucket whose cost is the number of URLs;
-/// - 200 requests per second per client IP: a token bucket that never sends more than 95% of the limit in any one
-///   second (see per_ip_bucket()).
+/// - 200 requests per second per client IP: a SlidingWindow of one second that never lets more than 95% of the
+///   limit through in any one second (see per_ip_quota()).
 ///
 /// What the server says overrides what we assumed: `Ratelimit-Policy` members named `default` (global window),
 /// `purge-flex` and `purge-urls` (buckets: q tokens, refilled over w seconds) reconfigure the limits; `Ratelimit`'s
@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -85,18 +86,18 @@ class RateGovernor {
         window_(effective_quota(config.global.quota), std::chrono::seconds(config.global.window_seconds)),
         flex_(config.plan.flex_requests_per_second, static_cast<double>(config.plan.flex_bucket)),
         urls_(config.plan.urls_per_second, config.plan.urls_per_second),
-        per_ip_(per_ip_bucket(config.global.per_ip_per_second).first,
-                per_ip_bucket(config.global.per_ip_per_second).second) {}
+        per_ip_(per_ip_quota(config.global.per_ip_per_second), std::chrono::seconds(1)) {}
 
-  /// The per-IP bucket for a limit of @p per_second requests per second: (refill per second, capacity). Cloudflare
-  /// does not say how it counts "200 per second"; read strictly (no more than 200 in ANY one-second span, as the
-  /// emulator enforces it), a bucket of one second's worth would let twice that through in the first second. This
-  /// one holds 5% of the limit and refills at 90%, so that any second sees at most 95% of the limit sent, leaving
-  /// 5% for requests that leave together and arrive bunched up.
-  static std::pair<double, double> per_ip_bucket(std::int64_t per_second) {
-    const double limit = static_cast<double>(std::max<std::int64_t>(per_second, 1));
-    const double capacity = std::max(1.0, std::floor(limit * 0.05));
-    return {std::max(limit * 0.95 - capacity, limit * 0.05), capacity};
+  /// Calls allowed in any one second for a per-IP limit of @p per_second. Cloudflare does not say how it counts
+  /// "200 per second"; read strictly (no more than 200 in ANY one-second span, as the emulator enforces it), a
+  /// token bucket of one second's worth would let twice that through in the first second. A sliding window of one
+  /// second (a call holds its slot from its send until a second after its answer, so the server, which counts it
+  /// on arrival, never sees more) keeps to the strict reading and still lets a burst go at once; 95% of the limit
+  /// leaves room for another process on the same address.
+  /// A limit of 0 or less means none.
+  static std::int64_t per_ip_quota(std::int64_t per_second) {
+    if (per_second <= 0) return std::numeric_limits<std::int64_t>::max();
+    return std::max<std::int64_t>(1, per_second * 95 / 100);
   }
 
   /// How long a call of @p cost must wait before it may be sent; zero means now. SlidingWindow::until_completion
@@ -105,7 +106,7 @@ class RateGovernor {
     Duration w{0};
     if (blocked_until_ > now) w = blocked_until_ - now;
     w = std::max(w, window_.wait(now));
-    w = std::max(w, per_ip_.wait(1, now));
+    w = std::max(w, per_ip_.wait(now));
     if (cost.kind == Cost::Kind::flex_purge) w = std::max(w, flex_.wait(1, now));
     if (cost.kind == Cost::Kind::url_purge) w = std::max(w, urls_.wait(cost.units, now));
     return w;
@@ -114,7 +115,7 @@ class RateGovernor {
   /// Records that a call of @p cost is being sent at @p now (call only when wait() is zero).
   void on_send(const Cost& cost, Instant now) {
     window_.on_send();
-    per_ip_.take(1, now);
+    per_ip_.on_send();
     if (cost.kind == Cost::Kind::flex_purge) flex_.take(1, now);
     if (cost.kind == Cost::Kind::url_purge) urls_.take(cost.units, now);
   }
@@ -141,6 +142,7 @@ class RateGovernor {
   /// Records the response to a call sent earlier (or its transport failure) at @p now.
   void on_response(const Cost& cost, const api::Response& r, Instant now) {
     window_.on_complete(now);
+    per_ip_.on_complete(now);
     if (r.transport_failed()) return;
     if (config_.learn_from_headers) learn(r, now);
     if (r.status == 429) on_rate_limited(cost, r, now);
@@ -218,7 +220,7 @@ class RateGovernor {
   SlidingWindow window_;
   TokenBucket flex_;
   TokenBucket urls_;
-  TokenBucket per_ip_;  // 200 requests per second per client IP (per_ip_bucket())
+  SlidingWindow per_ip_;  // 200 requests per second per client IP (per_ip_quota())
   std::int64_t server_quota_ = config_.global.quota;
   Instant blocked_until_{};
   GovernorStats stats_;
