@@ -318,17 +318,17 @@ TEST_CASE("sync purge: delete keys by metadata, then purge the tags they named")
   CHECK(w.server.purges()[0].items.size() == 6);
 }
 
-TEST_CASE("with purge policy hints, a time-scaled emulator states its purge buckets and the governor paces to them") {
-  // At time scale 100 the enterprise URL bucket refills 300,000 URLs per second; the client, configured for the
-  // real enterprise plan, learns the scaled rate from Ratelimit-Policy after its first purge. Cloudflare sends no
-  // such hints: the emulator does only when asked (Config::purge_policy_hints), as here, to test the parsing.
-  auto config = purge_config(api::PlanProfile::enterprise());
-  config.time_scale = 100;
-  config.purge_policy_hints = true;
-  config.latency = {milliseconds(2), Duration{0}, Duration{0}};
+/// Purges @p count URLs on zone_a against @p config, by a client configured for the enterprise plan.
+struct TimedPurge {
+  OpReport report;
+  double seconds = 0;   ///< virtual time the purge took
+  double url_rate = 0;  ///< the governor's URL rate at the end (learned, or the plan's)
+  std::uint64_t http_429 = 0;
+};
+TimedPurge purge_urls_as_enterprise(const emu::Config& config, int count) {
   test::SimWorld w(config);
   std::string urls;
-  for (int i = 0; i < 100'000; ++i) urls += "https://example.com/" + std::to_string(i) + "\n";
+  for (int i = 0; i < count; ++i) urls += "https://example.com/" + std::to_string(i) + "\n";
   engine::SchedulerConfig sc;
   sc.governor.plan = api::PlanProfile::enterprise();
   auto scheduler = w.scheduler(sc);
@@ -337,12 +337,27 @@ TEST_CASE("with purge policy hints, a time-scaled emulator states its purge buck
   spec.zones = {{zone_a, "example.com"}};
   Purge op(*scheduler, spec, lines(urls), {.progress_interval = seconds(1)});
   const Instant start = w.sim.now();
-  auto report = run(w.sim, op);
-  CHECK(report.done == 100'000);
-  CHECK(w.server.stats().rate_limited == 0);
-  CHECK(scheduler->governor().url_rate() == doctest::Approx(300'000));
-  // Unscaled, this would take 32 s; scaled, the bound is 0.32 s plus round trips.
-  CHECK(to_seconds(w.sim.now() - start) < 2.0);
+  TimedPurge out;
+  out.report = run(w.sim, op);
+  out.seconds = to_seconds(w.sim.now() - start);
+  out.url_rate = scheduler->governor().url_rate();
+  out.http_429 = w.server.stats().rate_limited;
+  return out;
+}
+
+TEST_CASE("with purge policy hints, a time-scaled emulator states its purge buckets and the governor paces to them") {
+  // At time scale 100 the enterprise URL bucket refills 300,000 URLs per second; the client, configured for the
+  // real enterprise plan, learns the scaled rate from Ratelimit-Policy after its first purge. Cloudflare sends no
+  // such hints: the emulator does only when asked (Config::purge_policy_hints), as here, to test the parsing.
+  auto config = purge_config(api::PlanProfile::enterprise());
+  config.time_scale = 100;
+  config.purge_policy_hints = true;
+  config.latency = {milliseconds(2), Duration{0}, Duration{0}};
+  const TimedPurge p = purge_urls_as_enterprise(config, 100'000);
+  CHECK(p.report.done == 100'000);
+  CHECK(p.http_429 == 0);
+  CHECK(p.url_rate == doctest::Approx(300'000));
+  CHECK(p.seconds < 2.0);  // unscaled, this would take 32 s; scaled, the bound is 0.32 s plus round trips
 }
 
 TEST_CASE("without purge policy hints (Cloudflare's way), the governor paces purges to the documented plan") {
@@ -352,22 +367,11 @@ TEST_CASE("without purge policy hints (Cloudflare's way), the governor paces pur
   config.time_scale = 100;
   config.latency = {milliseconds(2), Duration{0}, Duration{0}};
   REQUIRE_FALSE(config.purge_policy_hints);
-  test::SimWorld w(config);
-  std::string urls;
-  for (int i = 0; i < 30'000; ++i) urls += "https://example.com/" + std::to_string(i) + "\n";
-  engine::SchedulerConfig sc;
-  sc.governor.plan = api::PlanProfile::enterprise();
-  auto scheduler = w.scheduler(sc);
-  PurgeSpec spec;
-  spec.kind = api::purge::Kind::files;
-  spec.zones = {{zone_a, "example.com"}};
-  Purge op(*scheduler, spec, lines(urls), {.progress_interval = seconds(1)});
-  const Instant start = w.sim.now();
-  auto report = run(w.sim, op);
-  CHECK(report.done == 30'000);
-  CHECK(w.server.stats().rate_limited == 0);
-  CHECK(scheduler->governor().url_rate() == doctest::Approx(3'000));
+  const TimedPurge p = purge_urls_as_enterprise(config, 30'000);
+  CHECK(p.report.done == 30'000);
+  CHECK(p.http_429 == 0);
+  CHECK(p.url_rate == doctest::Approx(3'000));
   // One second's worth (3,000 URLs) up front, then 3,000 per second: about 9 s, not the 0.1 s the scaled bucket
   // would allow.
-  CHECK(to_seconds(w.sim.now() - start) == doctest::Approx(9.0).epsilon(0.05));
+  CHECK(p.seconds == doctest::Approx(9.0).epsilon(0.05));
 }
