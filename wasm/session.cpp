@@ -35,7 +35,7 @@ transport::FetchConfig parse_config(const std::string& text) {
 /// A rate limit whose wait is longer than this fails an interactive call at once (with the wait), instead of
 /// leaving the page silent for minutes.
 constexpr Duration interactive_patience = std::chrono::seconds(10);
-constexpr engine::SubmitOptions interactive_options{.max_wait = interactive_patience};
+const engine::SubmitOptions interactive_options{.max_wait = interactive_patience, .before_send = {}};
 
 json key_json(const api::kv::Key& k) {
   return {{"name", k.name},

@@ -54,11 +54,8 @@ export class PurgePanel {
       e.preventDefault();
       this.start();
     });
-    scope.on("zone", (zone) => {
-      const plan = (zone && zone.plan ? zone.plan : "").toLowerCase();
-      for (const p of ["enterprise", "business", "pro", "free"]) if (plan.includes(p)) this.plan.value = p;
-      this.#schedulePreview();
-    });
+    // The engine reads each zone's plan from its zone object; the select only overrides it.
+    scope.on("zone", () => this.#schedulePreview());
     this.#kindChanged();
   }
 
@@ -141,7 +138,9 @@ export class PurgePanel {
     this.summary.textContent =
       `${num(r.done)} ${unit} → ${num(requests)} request${requests === 1 ? "" : "s"}` +
       (zones ? ` (${zones})` : "") +
-      ` on the ${this.plan.value} plan's limits.`;
+      (this.plan.value === "auto"
+        ? ` on ${[...new Set((r.zones || []).map((z) => z.plan).filter(Boolean))].join(" and ") || "each zone's"} plan limits.`
+        : ` on the ${this.plan.value} plan's limits.`);
   }
 
   async start() {

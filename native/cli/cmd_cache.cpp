@@ -103,12 +103,9 @@ int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input, c
   if (f.force) rt.assume_yes();
   ops::PurgeSpec spec;
   spec.kind = kind;
-  spec.plan = rt.settings().plan_profile();
-  if (f.batch_size > 0) {
-    // --batch-size may lower the plan's per-request cap (never raise it: the API would refuse).
-    spec.plan.max_urls_per_request = std::min<std::size_t>(spec.plan.max_urls_per_request, f.batch_size);
-    spec.plan.max_flex_items_per_request = std::min<std::size_t>(spec.plan.max_flex_items_per_request, f.batch_size);
-  }
+  spec.plan = rt.settings().plan_profile();  // unset (auto): each zone's own plan, from its zone object
+  // --batch-size may lower the plan's per-request cap (never raise it: the API would refuse).
+  if (f.batch_size > 0) spec.batch_size = static_cast<std::size_t>(f.batch_size);
   spec.zone_concurrency = f.zone_concurrency > 0 ? f.zone_concurrency : std::stoi(rt.settings().zone_concurrency.value);
   for (const auto& h : f.headers) {
     auto colon = h.find(':');
@@ -140,8 +137,11 @@ int purge(Context& ctx, PurgeFlags& f, api::purge::Kind kind, InputSpec input, c
     fmt::print(stderr, "About to purge {} {}:\n", grouped(r.done),
                kind == api::purge::Kind::everything ? "zones" : "items");
     for (const auto& z : r.extra["zones"])
-      fmt::print(stderr, "  zone {} ({}): {} item(s), {} request(s)\n", z.value("name", ""), z.value("id", ""),
-                 z.value("items", 0), z.value("requests", 0));
+      fmt::print(stderr, "  zone {} ({}): {} item(s), {} request(s) of up to {} ({} plan)\n", z.value("name", ""),
+                 z.value("id", ""), z.value("items", 0), z.value("requests", 0), z.value("per_request", 0),
+                 z.value("plan", "?"));
+    if (const auto repeats = r.extra.value("duplicates", std::uint64_t{0}); repeats > 0)
+      fmt::print(stderr, "  ({} item(s) given more than once: each is purged once)\n", grouped(repeats));
     for (const auto& s : r.samples) fmt::print(stderr, "    {}\n", s);
     if (!rt.confirm("Proceed?")) {
       rt.note("Cancelled; nothing was purged.\n");

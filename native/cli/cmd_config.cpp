@@ -73,7 +73,8 @@ void config_set_defaults(Context& ctx, const ConfigFlags& f) {
   // Every value is checked before anything is written (even the first-run sample): a refused command changes nothing.
   if (!f.account_id.empty() && !api::looks_like_id(f.account_id))
     fail_usage("account id '" + f.account_id + "' is not 32 hex characters");
-  if (!f.plan.empty() && !api::PlanProfile::named(f.plan)) fail_usage("plan must be free, pro, business or enterprise");
+  if (!f.plan.empty() && f.plan != "auto" && !api::PlanProfile::named(f.plan))
+    fail_usage("plan must be auto (each zone's own plan), free, pro, business or enterprise");
   const std::pair<const char*, const std::string*> numeric[] = {{"concurrency", &f.concurrency},
                                                                 {"timeout", &f.timeout},
                                                                 {"batch_size", &f.batch_size},

@@ -26,7 +26,8 @@ void add_global_options(CLI::App& app, Context& ctx) {
   add(app.add_option("-z,--zone", g.zone, "Zone name or id (default: CLOUDFLARE_ZONE_ID / config)"));
   add(app.add_option("--api-base-url", g.api_base_url,
                      "API base URL, e.g. an emulator (default: CLOUDFLARE_API_BASE_URL)"));
-  add(app.add_option("--plan", g.plan, "Pace purges for this plan: free, pro, business, enterprise"));
+  add(app.add_option("--plan", g.plan,
+                     "Pace purges for this plan: free, pro, business, enterprise (default auto: each zone's own)"));
   // Numbers are taken as text and range-checked by resolve_settings() (the same check as for the environment and the
   // config file); an empty value would otherwise pass for "not given".
   const auto not_empty =

@@ -22,7 +22,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"api_key", "legacy global API key (with email)", "\"...\""},
       {"email", "e-mail of the legacy global API key", "\"you@example.com\""},
       {"api_base_url", "API base URL (e.g. an emulator)", "\"https://api.cloudflare.com/client/v4\""},
-      {"plan", "purge limits to pace for: free, pro, business, enterprise", "\"enterprise\""},
+      {"plan", "purge limits to pace for: auto (each zone's own plan), free, pro, business, enterprise", "\"auto\""},
       {"concurrency", "requests in flight: \"auto\" (adaptive) or 1-256", "\"auto\""},
       {"limit_algorithm", "adaptive algorithm: gradient2, vegas, aimd", "\"gradient2\""},
       {"zone_concurrency", "zones purged at once (1-100)", "3"},

@@ -55,6 +55,12 @@ ReportText report_text(const ops::OpReport& r, const std::string& noun, const st
     fmt::format_to(out,
                    "{} of them were superseded by a later line for the same key, so only the later one was sent.\n",
                    grouped(n));
+  if (auto n = extra_count(r, "duplicates"))
+    fmt::format_to(out, "{} item{} given more than once {} purged once.\n", grouped(n), n == 1 ? "" : "s",
+                   n == 1 ? "was" : "were");
+  if (auto notes = r.extra.find("notes"); notes != r.extra.end() && notes->is_array())
+    for (const auto& note : *notes)
+      if (note.is_string()) fmt::format_to(out, "Note: {}.\n", note.get<std::string>());
   if (auto n = extra_count(r, "vanished"))
     fmt::format_to(out, "{} {} vanished between listing and reading (deleted meanwhile) and were not exported.\n",
                    grouped(n), noun);

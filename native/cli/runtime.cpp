@@ -59,7 +59,7 @@ engine::Scheduler& Runtime::scheduler() {
   if (!scheduler_) {
     engine::SchedulerConfig c;
     c.limit = settings_.limit_config();
-    c.governor.plan = settings_.plan_profile();
+    c.governor.plan = settings_.plan_profile().value_or(api::PlanProfile::enterprise());
     if (options_.verbosity == "debug") {
       c.on_exchange = [](const api::Request& r, const api::Response& resp, Duration rtt) {
         fmt::print(stderr, "[debug] {} {} -> {} ({:.0f} ms)\n", api::to_string(r.method), r.target(),

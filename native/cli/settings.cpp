@@ -66,9 +66,7 @@ std::string numeric_setting_problem(const std::string& key, const std::string& v
   return "";
 }
 
-api::PlanProfile Settings::plan_profile() const {
-  return api::PlanProfile::named(plan.value).value_or(api::PlanProfile::enterprise());
-}
+std::optional<api::PlanProfile> Settings::plan_profile() const { return api::PlanProfile::named(plan.value); }
 
 engine::LimitConfig Settings::limit_config() const {
   engine::LimitConfig c;
@@ -103,7 +101,7 @@ Result<Settings> resolve_settings(const GlobalOptions& g) {
   s.zone = pick(g.zone, "zone", {"CLOUDFLARE_ZONE_ID"}, *file, s.profile, "zone", "");
   s.api_base_url = pick(g.api_base_url, "api-base-url", {"CLOUDFLARE_API_BASE_URL", "CF_API_BASE_URL"}, *file,
                         s.profile, "api_base_url", "https://api.cloudflare.com/client/v4");
-  s.plan = pick(g.plan, "plan", {"CLOUDFLARE_PLAN"}, *file, s.profile, "plan", "enterprise");
+  s.plan = pick(g.plan, "plan", {"CLOUDFLARE_PLAN"}, *file, s.profile, "plan", "auto");
   s.concurrency = pick(g.concurrency, "concurrency", {"CLOUDFLARE_MAX_CONCURRENCY", "CLOUDFLARE_CACHE_CONCURRENCY"},
                        *file, s.profile, "concurrency", "auto");
   s.limit_algorithm = pick(g.limit_algorithm, "limit-algorithm", {}, *file, s.profile, "limit_algorithm", "");
@@ -163,7 +161,8 @@ Result<Settings> resolve_settings(const GlobalOptions& g) {
                                      where, *bad));
 
   // Validate what can be validated before anything is sent: each problem is marked on its setting.
-  if (!api::PlanProfile::named(s.plan.value)) s.plan.problem = "is not one of free, pro, business, enterprise";
+  if (s.plan.value != "auto" && !api::PlanProfile::named(s.plan.value))
+    s.plan.problem = "is not one of auto (each zone's own plan), free, pro, business, enterprise";
   if (!s.limit_algorithm.value.empty()) {
     try {
       engine::make_limit({s.limit_algorithm.value});

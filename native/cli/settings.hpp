@@ -59,7 +59,7 @@ struct Settings {
   std::string credentials_source;  ///< where the credentials came from (never their value)
   bool verify_tls = true;
 
-  api::PlanProfile plan_profile() const;
+  std::optional<api::PlanProfile> plan_profile() const;
   engine::LimitConfig limit_config() const;
 };
 

@@ -120,14 +120,23 @@ emu::Config make_config(const EmulatorOptions& o, IdSource& ids) {
   for (auto& [token, acct] : grants) c.tokens.push_back({token, acct.empty() ? account : acct});
   if (c.tokens.empty()) c.tokens.push_back({ids.token(), account});
 
-  for (const auto& spec : o.zones) {
+  for (auto spec : o.zones) {
+    // NAME[=ID][:PLAN]
+    std::string zone_plan;
+    if (auto colon = spec.rfind(':'); colon != std::string::npos) {
+      zone_plan = spec.substr(colon + 1);
+      spec.resize(colon);
+      if (!api::PlanProfile::named(zone_plan))
+        usage_error(fmt::format("--zone: the plan of {} must be free, pro, business or enterprise, not \"{}\"", spec,
+                                zone_plan));
+    }
     auto eq = spec.find('=');
     std::string name = spec.substr(0, eq);
     std::string id = eq == std::string::npos ? ids.hex_id() : spec.substr(eq + 1);
     if (!api::is_valid_hostname(name)) usage_error(fmt::format("--zone: \"{}\" is not a valid zone name", name));
     if (!api::looks_like_id(id))
       usage_error(fmt::format("--zone: the id of {} must be 32 hexadecimal characters", name));
-    c.zones.push_back({name, id, account});
+    c.zones.push_back({name, id, account, zone_plan});
   }
   if (c.zones.empty()) c.zones.push_back({"example.com", ids.hex_id(), account});
 
@@ -315,8 +324,8 @@ void add_emulator_command(CLI::App& app) {
   cmd->add_option("--token", o->tokens, "API token TOKEN[=ACCOUNT_ID] (repeatable; none = generate one)");
   cmd->add_option("--account", o->account, "Account id for tokens and zones without one (default: generated)");
   cmd->add_option("--account-name", o->account_name, "Account name shown in zone objects");
-  cmd->add_option("--zone", o->zones, "Zone NAME[=ID] (repeatable; none = example.com)");
-  cmd->add_option("--plan", o->plan, "Plan whose purge limits apply: free|pro|business|enterprise")
+  cmd->add_option("--zone", o->zones, "Zone NAME[=ID][:PLAN] (repeatable; none = example.com; PLAN: its own plan)");
+  cmd->add_option("--plan", o->plan, "Plan of zones without their own: free|pro|business|enterprise")
       ->capture_default_str();
   cmd->add_option("--seed-namespace", o->seed_namespace, "Create this namespace at start");
   cmd->add_option("--seed-keys", o->seed_keys, "Put N keys into the seed namespace");

@@ -82,3 +82,37 @@ TEST_CASE("purge response") {
   REQUIRE_FALSE(e);
   CHECK(e.error().code() == 1092);
 }
+
+TEST_CASE("a zone's purge plan: legacy_id first, else the first word of the plan's name") {
+  zones::Zone z;
+  CHECK_FALSE(zones::purge_plan(z));
+  z.plan = "Enterprise Website";
+  CHECK(zones::purge_plan(z)->name == "enterprise");
+  z.plan_id = "pro";
+  CHECK(zones::purge_plan(z)->name == "pro");
+  z.plan_id = "";
+  z.plan = "Unknown Plan";
+  CHECK_FALSE(zones::purge_plan(z));
+  auto parsed = zones::parse_get(ok(R"({"success":true,"errors":[],"messages":[],
+    "result":{"id":"023e105f4ecef8ad9ca31a8372d0c353","name":"example.com","plan":{"name":"Business Website",
+    "legacy_id":"business"}}})"));
+  REQUIRE(parsed);
+  CHECK(parsed->plan_id == "business");
+  CHECK(zones::purge_plan(*parsed)->max_urls_per_request == 100);
+}
+
+TEST_CASE("the per-request cap Cloudflare states when it refuses too many items") {
+  auto refusal = [](int status, int code, std::string message) {
+    return read_envelope(test::respond(status, json{{"success", false},
+                                                    {"errors", {{{"code", code}, {"message", message}}}},
+                                                    {"messages", json::array()},
+                                                    {"result", nullptr}}
+                                                   .dump()))
+        .error();
+  };
+  CHECK(purge::stated_cap(refusal(400, 1094, "Exceeded maximum amount of 100 files per purge request (500 given)")) ==
+        100u);
+  CHECK(purge::stated_cap(refusal(400, 1101, "Maximum of 30 tags per request")) == 30u);
+  CHECK_FALSE(purge::stated_cap(refusal(400, 1015, "Unable to purge https://example.com/x")));
+  CHECK_FALSE(purge::stated_cap(refusal(429, 1083, "Rate limit reached (maximum 1500 URLs per second)")));
+}

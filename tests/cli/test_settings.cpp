@@ -129,7 +129,7 @@ TEST_CASE("a setting comes from the flag, else the environment, else the profile
     CHECK(s->account_id.value == "");
     CHECK(s->account_id.source == "default");
     CHECK(s->api_base_url.value == "https://api.cloudflare.com/client/v4");
-    CHECK(s->plan.value == "enterprise");
+    CHECK(s->plan.value == "auto");
     CHECK(s->concurrency.value == "auto");
     CHECK(s->zone_concurrency.value == "3");
     CHECK(s->batch_size.value == "10000");
@@ -195,7 +195,8 @@ TEST_CASE("a bad numeric or named value fails, naming it, where it came from and
   env.set("CLOUDFLARE_BATCH_SIZE", std::nullopt);
 
   g.plan = "gold";
-  CHECK(settings_error(g) == "plan 'gold' (flag --plan) is not one of free, pro, business, enterprise");
+  CHECK(settings_error(g) ==
+        "plan 'gold' (flag --plan) is not one of auto (each zone's own plan), free, pro, business, enterprise");
   g.plan = "";
 
   g.api_base_url = "api.cloudflare.com";
@@ -246,9 +247,9 @@ TEST_CASE("limit_config(): a number is a fixed limit, auto the adaptive default 
   CHECK(fixed.max_limit == 12);
 
   s.plan.value = "pro";
-  CHECK(s.plan_profile().name == "pro");
-  s.plan.value = "unknown";
-  CHECK(s.plan_profile().name == "enterprise");
+  CHECK(s.plan_profile()->name == "pro");
+  s.plan.value = "auto";  // each zone's own plan, read from its zone object
+  CHECK_FALSE(s.plan_profile());
 }
 
 TEST_CASE("credentials: a token beats a key + e-mail at every level; flags beat the environment beat the file") {

@@ -182,7 +182,8 @@ TEST_CASE("purge files with headers, hosts, prefixes, everything; a refused URL 
     auto report = run(w.sim, op);
     CHECK(report.done == 250);
     CHECK(report.extra["zones"][0]["requests"] == 3);
-    CHECK(w.server.stats().requests == 0);
+    CHECK(w.server.purges().empty());
+    CHECK(w.server.stats().requests == 1);  // the zone's plan was read (GET /zones/{id}); nothing purged
   }
 }
 
@@ -374,4 +375,136 @@ TEST_CASE("without purge policy hints (Cloudflare's way), the governor paces pur
   // One second's worth (3,000 URLs) up front, then 3,000 per second: about 9 s, not the 0.1 s the scaled bucket
   // would allow.
   CHECK(p.seconds == doctest::Approx(9.0).epsilon(0.05));
+}
+
+namespace ops_test {
+/// What a purge of URLs did against the server model.
+struct PlanRun {
+  OpReport report;
+  double seconds = 0;
+  std::uint64_t refused_400 = 0, http_429 = 0, purge_calls = 0;
+  std::map<std::string, std::size_t> largest;  ///< zone name → the most URLs one accepted purge carried
+};
+/// Purges @p urls against @p config with a client told nothing about the plan (unless @p plan is given).
+PlanRun purge_without_plan(const emu::Config& config, const std::string& urls,
+                           std::optional<api::PlanProfile> plan = std::nullopt, std::vector<ZoneRef> zones = {}) {
+  test::SimWorld w(config);
+  auto scheduler = w.scheduler();
+  PurgeSpec spec;
+  spec.kind = api::purge::Kind::files;
+  spec.account_id = test::sim_account;
+  spec.zones = std::move(zones);
+  spec.plan = std::move(plan);
+  Purge op(*scheduler, spec, lines(urls), {.progress_interval = seconds(5)});
+  const Instant start = w.sim.now();
+  PlanRun out;
+  out.report = run(w.sim, op);
+  out.seconds = to_seconds(w.sim.now() - start);
+  out.refused_400 = w.server.stats().by_status.count(400) ? w.server.stats().by_status.at(400) : 0;
+  out.http_429 = w.server.stats().rate_limited;
+  for (const auto& p : w.server.purges()) {
+    ++out.purge_calls;
+    out.largest[p.zone_name] = std::max(out.largest[p.zone_name], p.items.size());
+  }
+  return out;
+}
+std::string urls_on(const std::string& host, int count, int from = 0) {
+  std::string urls;
+  for (int i = from; i < from + count; ++i) urls += "https://" + host + "/assets/" + std::to_string(i) + ".css\n";
+  return urls;
+}
+}  // namespace ops_test
+
+TEST_CASE("without a plan, each zone is paced by the plan its zone object names: Pro, 5,000 URLs, at the bound") {
+  // The issue's measurement: told nothing, the engine assumed Enterprise (500 URLs per call), every call was refused
+  // and halved down to 62/63 URLs, 70 refusals, 11.7 s. Now the zone object says "pro".
+  const PlanRun r = purge_without_plan(purge_config(api::PlanProfile::pro()), urls_on("example.com", 5000));
+  CHECK(r.report.status == OpStatus::completed);
+  CHECK(r.report.done == 5000);
+  CHECK(r.refused_400 == 0);
+  CHECK(r.http_429 == 0);
+  CHECK(r.purge_calls == 50);
+  CHECK(r.report.requests.sent == 51);  // the zones listing, then 50 purges
+  CHECK(r.largest.at("example.com") == 100);
+  // 1,500 URLs at once, then 1,500 per second; plus two round trips of up to 200 ms: the last purge's answer, and
+  // the first answer before refill is counted (until then the server's bucket may still be full: purge_buckets.hpp).
+  const double bound = (5000 - 1500) / 1500.0 + 2 * 0.2;
+  MESSAGE("pro, no plan given: " << r.seconds << " s, bound " << bound << " s");
+  CHECK(r.seconds <= 1.10 * bound);
+  CHECK(r.report.extra["zones"][0]["plan"] == "pro");
+}
+
+TEST_CASE("an explicit zone's plan is read from GET /zones/{id}, after the input is checked") {
+  const PlanRun r = purge_without_plan(purge_config(api::PlanProfile::business()), urls_on("example.com", 250),
+                                       std::nullopt, {{zone_a, "example.com", ""}});
+  CHECK(r.report.done == 250);
+  CHECK(r.report.requests.sent == 4);  // the zone, then 100 + 100 + 50
+  CHECK(r.refused_400 == 0);
+  CHECK(r.report.extra["zones"][0]["plan"] == "business");
+}
+
+TEST_CASE("a cap the API states is learned at once: pending batches re-cut, not halved one by one") {
+  // Told the wrong plan (Enterprise: 500 per call) on a Pro zone (100), the calls in flight at the start are refused;
+  // everything pending is re-cut to 100 after the first refusal. No call of 250, 125 or 62.
+  const PlanRun r = purge_without_plan(purge_config(api::PlanProfile::pro()), urls_on("example.com", 5000),
+                                       api::PlanProfile::enterprise());
+  CHECK(r.report.done == 5000);
+  CHECK(r.report.failed == 0);
+  CHECK(r.purge_calls == 50);
+  CHECK(r.largest.at("example.com") == 100);
+  CHECK(r.refused_400 >= 1);
+  CHECK(r.refused_400 <= 6);  // at most the calls sent before the first answer (3,000 URLs of bucket / 500)
+  // Paced at Enterprise's 3,000 URLs per second, it meets the Pro bucket's 429s: a wrong --plan costs time (each
+  // 429's Retry-After is honoured), never a URL.
+  REQUIRE(r.report.extra.contains("notes"));
+  CHECK(r.report.extra["notes"][0].get<std::string>().find("100 files per request") != std::string::npos);
+}
+
+TEST_CASE("zones of different plans in one run each get their own caps and buckets: Free and Enterprise at once") {
+  auto config = purge_config(api::PlanProfile::enterprise());
+  config.zones[0].plan = "free";  // example.com: 100 URLs per call, 800 per second
+  const PlanRun r = purge_without_plan(config, urls_on("example.com", 8000) + urls_on("shop.example.com", 50'000));
+  CHECK(r.report.done == 58'000);
+  CHECK(r.refused_400 == 0);
+  CHECK(r.http_429 == 0);
+  CHECK(r.largest.at("example.com") == 100);
+  CHECK(r.largest.at("shop.example.com") == 500);
+  // In parallel: the slower of (8,000 − 800) / 800 = 9 s and (50,000 − 3,000) / 3,000 = 15.7 s (+ 2 round trips).
+  const double bound = std::max((8000 - 800) / 800.0, (50'000 - 3000) / 3000.0) + 2 * 0.2;
+  MESSAGE("free + enterprise: " << r.seconds << " s, bound " << bound << " s");
+  CHECK(r.seconds <= 1.10 * bound);
+}
+
+TEST_CASE("an item given twice is purged once, and the report says how many were dropped") {
+  test::SimWorld w(purge_config(api::PlanProfile::enterprise()));
+  auto scheduler = w.scheduler();
+  PurgeSpec spec;
+  spec.kind = api::purge::Kind::files;
+  spec.zones = {{zone_a, "example.com", ""}};
+  std::string urls = urls_on("example.com", 1000) + urls_on("example.com", 1000);  // every URL twice
+  urls += R"({"url":"https://example.com/assets/1.css","headers":{"CF-Device-Type":"mobile"}})"
+          "\n";  // not a repeat: another cache key
+  SUBCASE("purge") {
+    Purge op(*scheduler, spec, lines(urls));
+    auto report = run(w.sim, op);
+    CHECK(report.status == OpStatus::completed);
+    CHECK(report.done == 1001);
+    CHECK(report.extra["duplicates"] == 1000);
+    std::set<std::string> purged;
+    std::size_t sent = 0;
+    for (const auto& p : w.server.purges())
+      for (const auto& item : p.items) purged.insert(item.dump()), ++sent;
+    CHECK(sent == 1001);
+    CHECK(purged.size() == 1001);
+  }
+  SUBCASE("a dry run counts the same") {
+    spec.dry_run = true;
+    Purge op(*scheduler, spec, lines(urls));
+    auto report = run(w.sim, op);
+    CHECK(report.done == 1001);
+    CHECK(report.scanned == 2001);
+    CHECK(report.extra["duplicates"] == 1000);
+    CHECK(report.extra["zones"][0]["items"] == 1001);
+    CHECK(w.server.purges().empty());
+  }
 }

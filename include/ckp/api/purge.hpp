@@ -105,6 +105,29 @@ inline Request flex(std::string_view zone_id, Kind kind, std::span<const std::st
 /// Purge everything cached for the zone.
 inline Request everything(std::string_view zone_id) { return detail::post(zone_id, json{{"purge_everything", true}}); }
 
+/// The per-request cap Cloudflare states when it refuses a purge for carrying too many items ("Exceeded maximum
+/// amount of 100 files per purge request", codes 1094, 1101, 1111): the first number after "maximum" in a message
+/// of a 400/413; nullopt when @p e is not such a refusal.
+inline std::optional<std::size_t> stated_cap(const Error& e) {
+  if (e.kind != ErrorKind::bad_request && e.kind != ErrorKind::too_large) return std::nullopt;
+  std::vector<std::string_view> texts;
+  for (const auto& m : e.api_errors) texts.push_back(m.message);
+  if (texts.empty()) texts.push_back(e.message);
+  for (std::string_view text : texts) {
+    std::string lower(text);
+    for (auto& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    const auto at = lower.find("maximum");
+    if (at == std::string::npos) continue;
+    const auto digit = lower.find_first_of("0123456789", at);
+    if (digit == std::string::npos) continue;
+    std::size_t n = 0, i = digit;
+    for (; i < lower.size() && lower[i] >= '0' && lower[i] <= '9' && n < 1'000'000; ++i)
+      n = n * 10 + static_cast<std::size_t>(lower[i] - '0');
+    if (n >= 1 && n < 1'000'000) return n;
+  }
+  return std::nullopt;
+}
+
 /// Parses any purge response: the purge id on success.
 inline Result<std::string> parse(const Response& r) {
   auto env = read_envelope(r);

@@ -32,7 +32,17 @@ struct Zone {
   std::string account_id;    ///< the owning account's id
   std::string account_name;  ///< the owning account's name
   std::string plan;          ///< plan name if the response carries one (the field is deprecated upstream)
+  std::string plan_id;       ///< the plan's `legacy_id` (`free`, `pro`, `business`, `enterprise`), if carried
 };
+
+/// The purge limits of @p zone's plan, read from its `plan` object (`legacy_id`, else the first word of its name,
+/// e.g. "Pro Website"); nullopt when the zone does not say, or names a plan this tool does not know.
+inline std::optional<PlanProfile> purge_plan(const Zone& zone) {
+  if (auto p = PlanProfile::named(zone.plan_id)) return p;
+  std::string first = zone.plan.substr(0, zone.plan.find(' '));
+  for (auto& c : first) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return PlanProfile::named(first);
+}
 
 /// Filters and paging for `GET /zones`.
 struct ListQuery {
@@ -63,13 +73,15 @@ inline std::optional<Zone> zone_from_json(const json& z) {
   auto id = detail::string_field(z, "id");
   auto name = detail::string_field(z, "name");
   if (!id || !name) return std::nullopt;
-  Zone zone{*id, *name, detail::string_field(z, "status").value_or(""), "", "", ""};
+  Zone zone{*id, *name, detail::string_field(z, "status").value_or(""), "", "", "", ""};
   if (auto a = z.find("account"); a != z.end() && a->is_object()) {
     zone.account_id = detail::string_field(*a, "id").value_or("");
     zone.account_name = detail::string_field(*a, "name").value_or("");
   }
-  if (auto p = z.find("plan"); p != z.end() && p->is_object())
+  if (auto p = z.find("plan"); p != z.end() && p->is_object()) {
     zone.plan = detail::string_field(*p, "name").value_or("");
+    zone.plan_id = detail::string_field(*p, "legacy_id").value_or("");
+  }
   return zone;
 }
 

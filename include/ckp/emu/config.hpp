@@ -97,6 +97,7 @@ struct ZoneSpec {
   std::string name;        ///< e.g. `example.com`
   std::string id;          ///< 32 hex chars
   std::string account_id;  ///< the owning account; tokens of other accounts do not see the zone
+  std::string plan;        ///< the zone's plan (free, pro, business, enterprise); empty: Config::plan
 };
 
 /// Everything that configures the server model.
@@ -104,7 +105,7 @@ struct Config {
   std::vector<TokenGrant> tokens;                 ///< at least one; requests with any other token get 403 code 10000
   std::string account_name = "Emulated Account";  ///< shown in zone objects
   std::vector<ZoneSpec> zones;                    ///< the zones served (GET /zones, purge)
-  api::PlanProfile plan = api::PlanProfile::enterprise();  ///< purge caps and buckets
+  api::PlanProfile plan = api::PlanProfile::enterprise();  ///< purge caps and buckets of zones without a plan
   /// Per token: quota per window, lockout on exceed; quota ≤ 0 disables it. Also `per_ip_per_second`,
   /// Cloudflare's limit of 200 requests per second per client IP, enforced on every request the model sees (routed
   /// or not, authenticated or not, before anything else): more than that many in any one-second span get 429 code
@@ -131,5 +132,11 @@ struct Config {
   /// cannot grow memory without bound.
   std::size_t purge_log_limit = 100'000;
 };
+
+/// The plan of @p zone: its own, else @p config's.
+inline api::PlanProfile plan_of(const Config& config, const ZoneSpec& zone) {
+  if (auto own = api::PlanProfile::named(zone.plan)) return *own;
+  return config.plan;
+}
 
 }  // namespace ckp::emu

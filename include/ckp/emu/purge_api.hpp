@@ -1,8 +1,11 @@
 #pragma once
 /// @file
 /// Cache purge in the emulator: `POST /zones/{id}/purge_cache` with exactly one purge type per request, the
-/// plan's per-request caps, the legacy error codes, the per-account purge token buckets (flex purge requests, and
-/// URLs per second for single-file purge) and a log of every accepted purge.
+/// zone plan's per-request caps, the legacy error codes, the purge token buckets (flex purge requests, and URLs per
+/// second for single-file purge) and a log of every accepted purge.
+///
+/// Cloudflare applies its purge limits per account, by plan; an account whose zones are on different plans has, here,
+/// one pair of buckets per plan (zones of one plan share theirs). A refused request (400) takes no tokens.
 
 #include <cmath>
 #include <cstdint>
@@ -59,7 +62,7 @@ class PurgeService {
                       "Request cannot contain 'purge_everything' and any of 'files', 'tags', 'hosts' or 'prefixes'")};
     if (!everything && present.size() != 1) return {missing_type()};
 
-    const api::PlanProfile& plan = config.plan;
+    const api::PlanProfile plan = plan_of(config, zone);
     PurgeRecord record;
     record.zone_id = zone.id;
     record.zone_name = zone.name;
@@ -91,8 +94,8 @@ class PurgeService {
       record.items = std::move(items);
     }
 
-    // The purge limits are per account: files spend URLs from a per-second budget, the rest one flex request.
-    Buckets& b = buckets_for(zone.account_id, config);
+    // The purge limits are per account and plan: files spend URLs from a per-second budget, the rest one flex request.
+    Buckets& b = buckets_for(zone.account_id, plan, config);
     bool files = record.type == "files";
     if (auto wait = files ? b.urls.try_take(static_cast<double>(count), now) : b.flex.try_take(1, now)) {
       int c = files                    ? code::purge_url_rate_limited
@@ -159,14 +162,14 @@ class PurgeService {
                    "Request must contain one of 'purge_everything', 'files', 'tags', 'hosts' or 'prefixes'");
   }
 
-  Buckets& buckets_for(const std::string& account, const Config& config) {
-    auto it = buckets_.find(account);
+  Buckets& buckets_for(const std::string& account, const api::PlanProfile& p, const Config& config) {
+    const std::string key = account + "/" + p.name;
+    auto it = buckets_.find(key);
     if (it != buckets_.end()) return it->second;
     double scale = config.time_scale > 0 ? config.time_scale : 1.0;
-    const auto& p = config.plan;
     Buckets b{engine::TokenBucket(p.flex_requests_per_second * scale, static_cast<double>(p.flex_bucket)),
               engine::TokenBucket(p.urls_per_second * scale, p.urls_per_second)};
-    return buckets_.emplace(account, b).first->second;
+    return buckets_.emplace(key, b).first->second;
   }
 
   /// Checks every item of a files/tags/hosts/prefixes array.

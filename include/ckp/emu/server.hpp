@@ -153,7 +153,7 @@ class Server {
     }
     if (admission) add_rate_limit_headers(h.response.headers, *admission);
     if (admission && route.endpoint == Endpoint::purge && config_.purge_policy_hints)
-      add_purge_policies(h.response.headers);
+      add_purge_policies(h.response.headers, route.zone_id);
     if (h.wrote) ++stats_.writes;
     reply.delay += latency(route.endpoint, h.items, keyed ? &*keyed : nullptr);
     reply.delay = capacity_.stretch(reply.delay, now, config_.latency.capacity);
@@ -168,8 +168,10 @@ class Server {
   /// purge responses carry them only with Config::purge_policy_hints (off by default): an experiment can let a
   /// client learn a time-scaled emulator's purge rates the way it learns the window. Windows are rounded up, so a
   /// client that trusts them is never faster than the bucket.
-  void add_purge_policies(api::Headers& headers) const {
-    const auto& p = config_.plan;
+  void add_purge_policies(api::Headers& headers, std::string_view zone_id) const {
+    api::PlanProfile p = config_.plan;
+    for (const auto& z : config_.zones)
+      if (z.id == zone_id) p = plan_of(config_, z);
     const double scale = config_.time_scale > 0 ? config_.time_scale : 1;
     std::string policy = headers.get("Ratelimit-Policy").value_or("");
     if (!policy.empty()) policy += ", ";

@@ -72,7 +72,7 @@ inline nlohmann::json zone_json(const ZoneSpec& z, const Config& config) {
             {"dns_only", false},
             {"foundation_dns", false}}},
           {"permissions", {"#cache_purge:edit", "#zone:read"}},
-          {"plan", plan_json(config.plan)}};
+          {"plan", plan_json(plan_of(config, z))}};
 }
 
 /// The zone @p zone_id if the token's @p account may see it, else nullptr.

@@ -4,10 +4,13 @@
 /// ends in exactly one of two places — confirmed by the API, or in the failure report with its reason.
 ///
 /// - A batch the API accepts confirms its items, except those it names in `unsuccessful_keys`: those are put back
-///   into the next batch, and after `max_rejections` rounds reported as failed.
+///   together into the next batch (one retry batch per answer, never one per item), and after `max_rejections`
+///   rounds reported as failed. Keys that will never succeed thus cost one request per round, not per key.
 /// - A batch the API rejects as a whole for a reason that could lie in its content (400, 413, …) is cut in half and
 ///   each half is sent again (bisection), down to single items; a single item that is still rejected is reported
-///   with the API's error.
+///   with the API's error and never sent again. When the API says how many items a request may carry, the owner
+///   calls limit_batch_size(): everything pending is re-cut to that size at once, and a refused batch above it is
+///   re-cut rather than halved.
 /// - An error that no smaller batch can fix (authentication, a missing namespace, the API unreachable after every
 ///   retry, cancellation) is fatal: the operation stops, and the batch's items stay *unsettled* — never counted as
 ///   done, never reported as failed — so that resuming does them.
@@ -15,10 +18,12 @@
 /// Backpressure: `can_accept()` says whether the producer may push more (batches and bytes pending are bounded), so
 /// memory does not grow with the input.
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -114,6 +119,25 @@ class BatchRunner {
     dispatch();
   }
 
+  /// Lowers the items per batch to @p max_items (at least 1; never raises it) and re-cuts every batch not yet sent
+  /// to that size. A batch refused while it was larger is re-cut too when its answer comes (process()).
+  void limit_batch_size(std::size_t max_items) {
+    max_items = std::max<std::size_t>(1, max_items);
+    if (max_items >= config_.max_items) return;
+    config_.max_items = max_items;
+    std::deque<Batch> recut;
+    for (auto& batch : ready_) cut_into(recut, std::move(batch));
+    ready_ = std::move(recut);
+    if (open_.size() > max_items) {
+      Batch open = std::move(open_);
+      open_.clear();
+      open_bytes_ = 0;
+      for (auto& item : open) add_to_open(std::move(item));
+    }
+  }
+  /// Items per batch now (Config::max_items, or less after limit_batch_size()).
+  std::size_t batch_size() const { return config_.max_items; }
+
   /// Whether the producer may push more without exceeding the pending bounds.
   bool can_accept() const {
     const std::size_t batches = ready_.size() + in_flight_ + (open_.empty() ? 0 : 1);
@@ -126,6 +150,8 @@ class BatchRunner {
   bool aborted() const { return aborted_; }
   /// Batches sent and not yet answered.
   std::size_t in_flight() const { return in_flight_; }
+  /// Hooks::bytes of the items not yet settled.
+  std::size_t pending_bytes() const { return pending_bytes_; }
   /// Batch calls made so far, bisected halves and re-sent items included.
   std::uint64_t batches_sent() const { return batches_sent_; }
 
@@ -193,7 +219,12 @@ class BatchRunner {
         }
         return;
       }
-      if (batch.size() > 1) {
+      if (batch.size() > config_.max_items) {
+        // Sent before the batch size was lowered: re-cut to the new size, ahead of new batches.
+        std::deque<Batch> recut;
+        cut_into(recut, std::move(batch));
+        for (auto it = recut.rbegin(); it != recut.rend(); ++it) ready_.push_front(std::move(*it));
+      } else if (batch.size() > 1) {
         // Bisect: the halves go first, ahead of new batches.
         auto middle = batch.begin() + static_cast<std::ptrdiff_t>(batch.size() / 2);
         Batch second(std::make_move_iterator(middle), std::make_move_iterator(batch.end()));
@@ -205,6 +236,7 @@ class BatchRunner {
       }
     } else {
       std::unordered_set<std::string> rejected(outcome.unsuccessful.begin(), outcome.unsuccessful.end());
+      Batch again;
       for (auto& item : batch) {
         if (rejected.empty() || !rejected.count(hooks_.id(item.payload))) {
           pending_bytes_ -= item.bytes;
@@ -213,12 +245,31 @@ class BatchRunner {
           settle_failed(item, Error::make(ErrorKind::bad_request,
                                           fmt::format("the API reported it unsuccessful {} times", item.rejections)));
         } else {
-          add_to_open(std::move(item));  // rides along with the next batch
+          again.push_back(std::move(item));
         }
       }
+      // The round's rejected items ride along together with the next batch (sealed only once all are in, so that
+      // at the end of the input they form one retry batch, not one per item).
+      const bool was_done = input_done_;
+      input_done_ = false;
+      for (auto& item : again) add_to_open(std::move(item));
+      input_done_ = was_done;
     }
     if (input_done_) seal_open();
     dispatch();
+  }
+
+  /// Appends @p batch to @p out in pieces of at most max_items.
+  void cut_into(std::deque<Batch>& out, Batch batch) const {
+    if (batch.size() <= config_.max_items) {
+      out.push_back(std::move(batch));
+      return;
+    }
+    for (std::size_t i = 0; i < batch.size(); i += config_.max_items) {
+      const auto first = batch.begin() + static_cast<std::ptrdiff_t>(i);
+      const auto last = batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), i + config_.max_items));
+      out.emplace_back(std::make_move_iterator(first), std::make_move_iterator(last));
+    }
   }
 
   void settle_failed(const Item& item, const Error& e) {

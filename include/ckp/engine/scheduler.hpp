@@ -18,6 +18,7 @@
 /// Single-threaded: all methods and callbacks run on the transport's loop. The Scheduler must outlive its calls
 /// (run the transport until idle() before destroying it).
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -25,6 +26,7 @@
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "ckp/api/envelope.hpp"
 #include "ckp/api/error.hpp"
@@ -55,6 +57,9 @@ struct SubmitOptions {
   /// Retry-After is longer: the call ends with ErrorKind::rate_limited, the wait in Error::retry_after. For calls a
   /// person is waiting on. Unset: wait as long as the limits require.
   std::optional<Duration> max_wait;
+  /// Asked just before each send: an Error ends the call with it, unsent (no request, no quota spent). For a call
+  /// whose request went stale while it waited — a batch larger than the API has since said it takes.
+  std::function<std::optional<Error>()> before_send;
 };
 
 /// Counters, for progress and benchmarks.
@@ -115,6 +120,7 @@ class Scheduler {
     call.request = std::move(request);
     call.cost = cost;
     call.max_wait = options.max_wait;
+    call.before_send = std::move(options.before_send);
     call.accept = [this, parse = std::move(parse),
                    shared_done](const api::Response& r) mutable -> std::optional<Error> {
       R result = parse(r);
@@ -181,6 +187,7 @@ class Scheduler {
     int attempts = 0;
     Instant first_sent{};
     std::optional<Duration> max_wait;
+    std::function<std::optional<Error>()> before_send;
   };
 
   /// The error a call with a max_wait ends with when the limits would hold it back @p wait.
@@ -203,29 +210,47 @@ class Scheduler {
     return inflight_ < limit_->current() + extra;
   }
 
-  /// Sends every queued call that may go now; arms a timer for the earliest one that must wait.
+  /// Sends every queued call that may go now; arms a timer for the earliest one that must wait. Calls go in queue
+  /// order, except that a call held back only by its purge bucket lets calls of other buckets behind it go (a
+  /// Free zone's empty bucket must not stall an Enterprise zone's purges); calls of one bucket keep their order.
   void pump() {
     if (pumping_) return;
     pumping_ = true;
     for (auto* q : {&critical_, &normal_}) {
-      while (!q->empty() && !cancelled_) {
-        Call& next = q->front();
+      std::vector<Cost> held;  // purge buckets with a call waiting ahead in this queue
+      std::size_t i = 0;
+      while (i < q->size() && !cancelled_) {
+        Call& next = (*q)[i];
         if (!has_slot(next)) break;
+        const auto at = q->begin() + static_cast<std::ptrdiff_t>(i);
+        if (std::any_of(held.begin(), held.end(), [&](const Cost& c) { return c.same_bucket(next.cost); })) {
+          ++i;
+          continue;
+        }
         const Instant now = transport_.now();
         const Duration wait = governor_->wait(next.cost, now);
         if (wait > Duration{0} && wait != SlidingWindow::until_completion && next.max_wait && wait > *next.max_wait) {
           Call impatient = std::move(next);
-          q->pop_front();
+          q->erase(at);
           ++stats_.failed;
           impatient.fail(too_long_a_wait(wait));
           continue;
         }
         if (wait > Duration{0}) {
           if (wait != SlidingWindow::until_completion) arm_timer(now + wait);
-          break;
+          if (next.cost.kind == Cost::Kind::api || governor_->wait_shared(now) > Duration{0}) break;
+          held.push_back(next.cost);
+          ++i;
+          continue;
         }
         Call call = std::move(next);
-        q->pop_front();
+        q->erase(at);
+        if (call.before_send)
+          if (std::optional<Error> stale = call.before_send()) {
+            ++stats_.failed;
+            call.fail(std::move(*stale));  // may submit calls: they join the back of a queue
+            continue;
+          }
         dispatch(std::move(call), now);
       }
     }

@@ -46,7 +46,7 @@ class TokenBucket {
     refill(now);
     cost = std::min(cost, capacity_);
     if (tokens_ >= cost) return Duration{0};
-    if (rate_ <= 0) return Duration::max();
+    if (rate_ <= 0 || paused_) return Duration::max();
     return from_seconds((cost - tokens_) / rate_) + Duration{1};  // +1 µs: never arrive a hair early
   }
 
@@ -75,8 +75,31 @@ class TokenBucket {
     tokens_ = std::min(tokens_, 0.0);
   }
 
+  /// Gives back @p cost tokens taken for a call the server refused before charging it (capped at capacity).
+  void give(double cost, Instant now) {
+    refill(now);
+    tokens_ = std::min(capacity_, tokens_ + std::min(cost, capacity_));
+  }
+
+  /// Stops refilling at @p now until resume(): a client's mirror of a server's bucket cannot count refill while the
+  /// server's bucket may be full (refill past capacity is lost there, and the client does not know when its calls
+  /// arrive). While paused, wait() is Duration::max() when the tokens are short.
+  void pause(Instant now) {
+    refill(now);
+    paused_ = true;
+  }
+  /// Refills again from @p now (the time spent paused adds nothing).
+  void resume(Instant now) {
+    if (!paused_) return;
+    paused_ = false;
+    last_ = std::max(last_, now);
+  }
+  /// Whether refill is paused.
+  bool paused() const { return paused_; }
+
  private:
   void refill(Instant now) {
+    if (paused_) return;
     if (now > last_) {
       tokens_ = std::min(capacity_, tokens_ + to_seconds(now - last_) * rate_);
       last_ = now;
@@ -87,6 +110,7 @@ class TokenBucket {
   double capacity_;
   double tokens_;
   Instant last_{};
+  bool paused_ = false;
 };
 
 }  // namespace ckp::engine

@@ -5,9 +5,14 @@
 ///
 /// The input is read twice: first to validate and route every item (so a bad line 90,000 stops the purge before
 /// anything is sent), then to purge, streamed. Items go to their zone — given explicitly, or found by host name
-/// among all of the account's zones — and leave in batches of the plan's per-request cap, paced by the rate
-/// governor (flex-purge bucket, URLs per second, global limit). A rejected batch is bisected to the item the API
-/// refuses. `zone_concurrency` bounds how many zones have purges in flight at once.
+/// among all of the account's zones — and leave in batches of the zone plan's per-request cap, paced by the rate
+/// governor (the plan's flex-purge bucket and URLs per second, the global limit). An item given twice is purged
+/// once (OpReport::extra["duplicates"] says how many were dropped).
+///
+/// Each zone is paced by its own plan, read from its zone object (`plan.legacy_id`), unless the spec names a plan
+/// for all of them. When Cloudflare refuses a batch saying how many items a request may carry, everything still
+/// pending for zones of that plan is re-cut to that size at once (api::purge::stated_cap()); another refused batch
+/// is bisected to the item the API refuses. `zone_concurrency` bounds how many zones have purges in flight at once.
 
 #include <algorithm>
 #include <cstdint>
@@ -16,6 +21,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -23,6 +30,7 @@
 #include "ckp/api/json_parse.hpp"
 #include "ckp/api/purge.hpp"
 #include "ckp/api/validate.hpp"
+#include "ckp/api/zones.hpp"
 #include "ckp/engine/batch_runner.hpp"
 #include "ckp/engine/watermark.hpp"
 #include "ckp/ops/metadata_match.hpp"
@@ -49,11 +57,14 @@ struct PurgeSpec {
   /// `input_column` (a 1-based index, or a header name); "json" — a JSON array of strings, or of objects whose field
   /// `input_field` holds a string or strings.
   std::string input_format;
-  std::string input_column;                                ///< csv: the column (default "1")
-  std::string input_field;                                 ///< json: the objects' field ("" = the elements are strings)
-  api::PlanProfile plan = api::PlanProfile::enterprise();  ///< per-request caps and purge rates
-  int zone_concurrency = 3;                                ///< zones with purges in flight at once
-  bool dry_run = false;                                    ///< validate and route every item; purge nothing
+  std::string input_column;  ///< csv: the column (default "1")
+  std::string input_field;   ///< json: the objects' field ("" = the elements are strings)
+  /// Per-request caps and purge rates for every zone; unset: each zone's own plan, from its zone object (a zone
+  /// whose plan cannot be read is paced as Enterprise, with caps learned from the API's refusals).
+  std::optional<api::PlanProfile> plan;
+  std::size_t batch_size = 0;  ///< items per request, at most the plan's cap (0: the cap)
+  int zone_concurrency = 3;    ///< zones with purges in flight at once
+  bool dry_run = false;        ///< validate and route every item; purge nothing
 
   static constexpr const char* op_name = "cache.purge";  ///< OpReport::operation and the journal's `op`
 
@@ -63,20 +74,22 @@ struct PurgeSpec {
     for (const auto& z : zones) zs.push_back({{"id", z.id}, {"name", z.name}});
     json hs = json::array();
     for (const auto& [k, v] : headers) hs.push_back({k, v});
-    return {
-        {"kind", api::purge::field_name(kind)},
-        {"account_id", account_id},
-        {"zones", zs},
-        {"headers", hs},
-        {"input", input},
-        {"input_size", input_size},
-        {"input_format", input_format},
-        {"input_column", input_column},
-        {"input_field", input_field},
-        {"plan",
-         {{"name", plan.name}, {"max_urls", plan.max_urls_per_request}, {"max_flex", plan.max_flex_items_per_request}}},
-        {"zone_concurrency", zone_concurrency},
-        {"dry_run", dry_run}};
+    return {{"kind", api::purge::field_name(kind)},
+            {"account_id", account_id},
+            {"zones", zs},
+            {"headers", hs},
+            {"input", input},
+            {"input_size", input_size},
+            {"input_format", input_format},
+            {"input_column", input_column},
+            {"input_field", input_field},
+            {"plan", plan ? json{{"name", plan->name},
+                                 {"max_urls", plan->max_urls_per_request},
+                                 {"max_flex", plan->max_flex_items_per_request}}
+                          : json(nullptr)},
+            {"batch_size", batch_size},
+            {"zone_concurrency", zone_concurrency},
+            {"dry_run", dry_run}};
   }
   /// Checks the spec as a whole.
   std::optional<SpecError> validate() const {
@@ -89,7 +102,7 @@ struct PurgeSpec {
       return refuse({"input_format"}, "{0} must be csv or json (or empty), not '" + input_format + "'");
     if (!input_column.empty() && input_format != "csv") return refuse({"input_column"}, "{0} is for a CSV input");
     if (!input_field.empty() && input_format != "json") return refuse({"input_field"}, "{0} is for a JSON input");
-    if (plan.max_urls_per_request < 1 || plan.max_flex_items_per_request < 1)
+    if (plan && (plan->max_urls_per_request < 1 || plan->max_flex_items_per_request < 1))
       return refuse({"plan"}, "the {0}'s items per request must be at least 1");
     for (const auto& [name, value] : headers)
       if (name.empty() || name.find_first_of(":\r\n") != std::string::npos ||
@@ -100,7 +113,7 @@ struct PurgeSpec {
 
   /// Reads a spec back (a journal's, or a front's); ErrorKind::journal when a field is missing, of the wrong type,
   /// or names an unknown kind or plan. Fronts may write `headers` as an object `{name: value}` and `plan` as a plan
-  /// name; to_json() writes both in full.
+  /// name; to_json() writes both in full. A missing or null `plan`, "" or "auto" means each zone's own.
   static Result<PurgeSpec> from_json(const json& j) {
     try {
       PurgeSpec s;
@@ -109,7 +122,7 @@ struct PurgeSpec {
       if (!known) return Error::make(ErrorKind::journal, "unknown purge kind '" + kind + "'");
       s.kind = *known;
       s.account_id = j.value("account_id", "");
-      for (const auto& z : j.value("zones", json::array())) s.zones.push_back({z.at("id"), z.value("name", "")});
+      for (const auto& z : j.value("zones", json::array())) s.zones.push_back({z.at("id"), z.value("name", ""), ""});
       const json headers = j.value("headers", json::array());
       if (headers.is_object())
         for (const auto& [name, value] : headers.items()) s.headers.emplace_back(name, value.get<std::string>());
@@ -120,17 +133,21 @@ struct PurgeSpec {
       s.input_format = j.value("input_format", "");
       s.input_column = j.value("input_column", "");
       s.input_field = j.value("input_field", "");
-      const json plan = j.value("plan", json("enterprise"));
-      const std::string plan_name = plan.is_string() ? plan.get<std::string>() : plan.value("name", "enterprise");
-      auto profile = api::PlanProfile::named(plan_name);
-      if (!profile)
-        return Error::make(ErrorKind::journal, "unknown plan '" + plan_name + "' (free, pro, business or enterprise)");
-      s.plan = *profile;
-      if (plan.is_object()) {
-        s.plan.max_urls_per_request = api::json_integer_field(plan, "max_urls", s.plan.max_urls_per_request);
-        s.plan.max_flex_items_per_request =
-            api::json_integer_field(plan, "max_flex", s.plan.max_flex_items_per_request);
+      const json plan = j.value("plan", json(nullptr));
+      if (!plan.is_null() && plan != "" && plan != "auto") {
+        const std::string plan_name = plan.is_string() ? plan.get<std::string>() : plan.value("name", "enterprise");
+        auto profile = api::PlanProfile::named(plan_name);
+        if (!profile)
+          return Error::make(ErrorKind::journal,
+                             "unknown plan '" + plan_name + "' (free, pro, business or enterprise)");
+        if (plan.is_object()) {
+          profile->max_urls_per_request = api::json_integer_field(plan, "max_urls", profile->max_urls_per_request);
+          profile->max_flex_items_per_request =
+              api::json_integer_field(plan, "max_flex", profile->max_flex_items_per_request);
+        }
+        s.plan = std::move(profile);
       }
+      s.batch_size = api::json_integer_field(j, "batch_size", std::size_t{0});
       s.zone_concurrency = api::json_integer_field(j, "zone_concurrency", 3);
       s.dry_run = j.value("dry_run", false);
       return s;
@@ -211,7 +228,7 @@ inline std::string purge_item_host(api::purge::Kind kind, const PurgeItem& item)
 /// ckp::ops::PurgeSpec spec;
 /// spec.kind = ckp::api::purge::Kind::files;
 /// spec.account_id = account;                  // zones are found from the URLs' hosts
-/// spec.plan = ckp::api::PlanProfile::pro();
+/// // spec.plan = ckp::api::PlanProfile::pro();   // unset: each zone's own plan
 /// auto urls = ckp::io::FileReader::open("changed-urls.txt");
 /// if (!urls) return fail(urls.error());
 /// ckp::ops::Purge op(scheduler, spec, ckp::io::open_records(std::move(*urls)));
@@ -250,10 +267,16 @@ class Purge final : public StreamingOp {
     }
   }
 
+  /// Room while some zone can take more and the items held in memory stay under a bound: a zone whose plan is
+  /// slower (a Free zone next to an Enterprise one) must not hold back the reading of the others' items.
   bool has_room() const override {
-    for (const auto& [zone, runner] : runners_)
-      if (!runner->can_accept()) return false;
-    return true;
+    std::size_t held = 0;
+    bool some_room = runners_.size() < per_zone_.size();  // a zone with items but no runner yet
+    for (const auto& [zone, runner] : runners_) {
+      held += runner->pending_bytes();
+      some_room = some_room || runner->can_accept();
+    }
+    return some_room && held < max_held_bytes;
   }
   void on_input_end() override {
     for (auto& [zone, runner] : runners_) runner->finish_input();
@@ -274,10 +297,18 @@ class Purge final : public StreamingOp {
     json zones = json::array();
     for (const auto& [id, n] : per_zone_) {
       auto z = directory_.find(id);
-      zones.push_back(
-          {{"id", id}, {"name", z ? z->name : ""}, {"items", n}, {"requests", (n + batch_cap() - 1) / batch_cap()}});
+      const auto pace = pace_.find(id);
+      const std::size_t cap = pace == pace_.end() ? 1 : pace->second.cap;
+      zones.push_back({{"id", id},
+                       {"name", z ? z->name : ""},
+                       {"plan", pace == pace_.end() ? "" : pace->second.plan.name},
+                       {"per_request", cap},
+                       {"items", n},
+                       {"requests", (n + cap - 1) / cap}});
     }
     report_.extra["zones"] = zones;
+    report_.extra["duplicates"] = duplicates_;
+    if (!pace_notes_.empty()) report_.extra["notes"] = pace_notes_;
   }
 
   std::optional<Error> on_record(const io::Record& record, SegmentId segment) override {
@@ -286,6 +317,10 @@ class Purge final : public StreamingOp {
     if (!item->has_value()) return std::nullopt;
     ++report_.scanned;
     for (const auto& [k, v] : spec_.headers) (*item)->headers.emplace_back(k, v);
+    if (is_repeat(**item)) {
+      ++duplicates_;
+      return std::nullopt;
+    }
     auto zones = route(**item);
     if (!zones) return std::move(zones).error();
     add_sample((*item)->text);
@@ -298,8 +333,102 @@ class Purge final : public StreamingOp {
 
  private:
   using Runner = engine::BatchRunner<PurgeItem>;
+  /// Items read but not yet purged, across zones (has_room()).
+  static constexpr std::size_t max_held_bytes = 64u << 20;
 
-  std::size_t batch_cap() const { return std::max<std::size_t>(1, api::purge::max_items(spec_.kind, spec_.plan)); }
+  /// How a zone is paced: its plan, that plan's purge buckets in the governor, and items per request now.
+  struct ZonePace {
+    api::PlanProfile plan;
+    std::size_t bucket = 0;  ///< engine::Cost::plan
+    std::size_t cap = 1;     ///< items per request: the plan's, or --batch-size, or what the API said
+  };
+
+  /// Items per request for @p plan: its cap for this kind, lowered by the spec's batch size.
+  std::size_t cap_for(const api::PlanProfile& plan) const {
+    std::size_t cap = api::purge::max_items(spec_.kind, plan);
+    if (spec_.batch_size > 0) cap = std::min(cap, spec_.batch_size);
+    return std::max<std::size_t>(1, cap);
+  }
+
+  void set_pace(const std::string& zone_id, const api::PlanProfile& plan) {
+    pace_[zone_id] = ZonePace{plan, scheduler_.governor().plan_buckets(plan), cap_for(plan)};
+  }
+
+  /// The plan of each zone with items: the spec's for all, or the zone's own (from the directory, else
+  /// `GET /zones/{id}`); then purges. A zone whose plan cannot be read is paced as Enterprise and learns its caps
+  /// from refusals.
+  void find_plans() {
+    std::vector<std::string> unknown;
+    for (const auto& [id, n] : per_zone_) {
+      const auto zone = directory_.find(id);
+      if (spec_.plan) set_pace(id, *spec_.plan);
+      else if (auto plan = api::PlanProfile::named(zone ? zone->plan : "")) set_pace(id, *plan);
+      else unknown.push_back(id);
+    }
+    if (unknown.empty()) return purge_checked();
+    phase_ = "reading the zones' plans";
+    plans_pending_ = unknown.size();
+    for (const auto& id : unknown) {
+      scheduler_.submit(
+          api::zones::get(id), engine::Cost::api_call(), api::zones::parse_get,
+          [this, id](Result<api::zones::Zone> zone) {
+            if (stopping()) return;
+            std::optional<api::PlanProfile> plan;
+            if (zone) plan = api::zones::purge_plan(*zone);
+            else if (zone.error().kind != ErrorKind::authentication && zone.error().kind != ErrorKind::not_found)
+              return stop(zone.error());
+            if (!plan) {
+              // A token allowed to purge but not to read zones, or a plan this tool does not know.
+              pace_notes_.push_back(
+                  fmt::format("zone {}: its plan could not be read ({}); paced as Enterprise, caps learned from "
+                              "the API",
+                              id, zone ? "no known plan in its zone object" : zone.error().message));
+              plan = api::PlanProfile::enterprise();
+            }
+            set_pace(id, *plan);
+            if (--plans_pending_ == 0) purge_checked();
+          });
+    }
+  }
+
+  /// Cloudflare said a request of @p zone_id may carry at most @p cap items: every zone of that plan (its limits
+  /// are the plan's) re-cuts what it has pending to that size.
+  void lower_cap(const std::string& zone_id, std::size_t cap) {
+    const std::string plan = pace_.at(zone_id).plan.name;
+    bool lowered = false;
+    for (auto& [id, pace] : pace_) {
+      if (pace.plan.name != plan || pace.cap <= cap) continue;
+      pace.cap = cap;
+      lowered = true;
+      if (auto r = runners_.find(id); r != runners_.end()) r->second->limit_batch_size(cap);
+    }
+    if (lowered)
+      pace_notes_.push_back(fmt::format("the API allows {} {} per request on the {} plan; requests re-cut to that", cap,
+                                        api::purge::field_name(spec_.kind), plan));
+  }
+
+  /// The identity of @p item for duplicate detection: its text (a host in lower case) and its headers.
+  std::string identity(const PurgeItem& item) const {
+    std::string id = spec_.kind == api::purge::Kind::hosts ? api::ascii_lower(item.text) : item.text;
+    auto headers = item.headers;
+    std::sort(headers.begin(), headers.end());
+    for (const auto& [k, v] : headers) id += '\0' + api::ascii_lower(k) + '\0' + v;
+    return id;
+  }
+  /// FNV-1a, 64 bits on every platform (std::hash is 32 bits in WebAssembly).
+  static std::uint64_t fingerprint(std::string_view s) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    return h;
+  }
+  /// Whether @p item was seen before in this pass. Only items whose fingerprint occurred twice in the checking pass
+  /// (repeats_) are kept in full, so memory stays with the duplicates, not the input.
+  bool is_repeat(const PurgeItem& item) {
+    if (repeats_.empty()) return false;
+    std::string id = identity(item);
+    if (!std::binary_search(repeats_.begin(), repeats_.end(), fingerprint(id))) return false;
+    return !seen_.insert(std::move(id)).second;
+  }
 
   /// Which zones an item goes to, or an Error naming the item.
   Result<std::vector<std::string>> route(const PurgeItem& item) const {
@@ -323,12 +452,18 @@ class Purge final : public StreamingOp {
                                    names.empty() ? "no zones" : names, field_name("zones")));
   }
 
-  /// Validates and routes the whole input before anything is sent, then purges it (or, in a dry run, counts it).
+  /// Validates and routes the whole input before anything is sent (repeats counted once), then finds the plans.
   void start_purging() {
     phase_ = "checking input";
-    if (spec_.kind == api::purge::Kind::everything) return purge_everything();
+    if (spec_.kind == api::purge::Kind::everything) {
+      for (const auto& z : directory_.zones()) per_zone_[z.id] = 1;
+      total_ = directory_.zones().size();
+      return find_plans();
+    }
     auto& src = *items_;
     std::uint64_t count = 0;
+    // (fingerprint, zones it goes to) of every item: sorted afterwards to find repeats.
+    std::vector<std::pair<std::uint64_t, std::size_t>> prints;
     while (auto record = src.next()) {
       auto item = parse_purge_record(*record, src.format(), src.name(), spec_.kind);
       if (!item) return stop(std::move(item).error());
@@ -339,22 +474,47 @@ class Purge final : public StreamingOp {
         e.message = fmt::format("{}:{}: {}", src.name(), record->line, e.message);
         return stop(e);
       }
+      for (const auto& [k, v] : spec_.headers) (*item)->headers.emplace_back(k, v);
+      prints.emplace_back(fingerprint(identity(**item)), zones->size());
       for (const auto& z : *zones) ++per_zone_[z];
       count += zones->size();
     }
     if (src.error()) return stop(*src.error());
     if (auto e = io::rewind(src)) return stop(*e);
+    // An item repeated goes once: take repeats off the counts (by fingerprint; the purging pass compares in full).
+    std::sort(prints.begin(), prints.end());
+    std::uint64_t repeated = 0;
+    const std::uint64_t items_read = prints.size();
+    for (std::size_t i = 1; i < prints.size(); ++i) {
+      if (prints[i].first != prints[i - 1].first) continue;
+      if (repeats_.empty() || repeats_.back() != prints[i].first) repeats_.push_back(prints[i].first);
+      count -= prints[i].second;
+      ++repeated;
+    }
+    prints = {};
+    if (repeated > 0) recount_per_zone(src);
+    if (stopping()) return;
     total_ = count;
+    items_read_ = items_read;
+    repeated_ = repeated;
+    find_plans();
+  }
+
+  /// The input is checked and every zone's pace known: purges it (or, in a dry run, counts it).
+  void purge_checked() {
     started_purging_ = true;
     phase_ = "purging";
+    if (spec_.kind == api::purge::Kind::everything) return purge_everything();
+    auto& src = *items_;
     if (spec_.dry_run) {
-      report_.done = count;
+      report_.done = *total_;
       while (auto record = src.next()) {
         auto item = parse_purge_record(*record, src.format(), src.name(), spec_.kind);
         if (item && item->has_value()) add_sample((*item)->text);
         if (report_.samples.size() >= options_.samples) break;
       }
-      report_.scanned = count;
+      report_.scanned = items_read_;
+      duplicates_ = repeated_;
       // Nothing is read further in a dry run: the input is consumed.
       dry_run_done_ = true;
       return maybe_finish();
@@ -365,10 +525,6 @@ class Purge final : public StreamingOp {
 
   /// `everything`: one purge per zone, one segment for all of them.
   void purge_everything() {
-    for (const auto& z : directory_.zones()) per_zone_[z.id] = 1;
-    total_ = directory_.zones().size();
-    started_purging_ = true;
-    phase_ = "purging";
     if (spec_.dry_run) {
       for (const auto& z : directory_.zones()) add_sample(z.name.empty() ? z.id : z.name), add_done();
       dry_run_done_ = true;
@@ -393,6 +549,11 @@ class Purge final : public StreamingOp {
                                          if (failure) settle_failed(segment, i.text, *failure);
                                          else settle_done(segment);
                                        });
+    h.bytes = [](const PurgeItem& i) {
+      std::size_t n = sizeof(PurgeItem) + i.text.size();
+      for (const auto& [k, v] : i.headers) n += k.size() + v.size() + 2 * sizeof(std::string);
+      return n;
+    };
     h.send = [this, zone_id](const std::vector<PurgeItem>& items, std::function<void(engine::BatchOutcome)> done) {
       gate_send(zone_id,
                 [this, zone_id, items, done = std::move(done)]() mutable { send(zone_id, items, std::move(done)); });
@@ -401,7 +562,8 @@ class Purge final : public StreamingOp {
     // at RTTs up to 620 ms, while the plan's bucket, paced by the governor, decides the rate. Measured in
     // benchmarks/sim/concurrency_sweep.cpp: 4 capped enterprise tag purges at ~1/9 of this throughput; 64 gained
     // nothing in steady state but let a 100-call burst outrun any adaptive start.
-    auto runner = std::make_unique<Runner>(Runner::Config{batch_cap(), SIZE_MAX, 32, 16u << 20, 1}, std::move(h));
+    auto runner =
+        std::make_unique<Runner>(Runner::Config{pace_.at(zone_id).cap, SIZE_MAX, 32, 16u << 20, 1}, std::move(h));
     auto& ref = *runner;
     runners_.emplace(zone_id, std::move(runner));
     return ref;
@@ -411,12 +573,13 @@ class Purge final : public StreamingOp {
             std::function<void(engine::BatchOutcome)> done) {
     using api::purge::Kind;
     api::Request request;
-    engine::Cost cost = engine::Cost::flex_purge();
+    const std::size_t bucket = pace_.at(zone_id).bucket;
+    engine::Cost cost = engine::Cost::flex_purge(bucket);
     if (spec_.kind == Kind::files) {
       std::vector<api::purge::File> files;
       for (const auto& i : items) files.push_back({i.text, i.headers});
       request = api::purge::files(zone_id, files);
-      cost = engine::Cost::url_purge(files.size());
+      cost = engine::Cost::url_purge(files.size(), bucket);
     } else if (spec_.kind == Kind::everything) {
       request = api::purge::everything(zone_id);
     } else {
@@ -424,12 +587,27 @@ class Purge final : public StreamingOp {
       for (const auto& i : items) texts.push_back(i.text);
       request = api::purge::flex(zone_id, spec_.kind, texts);
     }
-    scheduler_.submit(std::move(request), cost, api::purge::parse,
-                      [this, zone_id, done = std::move(done)](Result<std::string> id) {
-                        gate_done(zone_id);
-                        if (!id) return done({id.error(), {}});
-                        done({});
-                      });
+    // A batch that waited in the scheduler's queue while the API said it takes fewer items is not sent: it comes
+    // back to the runner, which re-cuts it (its size is now above the runner's batch size).
+    engine::SubmitOptions options;
+    options.before_send = [this, zone_id, n = items.size()]() -> std::optional<Error> {
+      if (n <= pace_.at(zone_id).cap) return std::nullopt;
+      return Error::make(ErrorKind::too_large,
+                         fmt::format("re-cut to the {} items per request the API allows", pace_.at(zone_id).cap));
+    };
+    scheduler_.submit(
+        std::move(request), cost, api::purge::parse,
+        [this, zone_id, done = std::move(done)](Result<std::string> id) {
+          gate_done(zone_id);
+          if (!id) {
+            // Re-cut what is pending before the runner sees the refusal (it re-cuts this batch too).
+            if (auto cap = api::purge::stated_cap(id.error()); cap && *cap < pace_.at(zone_id).cap)
+              lower_cap(zone_id, *cap);
+            return done({id.error(), {}});
+          }
+          done({});
+        },
+        std::move(options));
   }
 
   /// Zone concurrency: a zone may send when it already has purges in flight or fewer than the limit do.
@@ -453,6 +631,23 @@ class Purge final : public StreamingOp {
     }
   }
 
+  /// Counts items per zone again, without repeats (a second look at the input, only when it has repeats).
+  void recount_per_zone(io::RecordSource& src) {
+    per_zone_.clear();
+    std::unordered_set<std::string> seen;
+    while (auto record = src.next()) {
+      auto item = parse_purge_record(*record, src.format(), src.name(), spec_.kind);
+      if (!item || !item->has_value()) continue;
+      for (const auto& [k, v] : spec_.headers) (*item)->headers.emplace_back(k, v);
+      std::string id = identity(**item);
+      if (std::binary_search(repeats_.begin(), repeats_.end(), fingerprint(id)) && !seen.insert(std::move(id)).second)
+        continue;
+      if (auto zones = route(**item))
+        for (const auto& z : *zones) ++per_zone_[z];
+    }
+    if (auto e = io::rewind(src)) stop(*e);
+  }
+
   PurgeSpec spec_;
   std::unique_ptr<io::RecordSource> items_;
   ZoneDirectory directory_;
@@ -465,6 +660,14 @@ class Purge final : public StreamingOp {
   std::map<std::string, std::unique_ptr<Runner>> runners_;
   std::map<std::string, std::uint64_t> per_zone_;
   std::map<std::string, int> active_;
+  std::map<std::string, ZonePace> pace_;
+  std::size_t plans_pending_ = 0;
+  std::vector<std::string> pace_notes_;
+  std::vector<std::uint64_t> repeats_;    // sorted fingerprints that occur more than once in the input
+  std::unordered_set<std::string> seen_;  // identities of items with such a fingerprint, as purged
+  std::uint64_t duplicates_ = 0;
+  std::uint64_t items_read_ = 0;  // items in the input, repeats included
+  std::uint64_t repeated_ = 0;    // repeats found by the checking pass
   std::deque<std::pair<std::string, std::function<void()>>> gate_waiting_;
 };
 

@@ -36,8 +36,8 @@ struct SyncPurgeSpec {
   /// When no tag was found: besides the search term (or value) itself, also purge it with the suffixes the Go tool
   /// used (`-type-image`, `-file`, …).
   bool derived_tags = false;
-  api::PlanProfile plan = api::PlanProfile::enterprise();  ///< purge caps and rates
-  bool dry_run = false;                                    ///< count what would be deleted and purged; change nothing
+  std::optional<api::PlanProfile> plan;  ///< purge caps and rates for every zone; unset: each zone's own plan
+  bool dry_run = false;                  ///< count what would be deleted and purged; change nothing
 
   static constexpr const char* op_name = "sync.purge";  ///< OpReport::operation and the journal's `op`
 
@@ -51,7 +51,7 @@ struct SyncPurgeSpec {
     j["cache_tags"] = cache_tags;
     j["extract_tags"] = extract_tags;
     j["derived_tags"] = derived_tags;
-    j["plan"] = plan.name;
+    j["plan"] = plan ? json(plan->name) : json(nullptr);
     j["dry_run"] = dry_run;
     return j;
   }
@@ -62,11 +62,14 @@ struct SyncPurgeSpec {
       s.account_id = j.at("account_id");
       s.namespace_id = j.at("namespace_id");
       s.select = KeySelection::read(j);
-      for (const auto& z : j.at("zones")) s.zones.push_back({z.at("id"), z.value("name", "")});
+      for (const auto& z : j.at("zones")) s.zones.push_back({z.at("id"), z.value("name", ""), ""});
       s.cache_tags = j.value("cache_tags", std::vector<std::string>{});
       s.extract_tags = j.value("extract_tags", true);
       s.derived_tags = j.value("derived_tags", false);
-      s.plan = api::PlanProfile::named(j.value("plan", "enterprise")).value_or(api::PlanProfile::enterprise());
+      if (const json plan = j.value("plan", json(nullptr)); plan.is_string() && plan != "" && plan != "auto") {
+        s.plan = api::PlanProfile::named(plan.get<std::string>());
+        if (!s.plan) return Error::make(ErrorKind::journal, "unknown plan '" + plan.get<std::string>() + "'");
+      }
       s.dry_run = j.value("dry_run", false);
       return s;
     } catch (const std::exception& e) {

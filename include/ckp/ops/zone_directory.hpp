@@ -21,6 +21,8 @@ namespace ckp::ops {
 struct ZoneRef {
   std::string id;    ///< 32 hex characters
   std::string name;  ///< e.g. `example.com` (may be empty when only the id is known)
+  /// The zone's plan (api::PlanProfile::named), when known from its zone object; not part of a journaled spec.
+  std::string plan;
   /// Member-wise equality.
   bool operator==(const ZoneRef&) const = default;
 };
@@ -63,7 +65,10 @@ class ZoneDirectory {
     all_zones(scheduler, std::move(account_id), [done = std::move(done)](Result<std::vector<api::zones::Zone>> all) {
       if (!all) return done(all.error());
       std::vector<ZoneRef> zones;
-      for (const auto& z : *all) zones.push_back({z.id, z.name});
+      for (const auto& z : *all) {
+        const auto plan = api::zones::purge_plan(z);
+        zones.push_back({z.id, z.name, plan ? plan->name : ""});
+      }
       done(ZoneDirectory(std::move(zones)));
     });
   }

@@ -192,6 +192,25 @@ TEST_CASE("purge: per-plan caps on items per request") {
   CHECK(failure_code(purge(ent, {{"files", strings(501, "https://example.com/")}})) == 1094);
 }
 
+TEST_CASE("purge: a zone of its own plan: its zone object, its caps, its buckets (per account and plan)") {
+  emu::Config c = config();  // enterprise for zones without a plan
+  const std::string free_zone = "f0000000000000000000000000000001";
+  c.zones.push_back({"free.example", free_zone, account, "free"});
+  Harness h(c);
+  api::Request get(Method::get, "/zones/" + free_zone);
+  json zone = body_of(h.send(get))["result"];
+  CHECK(zone["plan"]["legacy_id"] == "free");
+  CHECK(zone["plan"]["name"] == "Free Website");
+  CHECK(body_of(h.send(api::Request(Method::get, "/zones/" + zone_id)))["result"]["plan"]["legacy_id"] == "enterprise");
+  CHECK(failure_code(purge(h, {{"files", strings(101, "https://free.example/")}}, free_zone)) == 1094);
+  CHECK(purge(h, {{"files", strings(500, "https://example.com/")}}).response.status == 200);
+  // The Free zone's 800 URLs per second are its own: the Enterprise purge above took nothing from them.
+  for (int i = 0; i < 8; ++i)
+    REQUIRE(purge(h, {{"files", strings(100, "https://free.example/")}}, free_zone).response.status == 200);
+  CHECK(purge(h, {{"files", strings(100, "https://free.example/")}}, free_zone).response.status == 429);
+  CHECK(purge(h, {{"files", strings(500, "https://example.com/")}}).response.status == 200);
+}
+
 TEST_CASE("purge: flex bucket per plan, Retry-After, time scale, no global lockout") {
   emu::Config c = config();
   c.plan = ckp::api::PlanProfile::free();  // bucket 25, refills 5 per minute

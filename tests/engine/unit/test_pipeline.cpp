@@ -363,6 +363,70 @@ TEST_CASE("batch runner: a fatal error leaves items unsettled and stops sending"
   CHECK_FALSE(runner.can_accept());
 }
 
+TEST_CASE("batch runner: keys that always fail cost one request per round, not one per key") {
+  // The case: 1,000 of 3,000 keys in a delete always fail (a poisoned prefix). Before, each rejected key
+  // rode alone in a batch of its own at the end of the input: 7,000 requests. Now each round's rejects go together.
+  runner_test::Harness h;
+  for (int i = 0; i < 1000; ++i) h.poisoned.insert("p" + std::to_string(i));
+  BatchRunner<std::string> runner({10'000, SIZE_MAX, 100, SIZE_MAX, 8}, h.hooks());
+  for (int i = 0; i < 3000; ++i) runner.push(i < 1000 ? "p" + std::to_string(i) : "k" + std::to_string(i), 0);
+  runner.finish_input();
+  h.answer_all();
+  CHECK(runner.idle());
+  CHECK(h.confirmed.size() == 2000);
+  CHECK(h.failed.size() == 1000);
+  // the first batch + 7 rounds of the 1,000 rejected keys together: minimum (1) + rounds (7)
+  CHECK(h.batch_sizes == std::vector<std::size_t>{3000, 1000, 1000, 1000, 1000, 1000, 1000, 1000});
+}
+
+TEST_CASE("batch runner: a key isolated and refused is reported once and never sent again") {
+  runner_test::Harness h;
+  h.invalid = {"k1"};
+  BatchRunner<std::string> runner({2, SIZE_MAX, 100, SIZE_MAX, 8}, h.hooks());
+  runner.push("k0", 0);
+  runner.push("k1", 0);
+  runner.finish_input();
+  h.answer_all();
+  CHECK(h.batch_sizes == std::vector<std::size_t>{2, 1, 1});
+  CHECK(h.failed.size() == 1);
+}
+
+TEST_CASE("batch runner: limit_batch_size re-cuts everything pending, and a refused larger batch, at once") {
+  runner_test::Harness h;
+  BatchRunner<std::string> runner({500, SIZE_MAX, 100, SIZE_MAX, 8}, h.hooks());
+  for (int i = 0; i < 1600; ++i) runner.push("k" + std::to_string(i), 0);
+  runner.finish_input();
+  CHECK(h.batch_sizes == std::vector<std::size_t>{500, 500, 500, 100});  // all four sent
+  // The API refuses the first: "at most 100 per request". The owner lowers the size before passing the answer on.
+  auto [first, done] = std::move(h.pending.front());
+  h.pending.erase(h.pending.begin());
+  runner.limit_batch_size(100);
+  CHECK(runner.batch_size() == 100);
+  done({Error::make(ErrorKind::bad_request, "Exceeded maximum amount of 100 files per purge request"), {}});
+  // re-cut into 5 × 100 at once — not halved 500 → 250 → 125 → 62/63
+  CHECK(h.batch_sizes == std::vector<std::size_t>{500, 500, 500, 100, 100, 100, 100, 100, 100});
+  runner.limit_batch_size(200);  // never raised
+  CHECK(runner.batch_size() == 100);
+}
+
+TEST_CASE("batch runner: limit_batch_size re-cuts batches not yet sent") {
+  runner_test::Harness h;
+  BatchRunner<std::string>::Hooks hooks = h.hooks();
+  std::vector<std::function<void(BatchOutcome)>> held;
+  int sends = 0;
+  hooks.send = [&](const std::vector<std::string>& batch, std::function<void(BatchOutcome)> done) {
+    h.batch_sizes.push_back(batch.size());
+    ++sends;
+    held.push_back(std::move(done));
+  };
+  BatchRunner<std::string> r2({4, SIZE_MAX, 100, SIZE_MAX, 8}, hooks);
+  for (int i = 0; i < 7; ++i) r2.push("k" + std::to_string(i), 0);  // one batch of 4 sent, 3 filling
+  r2.limit_batch_size(2);
+  r2.finish_input();
+  CHECK(h.batch_sizes == std::vector<std::size_t>{4, 2, 1});
+  CHECK(sends == 3);
+}
+
 TEST_CASE("batch runner: byte caps and backpressure") {
   runner_test::Harness h;
   BatchRunner<std::string>::Config cfg{100, 10, 2, 1000, 8};

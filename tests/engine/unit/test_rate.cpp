@@ -205,3 +205,60 @@ TEST_CASE("governor: never more than 95% of the per-IP limit in any one-second s
   CHECK(std::count(sent.begin(), sent.end(), 0.0) == 190);  // a burst of up to 190 goes at once
   CHECK(static_cast<double>(sent.size()) / 5 >= 175);       // sustained: 190 per (1 s + a round trip)
 }
+
+TEST_CASE("purge buckets per plan: a Free zone's bucket and an Enterprise zone's are separate") {
+  RateGovernor g;  // plan 0: enterprise (the config's)
+  const std::size_t free = g.plan_buckets(api::PlanProfile::free());
+  CHECK(free != 0);
+  CHECK(g.plan_buckets(api::PlanProfile::free()) == free);  // the same plan, the same buckets
+  CHECK(g.plan_buckets(api::PlanProfile::enterprise()) == 0);
+  CHECK(g.url_rate(free) == doctest::Approx(800));
+  CHECK(g.url_rate(0) == doctest::Approx(3000));
+  g.on_send(Cost::url_purge(800, free), at(0));
+  g.on_response(Cost::url_purge(800, free), with_headers(200, {}), at(0));
+  CHECK(g.wait(Cost::url_purge(100, free), at(0)) > Duration{0});  // the Free bucket is empty
+  CHECK(g.wait(Cost::url_purge(500, 0), at(0)) == Duration{0});    // the Enterprise one is not
+  CHECK(g.wait_shared(at(0)) == Duration{0});
+}
+
+TEST_CASE("a purge refused for its content (400) is not charged to the bucket") {
+  GovernorConfig c;
+  c.plan = api::PlanProfile::pro();  // 1,500 URLs per second, bucket 1,500
+  RateGovernor g(c);
+  g.on_send(Cost::url_purge(1500), at(0));
+  g.on_response(Cost::url_purge(1500), with_headers(400, {}), at(0.01));
+  CHECK(g.wait(Cost::url_purge(1500), at(0.01)) == Duration{0});  // the tokens came back
+}
+
+TEST_CASE("a purge bucket's 429 holds that bucket until Retry-After, and nothing else") {
+  GovernorConfig c;
+  c.plan = api::PlanProfile::pro();
+  RateGovernor g(c);
+  g.on_send(Cost::url_purge(100), at(0));
+  g.on_response(
+      Cost::url_purge(100),
+      with_headers(
+          429, {{"Retry-After", "3"}},
+          R"({"success":false,"errors":[{"code":1083,"message":"rate limited"}],"messages":[],"result":null})"),
+      at(0));
+  CHECK(g.wait(Cost::url_purge(1), at(2)) == seconds(1));  // refilled by then, but held until Retry-After
+  CHECK(g.wait(Cost::url_purge(1), at(3)) == Duration{0});
+  CHECK(g.wait(Cost::flex_purge(), at(0)) == Duration{0});
+  CHECK(g.wait(Cost::api_call(), at(0)) == Duration{0});
+  CHECK(g.stats().lockouts == 0);
+}
+
+TEST_CASE("a purge from a full bucket stops its refill until an answer: the server's bucket was full until then") {
+  // Enterprise: 3,000 URLs per second, bucket 3,000. Six calls of 500 empty it at t=0. If they reach the server
+  // only at 0.3 s (a slow first connection), its bucket was full (and lost its refill) until then; a client that
+  // counted refill from 0 would send a seventh call at 0.17 s and get a 429.
+  RateGovernor g;
+  for (int i = 0; i < 6; ++i) {
+    REQUIRE(g.wait(Cost::url_purge(500), at(0)) == Duration{0});
+    g.on_send(Cost::url_purge(500), at(0));
+  }
+  CHECK(g.wait(Cost::url_purge(500), at(0.2)) == SlidingWindow::until_completion);
+  g.on_response(Cost::url_purge(500), with_headers(200, {}), at(0.3));  // arrived at the latest now
+  CHECK(g.wait(Cost::url_purge(500), at(0.3)).count() == doctest::Approx(166'667).epsilon(0.01));
+  CHECK(g.wait(Cost::url_purge(500), at(0.467)) == Duration{0});
+}

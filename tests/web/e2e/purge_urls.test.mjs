@@ -22,8 +22,9 @@ test("purge 250 URLs with a cache-key header", async () => {
   const { page, errors } = await openConsole(browser, server);
   const panel = page.locator("#panel-purge");
   assert.equal(await page.getByLabel("Zone", { exact: true }).inputValue(), emulator.info.zones[0].id);
-  // The zone's plan (Pro) is preselected: it sets how many URLs go in one request.
-  assert.equal(await panel.getByLabel("Plan of the zone").inputValue(), "pro");
+  // The engine reads the zone's plan (Pro) from its zone object: it sets how many URLs go in one request. The
+  // select only overrides it.
+  assert.equal(await panel.getByLabel("Plan of the zone").inputValue(), "auto");
 
   const urls = Array.from({ length: 250 }, (_, i) => `https://www.example.com/assets/file-${i}.css`);
   await panel.getByLabel("URLs to purge, one per line").fill(urls.join("\n"));
@@ -32,6 +33,7 @@ test("purge 250 URLs with a cache-key header", async () => {
   await page.waitForFunction(() =>
     document.getElementById("purge-summary").textContent.startsWith("250 URLs → 3 requests"),
   );
+  assert.match(await page.locator("#purge-summary").textContent(), /on pro plan limits/);
   await screenshot(page, "purge-1-ready");
   assert.deepEqual(await emulatorPurges(emulator), []);
 
@@ -49,8 +51,6 @@ test("purge 250 URLs with a cache-key header", async () => {
   const [journaled] = await journaledSpecs(page);
   assert.equal(journaled.op, "cache.purge");
   const cli = cliSpec(emulator, [
-    "--plan",
-    "pro",
     "cache",
     "purge",
     "files",
