@@ -6,9 +6,12 @@
 ///
 /// A mirror of a server's bucket is only safe if it never believes in more tokens than the server has:
 /// - tokens are taken when a call is sent (the server takes them later, when it arrives);
-/// - refill is paused while the server's bucket may be full — while what we have plus what is still in flight
-///   reaches the capacity — until an answer comes back: refill past the capacity is lost at the server, and the
-///   client cannot know when its calls arrived (a first call on a new TLS connection arrives well after later ones);
+/// - a call taken from a full bucket (the start of a run, or after a pause) stops the refill until an answer comes
+///   back: the server's bucket stays full until our calls arrive, refill past the capacity is lost there, and the
+///   client cannot know when they arrived (a first call on a new TLS connection arrives well after later ones).
+///   Once the bucket is drawn down, client and server refill alike. (Only a one-way delay longer than the bucket
+///   takes to refill — 1 s for the URL buckets — could still let the server's bucket sit full unseen; a 429 then
+///   is honoured like any other);
 /// - a call the server refused before charging it (a 400: too many items, an invalid URL) gives its tokens back;
 /// - a 429 empties the bucket and holds it until `Retry-After`.
 
@@ -33,15 +36,13 @@ class PacedBucket {
   }
   /// A call of @p units is sent at @p now.
   void on_send(double units, Instant now) {
-    const bool may_be_full_there = bucket_.available(now) + in_flight_ >= bucket_.capacity() * 0.99;
+    const bool from_full = bucket_.available(now) >= bucket_.capacity() * 0.99;
     bucket_.take(units, now);
-    in_flight_ += units;
-    if (may_be_full_there) bucket_.pause(now);
+    if (from_full) bucket_.pause(now);
   }
   /// A call of @p units was answered at @p now (or failed in transport). @p charged: false when the server refused
   /// it before charging it — any 4xx but 429.
   void on_answer(double units, bool charged, Instant now) {
-    in_flight_ = std::max(0.0, in_flight_ - units);
     bucket_.resume(now);
     if (!charged) bucket_.give(units, now);
   }
@@ -57,7 +58,6 @@ class PacedBucket {
 
  private:
   TokenBucket bucket_;
-  double in_flight_ = 0;
   Instant blocked_until_{};
 };
 
