@@ -508,3 +508,19 @@ TEST_CASE("an item given twice is purged once, and the report says how many were
     CHECK(w.server.purges().empty());
   }
 }
+
+TEST_CASE("tags given twice go once to every zone, and each zone's count says so") {
+  test::SimWorld w(purge_config(api::PlanProfile::enterprise()));
+  auto scheduler = w.scheduler();
+  PurgeSpec spec;
+  spec.kind = api::purge::Kind::tags;
+  spec.zones = {{zone_a, "example.com", ""}, {zone_b, "shop.example.com", ""}};
+  spec.dry_run = true;
+  Purge op(*scheduler, spec, lines("a\nb\na\nc\nb\na\n"));
+  auto report = run(w.sim, op);
+  CHECK(report.done == 6);  // 3 distinct tags x 2 zones
+  CHECK(report.extra["duplicates"] == 3);
+  REQUIRE(report.extra["zones"].size() == 2);
+  CHECK(report.extra["zones"][0]["items"] == 3);
+  CHECK(report.extra["zones"][1]["items"] == 3);
+}

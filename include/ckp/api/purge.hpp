@@ -24,6 +24,7 @@
 
 #include "ckp/api/envelope.hpp"
 #include "ckp/api/limits.hpp"
+#include "ckp/api/text.hpp"
 
 namespace ckp::api::purge {
 
@@ -114,8 +115,7 @@ inline std::optional<std::size_t> stated_cap(const Error& e) {
   for (const auto& m : e.api_errors) texts.push_back(m.message);
   if (texts.empty()) texts.push_back(e.message);
   for (std::string_view text : texts) {
-    std::string lower(text);
-    for (auto& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    const std::string lower = ascii_lower(text);
     const auto at = lower.find("maximum");
     if (at == std::string::npos) continue;
     const auto digit = lower.find_first_of("0123456789", at);

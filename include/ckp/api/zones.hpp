@@ -21,6 +21,7 @@
 
 #include "ckp/api/envelope.hpp"
 #include "ckp/api/limits.hpp"
+#include "ckp/api/text.hpp"
 
 namespace ckp::api::zones {
 
@@ -39,9 +40,7 @@ struct Zone {
 /// e.g. "Pro Website"); nullopt when the zone does not say, or names a plan this tool does not know.
 inline std::optional<PlanProfile> purge_plan(const Zone& zone) {
   if (auto p = PlanProfile::named(zone.plan_id)) return p;
-  std::string first = zone.plan.substr(0, zone.plan.find(' '));
-  for (auto& c : first) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return PlanProfile::named(first);
+  return PlanProfile::named(ascii_lower(zone.plan.substr(0, zone.plan.find(' '))));
 }
 
 /// Filters and paging for `GET /zones`.

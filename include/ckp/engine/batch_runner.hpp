@@ -102,6 +102,7 @@ class BatchRunner {
     item.bytes = hooks_.bytes ? hooks_.bytes(item.payload) : 0;
     pending_bytes_ += item.bytes;
     add_to_open(std::move(item));
+    if (input_done_) seal_open();
     dispatch();
   }
 
@@ -169,7 +170,7 @@ class BatchRunner {
       seal_open();
     open_bytes_ += item.bytes;
     open_.push_back(std::move(item));
-    if (open_.size() >= config_.max_items || open_bytes_ >= config_.max_bytes || input_done_) seal_open();
+    if (open_.size() >= config_.max_items || open_bytes_ >= config_.max_bytes) seal_open();
   }
 
   void seal_open() {
@@ -236,7 +237,6 @@ class BatchRunner {
       }
     } else {
       std::unordered_set<std::string> rejected(outcome.unsuccessful.begin(), outcome.unsuccessful.end());
-      Batch again;
       for (auto& item : batch) {
         if (rejected.empty() || !rejected.count(hooks_.id(item.payload))) {
           pending_bytes_ -= item.bytes;
@@ -245,15 +245,11 @@ class BatchRunner {
           settle_failed(item, Error::make(ErrorKind::bad_request,
                                           fmt::format("the API reported it unsuccessful {} times", item.rejections)));
         } else {
-          again.push_back(std::move(item));
+          // Rides along with the next batch, together with the round's other rejected items (at the end of the
+          // input they are sealed below, once all are in: one retry batch, not one per item).
+          add_to_open(std::move(item));
         }
       }
-      // The round's rejected items ride along together with the next batch (sealed only once all are in, so that
-      // at the end of the input they form one retry batch, not one per item).
-      const bool was_done = input_done_;
-      input_done_ = false;
-      for (auto& item : again) add_to_open(std::move(item));
-      input_done_ = was_done;
     }
     if (input_done_) seal_open();
     dispatch();

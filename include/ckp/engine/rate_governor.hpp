@@ -194,11 +194,12 @@ class RateGovernor {
     return std::max<std::int64_t>(1, quota - keep);
   }
 
-  /// The purge bucket @p cost counts against, or null (Cost::Kind::api; an unknown plan index counts as plan 0).
+  /// The purge buckets of @p cost's plan (an unknown plan index counts as plan 0).
+  PurgeBuckets& plan_of(const Cost& cost) { return plans_[cost.plan < plans_.size() ? cost.plan : 0]; }
+  /// The purge bucket @p cost counts against, or null (Cost::Kind::api).
   PacedBucket* bucket(const Cost& cost) {
     if (cost.kind == Cost::Kind::api) return nullptr;
-    auto& p = plans_[cost.plan < plans_.size() ? cost.plan : 0];
-    return cost.kind == Cost::Kind::flex_purge ? &p.flex : &p.urls;
+    return cost.kind == Cost::Kind::flex_purge ? &plan_of(cost).flex : &plan_of(cost).urls;
   }
 
   Duration wait_bucket(const Cost& cost, Instant now) {
@@ -217,8 +218,7 @@ class RateGovernor {
           server_quota_ = static_cast<std::int64_t>(q);
           window_.configure(effective_quota(server_quota_), from_seconds(w));
         } else if (p.policy == "purge-flex" || p.policy == "purge-urls") {
-          auto& plan = plans_[cost.plan < plans_.size() ? cost.plan : 0];
-          (p.policy == "purge-flex" ? plan.flex : plan.urls).configure(q, w);
+          (p.policy == "purge-flex" ? plan_of(cost).flex : plan_of(cost).urls).configure(q, w);
         }
       }
     }

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -312,11 +313,10 @@ class Purge final : public StreamingOp {
   }
 
   std::optional<Error> on_record(const io::Record& record, SegmentId segment) override {
-    auto item = parse_purge_record(record, records().format(), records().name(), spec_.kind);
+    auto item = read_item(record, records());
     if (!item) return std::move(item).error();
     if (!item->has_value()) return std::nullopt;
     ++report_.scanned;
-    for (const auto& [k, v] : spec_.headers) (*item)->headers.emplace_back(k, v);
     if (is_repeat(**item)) {
       ++duplicates_;
       return std::nullopt;
@@ -342,6 +342,14 @@ class Purge final : public StreamingOp {
     std::size_t bucket = 0;  ///< engine::Cost::plan
     std::size_t cap = 1;     ///< items per request: the plan's, or --batch-size, or what the API said
   };
+
+  /// The item of @p record of @p src, with the spec's headers added; nullopt for a blank or comment line.
+  Result<std::optional<PurgeItem>> read_item(const io::Record& record, const io::RecordSource& src) const {
+    auto item = parse_purge_record(record, src.format(), src.name(), spec_.kind);
+    if (item && item->has_value())
+      for (const auto& [k, v] : spec_.headers) (*item)->headers.emplace_back(k, v);
+    return item;
+  }
 
   /// Items per request for @p plan: its cap for this kind, lowered by the spec's batch size.
   std::size_t cap_for(const api::PlanProfile& plan) const {
@@ -462,10 +470,14 @@ class Purge final : public StreamingOp {
     }
     auto& src = *items_;
     std::uint64_t count = 0;
-    // (fingerprint, zones it goes to) of every item: sorted afterwards to find repeats.
-    std::vector<std::pair<std::uint64_t, std::size_t>> prints;
+    // (fingerprint, where it goes: its one zone's index in the directory, or every zone) of every item: sorted
+    // afterwards to find repeats, which come off the counts.
+    constexpr std::uint32_t every_zone = UINT32_MAX;
+    std::unordered_map<std::string, std::uint32_t> slot;
+    for (std::uint32_t i = 0; i < directory_.zones().size(); ++i) slot.emplace(directory_.zones()[i].id, i);
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> prints;
     while (auto record = src.next()) {
-      auto item = parse_purge_record(*record, src.format(), src.name(), spec_.kind);
+      auto item = read_item(*record, src);
       if (!item) return stop(std::move(item).error());
       if (!item->has_value()) continue;
       auto zones = route(**item);
@@ -474,8 +486,7 @@ class Purge final : public StreamingOp {
         e.message = fmt::format("{}:{}: {}", src.name(), record->line, e.message);
         return stop(e);
       }
-      for (const auto& [k, v] : spec_.headers) (*item)->headers.emplace_back(k, v);
-      prints.emplace_back(fingerprint(identity(**item)), zones->size());
+      prints.emplace_back(fingerprint(identity(**item)), zones->size() == 1 ? slot.at(zones->front()) : every_zone);
       for (const auto& z : *zones) ++per_zone_[z];
       count += zones->size();
     }
@@ -483,20 +494,21 @@ class Purge final : public StreamingOp {
     if (auto e = io::rewind(src)) return stop(*e);
     // An item repeated goes once: take repeats off the counts (by fingerprint; the purging pass compares in full).
     std::sort(prints.begin(), prints.end());
-    std::uint64_t repeated = 0;
-    const std::uint64_t items_read = prints.size();
+    items_read_ = prints.size();
     for (std::size_t i = 1; i < prints.size(); ++i) {
       if (prints[i].first != prints[i - 1].first) continue;
       if (repeats_.empty() || repeats_.back() != prints[i].first) repeats_.push_back(prints[i].first);
-      count -= prints[i].second;
-      ++repeated;
+      if (spec_.dry_run) ++duplicates_;  // a real run counts the repeats it drops (on_record)
+      if (prints[i].second != every_zone) {
+        --per_zone_[directory_.zones()[prints[i].second].id];
+        --count;
+      } else {
+        for (const auto& z : directory_.zones()) --per_zone_[z.id];
+        count -= directory_.zones().size();
+      }
     }
     prints = {};
-    if (repeated > 0) recount_per_zone(src);
-    if (stopping()) return;
     total_ = count;
-    items_read_ = items_read;
-    repeated_ = repeated;
     find_plans();
   }
 
@@ -509,12 +521,11 @@ class Purge final : public StreamingOp {
     if (spec_.dry_run) {
       report_.done = *total_;
       while (auto record = src.next()) {
-        auto item = parse_purge_record(*record, src.format(), src.name(), spec_.kind);
+        auto item = read_item(*record, src);
         if (item && item->has_value()) add_sample((*item)->text);
         if (report_.samples.size() >= options_.samples) break;
       }
       report_.scanned = items_read_;
-      duplicates_ = repeated_;
       // Nothing is read further in a dry run: the input is consumed.
       dry_run_done_ = true;
       return maybe_finish();
@@ -631,23 +642,6 @@ class Purge final : public StreamingOp {
     }
   }
 
-  /// Counts items per zone again, without repeats (a second look at the input, only when it has repeats).
-  void recount_per_zone(io::RecordSource& src) {
-    per_zone_.clear();
-    std::unordered_set<std::string> seen;
-    while (auto record = src.next()) {
-      auto item = parse_purge_record(*record, src.format(), src.name(), spec_.kind);
-      if (!item || !item->has_value()) continue;
-      for (const auto& [k, v] : spec_.headers) (*item)->headers.emplace_back(k, v);
-      std::string id = identity(**item);
-      if (std::binary_search(repeats_.begin(), repeats_.end(), fingerprint(id)) && !seen.insert(std::move(id)).second)
-        continue;
-      if (auto zones = route(**item))
-        for (const auto& z : *zones) ++per_zone_[z];
-    }
-    if (auto e = io::rewind(src)) stop(*e);
-  }
-
   PurgeSpec spec_;
   std::unique_ptr<io::RecordSource> items_;
   ZoneDirectory directory_;
@@ -667,7 +661,6 @@ class Purge final : public StreamingOp {
   std::unordered_set<std::string> seen_;  // identities of items with such a fingerprint, as purged
   std::uint64_t duplicates_ = 0;
   std::uint64_t items_read_ = 0;  // items in the input, repeats included
-  std::uint64_t repeated_ = 0;    // repeats found by the checking pass
   std::deque<std::pair<std::string, std::function<void()>>> gate_waiting_;
 };
 
