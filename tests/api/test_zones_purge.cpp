@@ -114,5 +114,7 @@ TEST_CASE("the per-request cap Cloudflare states when it refuses too many items"
         100u);
   CHECK(purge::stated_cap(refusal(400, 1101, "Maximum of 30 tags per request")) == 30u);
   CHECK_FALSE(purge::stated_cap(refusal(400, 1015, "Unable to purge https://example.com/x")));
+  CHECK_FALSE(purge::stated_cap(refusal(400, 1100, "Tag is longer than the maximum of 1024 characters")));
+  CHECK(purge::stated_cap(refusal(400, 1111, "Exceeded maximum amount of 100 hosts")) == 100u);
   CHECK_FALSE(purge::stated_cap(refusal(429, 1083, "Rate limit reached (maximum 1500 URLs per second)")));
 }

@@ -15,6 +15,8 @@
 /// ckp::Result<std::string> id = ckp::api::purge::parse(response);   // the purge's id
 /// ```
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <string>
@@ -108,16 +110,21 @@ inline Request everything(std::string_view zone_id) { return detail::post(zone_i
 
 /// The per-request cap Cloudflare states when it refuses a purge for carrying too many items ("Exceeded maximum
 /// amount of 100 files per purge request", codes 1094, 1101, 1111): the first number after "maximum" in a message
-/// of a 400/413; nullopt when @p e is not such a refusal.
+/// of a 400/413 that carries one of those codes or speaks of items "per" request; nullopt otherwise (a tag "longer
+/// than the maximum of 1024 characters" states no cap).
+inline constexpr int too_many_items_codes[] = {1094, 1101, 1111};
 inline std::optional<std::size_t> stated_cap(const Error& e) {
   if (e.kind != ErrorKind::bad_request && e.kind != ErrorKind::too_large) return std::nullopt;
-  std::vector<std::string_view> texts;
-  for (const auto& m : e.api_errors) texts.push_back(m.message);
-  if (texts.empty()) texts.push_back(e.message);
-  for (std::string_view text : texts) {
+  std::vector<std::pair<int, std::string_view>> texts;
+  for (const auto& m : e.api_errors) texts.emplace_back(m.code, m.message);
+  if (texts.empty()) texts.emplace_back(0, e.message);
+  for (const auto& [code, text] : texts) {
     const std::string lower = ascii_lower(text);
+    const bool about_items = std::find(std::begin(too_many_items_codes), std::end(too_many_items_codes), code) !=
+                                 std::end(too_many_items_codes) ||
+                             lower.find(" per ") != std::string::npos;
     const auto at = lower.find("maximum");
-    if (at == std::string::npos) continue;
+    if (!about_items || at == std::string::npos) continue;
     const auto digit = lower.find_first_of("0123456789", at);
     if (digit == std::string::npos) continue;
     std::size_t n = 0, i = digit;
