@@ -108,11 +108,13 @@ inline Request flex(std::string_view zone_id, Kind kind, std::span<const std::st
 /// Purge everything cached for the zone.
 inline Request everything(std::string_view zone_id) { return detail::post(zone_id, json{{"purge_everything", true}}); }
 
+/// Cloudflare's codes for a purge carrying too many items: files, tags (and prefixes), hosts.
+inline constexpr int too_many_items_codes[] = {1094, 1101, 1111};
+
 /// The per-request cap Cloudflare states when it refuses a purge for carrying too many items ("Exceeded maximum
-/// amount of 100 files per purge request", codes 1094, 1101, 1111): the first number after "maximum" in a message
+/// amount of 100 files per purge request", too_many_items_codes): the first number after "maximum" in a message
 /// of a 400/413 that carries one of those codes or speaks of items "per" request; nullopt otherwise (a tag "longer
 /// than the maximum of 1024 characters" states no cap).
-inline constexpr int too_many_items_codes[] = {1094, 1101, 1111};
 inline std::optional<std::size_t> stated_cap(const Error& e) {
   if (e.kind != ErrorKind::bad_request && e.kind != ErrorKind::too_large) return std::nullopt;
   std::vector<std::pair<int, std::string_view>> texts;
