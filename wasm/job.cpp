@@ -88,6 +88,10 @@ ops::OpOptions Job::options(std::optional<engine::JournalState> resume) {
   // What the job acts on: a job started through one console (one API) is never resumed through another.
   o.target = {{"api_base_url", core_->api_base}};
   o.name_field = page_name;
+  // A browser opens at most 6 connections to one host over HTTP/1.1 (the console server's): 4 listing calls at
+  // once leave room for the job's deletes or reads and for the page's own calls. More would only queue in the
+  // browser, where the engine cannot see them.
+  o.list_shards = 4;
   o.cancel = cancel_;
   o.on_progress = [this](const engine::Progress& p) {
     call_js_method(callbacks_, "onProgress", progress_json(p).dump());

@@ -343,6 +343,52 @@ def main():
             prepare=lambda b, e, h, a: urls_file_of(purge_small, h, a),
             note="time scale 1: the URL bucket (3,000/s after a burst of 3,000) binds, plus one call's 150 ms"))
 
+    # 8. Listing a prefix in parallel (shards): a prefix delete at 100 ms per call, the default limit in real time
+    #    (1200 per 5 minutes: these jobs fit in one window) and 200 calls/s per IP. The plain cursor chain
+    #    (--list-shards 1) against the sharded listing (the default, 16 listings at once), for each shape of names
+    #    the emulator seeds (--seed-shape). Bounds: the chain's pages x 100 ms; sharded, the larger of the per-IP
+    #    rate over the requests made and 100 ms x the rounds 16 listings at once need for the pages.
+    list_latency = 100
+    for shape in ("uuid", "sequential", "skewed", "random", "near"):
+        for count in (500_000 // div, 100_000 // div, 1000):
+            if count == 1000 and shape != "sequential":
+                continue
+            for shards in (1, 16):
+                kind = "chain" if shards == 1 else "sharded"
+                name = f"list-{shape}-{kind} ({count:,} keys)"
+                if not want(name.split(" ")[0]) and not want(name):
+                    continue
+                pages = -(-count // 1000)
+                bound = ((lambda p=pages: p * list_latency / 1000) if shards == 1 else
+                         (lambda p=pages, s=shards: -(-p // s) * list_latency / 1000))
+                row = scenario(
+                    args.binary, name,
+                    ["--seed-namespace", "bench", "--seed-keys", str(count), "--seed-prefix", "old/", "--seed-shape",
+                     shape, "--latency", str(list_latency)],
+                    ["--list-shards", str(shards), "kv", "delete", "--namespace", "bench", "--prefix", "old/", "--yes",
+                     "--json", "--progress", "none"],
+                    lambda info, b=bound: b(),
+                    note=("one cursor chain: its pages x 100 ms" if shards == 1 else
+                          "16 listings at once: 100 ms x rounds of 16 pages (or the per-IP rate, if larger)"))
+                if row["bound_s"] is not None and shards != 1:
+                    row["bound_s"] = max(row["bound_s"], per_ip_bound(row["requests"]))
+                    row["ratio"] = round(row["wall_s"] / row["bound_s"], 3) if row["bound_s"] else None
+                results.append(row)
+
+    # 9. Five million keys under the default limit, time-scaled x10 (a window of 30 s): the quota binds (5,500
+    #    requests, 4.6 windows), so the lister must stay one chain — every extra call costs time here.
+    huge = 5_000_000 // div
+    if want("delete-prefix-5m"):
+        huge_scale = 10
+        huge_requests = -(-huge // 1000) + -(-huge // 10000)
+        results.append(scenario(
+            args.binary, f"delete-prefix-5m ({huge:,} keys)",
+            ["--seed-namespace", "bench", "--seed-keys", str(huge), "--seed-prefix", "old/", "--time-scale",
+             str(huge_scale), "--latency", str(latency_ms)],
+            ["kv", "delete", "--namespace", "bench", "--prefix", "old/", "--yes", "--json", "--progress", "none"],
+            lambda info: max(rate_bound(huge_requests, 1200, 300, huge_scale), (huge // 1000) * latency_ms / 1000),
+            note=f"{huge_requests} requests: the sliding window (1200 per 300 s, scaled x{huge_scale}) binds"))
+
     today = datetime.date.today().isoformat()
     os.makedirs(args.out, exist_ok=True)
     header = "| scenario | exit | items | wall s | items/s | requests | 429s | lockouts | peak RSS MB | bound s | ratio | note |"

@@ -29,6 +29,7 @@ void config_show(Context& ctx) {
                                                            {"concurrency", &s.concurrency},
                                                            {"limit_algorithm", &s.limit_algorithm},
                                                            {"zone_concurrency", &s.zone_concurrency},
+                                                           {"list_shards", &s.list_shards},
                                                            {"batch_size", &s.batch_size},
                                                            {"timeout", &s.timeout},
                                                            {"journal_dir", &s.journal_dir}};

@@ -37,6 +37,10 @@ void add_global_options(CLI::App& app, Context& ctx) {
   add(app.add_option("--zone-concurrency", g.zone_concurrency, "Zones purged at once (1-100)")
           ->type_name("INT")
           ->check(not_empty));
+  add(app.add_option("--list-shards", g.list_shards,
+                     "Listing calls at once for one prefix (1-64; default 16; 1 = one cursor chain)")
+          ->type_name("INT")
+          ->check(not_empty));
   add(app.add_option("--timeout", g.timeout, "Seconds a request may take in all (0.001-3600; default 90)")
           ->type_name("FLOAT")
           ->check(not_empty));

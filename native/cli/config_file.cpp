@@ -26,6 +26,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"concurrency", "requests in flight: \"auto\" (adaptive) or 1-256", "\"auto\""},
       {"limit_algorithm", "adaptive algorithm: gradient2, vegas, aimd", "\"gradient2\""},
       {"zone_concurrency", "zones purged at once (1-100)", "3"},
+      {"list_shards", "listing calls at once for one prefix (1-64; 1 = one cursor chain)", "16"},
       {"batch_size", "KV bulk batch size (1-10000)", "10000"},
       {"timeout", "seconds a request may take in all (0.001-3600)", "90"},
       {"journal_dir", "where job journals are kept", "\"~/.local/state/cache-kv-purger/jobs\""},

@@ -102,6 +102,7 @@ class Run {
   ops::OpOptions options() {
     ops::OpOptions o;
     o.cancel = cancel_;
+    o.list_shards = static_cast<std::size_t>(std::stoul(rt_.settings().list_shards.value));
     o.on_progress = [this](const engine::Progress& p) {
       if (progress_) progress_(p);
     };

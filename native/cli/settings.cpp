@@ -38,6 +38,8 @@ bool whole_in(const std::string& text, long long lo, long long hi) {
 // the bound of the cache purge commands' own --zone-concurrency.
 constexpr int max_concurrency = 256;
 constexpr int max_zone_concurrency = 100;
+// Listing calls at once for one prefix: beyond 64 a split's shards cannot all be listed at once anyway.
+constexpr int max_list_shards = 64;
 constexpr double min_timeout_s = 0.001, max_timeout_s = 3600;
 
 }  // namespace
@@ -51,6 +53,10 @@ std::string numeric_setting_problem(const std::string& key, const std::string& v
     return whole_in(value, 1, max_zone_concurrency)
                ? ""
                : fmt::format("must be a whole number from 1 to {}", max_zone_concurrency);
+  if (key == "list_shards")
+    return whole_in(value, 1, max_list_shards)
+               ? ""
+               : fmt::format("must be a whole number from 1 (the plain cursor chain) to {}", max_list_shards);
   if (key == "batch_size")
     return whole_in(value, 1, api::kv_limits::max_bulk_items)
                ? ""
@@ -107,6 +113,7 @@ Result<Settings> resolve_settings(const GlobalOptions& g) {
   s.limit_algorithm = pick(g.limit_algorithm, "limit-algorithm", {}, *file, s.profile, "limit_algorithm", "");
   s.zone_concurrency = pick(g.zone_concurrency, "zone-concurrency", {"CLOUDFLARE_MULTI_ZONE_CONCURRENCY"}, *file,
                             s.profile, "zone_concurrency", "3");
+  s.list_shards = pick(g.list_shards, "list-shards", {"CKP_LIST_SHARDS"}, *file, s.profile, "list_shards", "16");
   s.batch_size = pick("", "batch-size", {"CLOUDFLARE_BATCH_SIZE"}, *file, s.profile, "batch_size", "10000");
   s.timeout = pick(g.timeout, "timeout", {"CLOUDFLARE_API_TIMEOUT"}, *file, s.profile, "timeout", "90");
   s.journal_dir = pick(g.journal_dir, "journal-dir", {}, *file, s.profile, "journal_dir", default_jobs_dir());
@@ -173,6 +180,7 @@ Result<Settings> resolve_settings(const GlobalOptions& g) {
   if (!api::parse_url(s.api_base_url.value)) s.api_base_url.problem = "is not an absolute http(s) URL";
   const std::pair<const char*, Setting*> numeric[] = {{"concurrency", &s.concurrency},
                                                       {"zone_concurrency", &s.zone_concurrency},
+                                                      {"list_shards", &s.list_shards},
                                                       {"batch_size", &s.batch_size},
                                                       {"timeout", &s.timeout}};
   for (auto [key, setting] : numeric) setting->problem = numeric_setting_problem(key, setting->value);
@@ -184,6 +192,7 @@ Result<Settings> resolve_settings(const GlobalOptions& g) {
                                                         {"api_base_url", &s.api_base_url},
                                                         {"concurrency", &s.concurrency},
                                                         {"zone_concurrency", &s.zone_concurrency},
+                                                        {"list_shards", &s.list_shards},
                                                         {"batch_size", &s.batch_size},
                                                         {"timeout", &s.timeout}};
   for (auto [key, setting] : all) {

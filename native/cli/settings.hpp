@@ -31,6 +31,7 @@ struct GlobalOptions {
   std::string concurrency;
   std::string limit_algorithm;
   std::string zone_concurrency;
+  std::string list_shards;
   std::string timeout;
   bool insecure = false;
   std::string journal_dir;
@@ -53,8 +54,8 @@ struct Setting {
 struct Settings {
   std::string profile = "default";
   std::string config_path;
-  Setting account_id, zone, api_base_url, plan, concurrency, limit_algorithm, zone_concurrency, batch_size, timeout,
-      journal_dir;
+  Setting account_id, zone, api_base_url, plan, concurrency, limit_algorithm, zone_concurrency, list_shards, batch_size,
+      timeout, journal_dir;
   transport::Credentials credentials;
   std::string credentials_source;  ///< where the credentials came from (never their value)
   bool verify_tls = true;
@@ -68,7 +69,8 @@ struct Settings {
 /// it in Setting::problem instead. Credentials with control characters always fail, naming where they came from.
 Result<Settings> resolve_settings(const GlobalOptions& g);
 
-/// The one range check of a numeric setting (concurrency, zone_concurrency, batch_size, timeout), for flags, the
+/// The one range check of a numeric setting (concurrency, zone_concurrency, list_shards, batch_size, timeout), for
+/// flags, the
 /// environment and the config file alike: "" when @p value is valid for @p key, else what a valid value is, e.g.
 /// "must be a number of seconds greater than 0 and at most 3600".
 std::string numeric_setting_problem(const std::string& key, const std::string& value);

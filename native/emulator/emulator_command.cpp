@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "ckp/api/validate.hpp"
+#include "ckp/emu/key_shapes.hpp"
 #include "ckp/emu/latency_profile.hpp"
 #include "ckp/emu/server.hpp"
 #include "common/http_server.hpp"
@@ -37,6 +38,7 @@ struct EmulatorOptions {
   std::string seed_namespace;
   std::uint64_t seed_keys = 0;
   std::string seed_prefix = "key/";
+  std::string seed_shape = "sequential";
   std::string latency;
   std::string latency_profile;
   double latency_per_item_ms = 0;
@@ -224,6 +226,14 @@ bool save(const emu::Server& model, const std::string& file) {
   return std::rename(tmp.c_str(), file.c_str()) == 0;
 }
 
+/// Puts --seed-keys names of --seed-shape under --seed-prefix into the seed namespace (the same names every run).
+void seed(emu::Server& model, const std::string& namespace_id, const EmulatorOptions& o) {
+  const auto shape = emu::parse_key_shape(o.seed_shape).value_or(emu::KeyShape::sequential);
+  if (shape == emu::KeyShape::sequential) return model.seed_keys(namespace_id, o.seed_prefix, o.seed_keys);
+  for (const auto& name : emu::shaped_names(o.seed_prefix, o.seed_keys, shape, o.fault_seed))
+    model.put_key(namespace_id, name, "v");
+}
+
 int run(EmulatorOptions o) {
   IdSource ids;
   if (!o.state.empty()) o.state_account = state_account(o.state);
@@ -249,13 +259,13 @@ int run(EmulatorOptions o) {
     // A namespace restored from --state keeps its keys: the state file wins over seeding.
     bool restored = model->namespace_id(account, seed_title).has_value();
     seed_id = model->create_namespace(account, seed_title);
-    if (!restored) model->seed_keys(seed_id, o.seed_prefix, o.seed_keys);
+    if (!restored) seed(*model, seed_id, o);
   }
   double seed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - seed_start).count();
   auto reseed = [seed_title, seed_id, account, o](emu::Server& m) {
     if (seed_title.empty()) return;
     m.create_namespace(account, seed_title, seed_id);
-    m.seed_keys(seed_id, o.seed_prefix, o.seed_keys);
+    seed(m, seed_id, o);
   };
 
   sigset_t signals = block_stop_signals();
@@ -330,6 +340,11 @@ void add_emulator_command(CLI::App& app) {
   cmd->add_option("--seed-namespace", o->seed_namespace, "Create this namespace at start");
   cmd->add_option("--seed-keys", o->seed_keys, "Put N keys into the seed namespace");
   cmd->add_option("--seed-prefix", o->seed_prefix, "Prefix of seeded key names")->capture_default_str();
+  cmd->add_option("--seed-shape", o->seed_shape,
+                  "Shape of seeded names: sequential (numbers), uuid, skewed (90% under one sub-prefix), random "
+                  "(UTF-8 of every length, control characters), near (names one byte apart)")
+      ->check(CLI::IsMember({"sequential", "uuid", "skewed", "random", "near"}))
+      ->capture_default_str();
   cmd->add_option("--latency", o->latency, "Answer after MS[:JITTER_MS] milliseconds");
   cmd->add_option("--latency-profile", o->latency_profile,
                   "Per-endpoint latency: 'realistic' (assumed figures, see docs/emulator.md)");

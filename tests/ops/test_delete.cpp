@@ -72,10 +72,13 @@ TEST_CASE("delete 1,000,000 keys by prefix: minimal requests, no 429, within 5% 
   CHECK(w.keys() == 1000);  // only keep/ remains
   CHECK(w.server.stats().rate_limited == 0);
   CHECK(w.server.stats().lockouts == 0);
-  // ⌈N/1000⌉ list calls + ⌈N/10,000⌉ bulk deletes, and nothing else.
-  CHECK(clock.lists == 1000);
+  // ⌈N/1000⌉ list calls + ⌈N/10,000⌉ bulk deletes, and the few scouts that showed the job too big to list in
+  // parallel within the window (1,100 requests of its 1,200; a split would cost ~250 more): nothing else.
+  CHECK(clock.lists >= 1000);
+  CHECK(clock.lists <= 1000 + 4);
   CHECK(clock.bulks == 100);
-  CHECK(report.requests.sent == 1100);
+  CHECK(report.requests.sent == clock.lists + 100);
+  CHECK(report.extra["listing"]["splits"] == 0);
   // Deletes start while the listing continues.
   CHECK(clock.first_bulk_sent < clock.last_list_done);
   // The bound: 1100 requests fit in one 1200/5 min window, so the rate limit does not bind; the sequential list

@@ -255,3 +255,41 @@ test("a long journal is compacted and still reads back whole", async () => {
   assert.equal((await emulatorStats(emulator)).stored_keys, 0);
   s.delete();
 });
+
+test("the console's engine lists a large prefix in parallel (4 listings at once), exactly", async () => {
+  // UUID-like names at 60 ms a call: the chain would be 40 round trips; the shared lister splits the prefix.
+  const uuids = await startEmulator([
+    "--seed-namespace",
+    "U",
+    "--seed-keys",
+    "40000",
+    "--seed-prefix",
+    "u/",
+    "--seed-shape",
+    "uuid",
+    "--latency",
+    "60",
+  ]);
+  try {
+    const s = new engine.Session(JSON.stringify({ base_url: uuids.info.base_url, token: uuids.info.token }));
+    const r = await run((cbs) =>
+      s.bulkDelete(
+        JSON.stringify({
+          account_id: uuids.info.account_id,
+          namespace_id: uuids.info.namespaces.U,
+          source: "listing",
+          prefix: "u/",
+        }),
+        cbs,
+      ),
+    );
+    assert.equal(r.report.status, "completed", JSON.stringify(r.report.error));
+    assert.equal(r.report.done, 40000);
+    assert.ok(r.report.listing.splits >= 1, JSON.stringify(r.report.listing));
+    assert.ok(r.report.listing.max_shards > 4, JSON.stringify(r.report.listing));
+    assert.equal((await emulatorStats(uuids)).stored_keys, 0);
+    s.delete();
+  } finally {
+    await uuids.stop();
+  }
+});

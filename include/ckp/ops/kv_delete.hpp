@@ -24,6 +24,7 @@
 #include "ckp/io/records.hpp"
 #include "ckp/ops/key_lister.hpp"
 #include "ckp/ops/key_selection.hpp"
+#include "ckp/ops/key_space.hpp"
 #include "ckp/ops/operation.hpp"
 #include "ckp/ops/spec_error.hpp"
 #include "ckp/ops/streaming_op.hpp"
@@ -179,11 +180,17 @@ class KvDelete final : public StreamingOp {
     if (options_.resume)
       for (const auto& note : options_.resume->notes)
         if (note.contains("listed") && note["listed"].is_object()) {
-          listed_through_ = note["listed"].value("through", "");
-          selected_distinct_ = api::json_integer<std::uint64_t>(note["listed"].value("selected", json())).value_or(0);
+          const json& listed = note["listed"];
+          // Older journals name no shard: theirs was the one chain of the whole prefix.
+          auto shard = listed.contains("shard") ? keyspace::from_hex(listed.value("shard", ""))
+                                                : std::optional<std::string>(spec_.select.prefix);
+          if (shard) listed_before_.record(*shard, listed.value("through", ""));
+          selected_distinct_ = api::json_integer<std::uint64_t>(listed.value("selected", json())).value_or(0);
         }
     if (keys_) return read_records(std::move(keys_));
-    list_keys({spec_.account_id, spec_.namespace_id, spec_.select.prefix, ""});
+    KeyLister::Config listing{spec_.account_id, spec_.namespace_id, spec_.select.prefix};
+    listing.requests_per_key = spec_.dry_run ? 0.0 : 1.0 / static_cast<double>(spec_.batch_size);
+    list_keys(std::move(listing));
   }
 
   bool has_room() const override { return !cut_short_ && runner_.can_accept(); }
@@ -205,20 +212,25 @@ class KvDelete final : public StreamingOp {
   }
 
   /// A listed page: select, record how far the listing got, then delete.
-  void on_page(std::vector<api::kv::Key>&& keys, SegmentId segment, const std::string& cursor_after) override {
+  void on_page(std::vector<api::kv::Key>&& keys, SegmentId segment, const KeyLister::PageInfo& info) override {
     ++pages_;
+    const std::string through = keys.empty() ? std::string() : keys.back().name;  // before the keys are moved
     std::vector<api::kv::Key> selected;
     for (auto& key : keys) {
-      // Listing is in byte order, so a name past the furthest one listed is listed for the first time; a resumed
-      // job lists some names again and must not count them twice.
-      const bool first_time = !listed_through_ || key.name > *listed_through_;
-      if (first_time) listed_through_ = key.name;
+      // A resumed job lists some names again and must not count them twice: a name its shard (or any shard of an
+      // earlier run) has listed before is not new.
+      const bool first_time = !listed_before_.covers(key.name);
       if (!filter_->matches(key)) continue;
       if (first_time) ++selected_distinct_;
       selected.push_back(std::move(key));
     }
-    if (!keys.empty())
-      journal_note(json{{"listed", {{"through", *listed_through_}, {"selected", selected_distinct_}}}}, false);
+    if (!keys.empty()) {
+      listed_before_.record(info.shard, through);
+      journal_note(
+          json{{"listed",
+                {{"shard", keyspace::to_hex(info.shard)}, {"through", through}, {"selected", selected_distinct_}}}},
+          false);
+    }
     std::vector<bool> refused(selected.size(), false);
     if (admit_) {
       for (std::size_t i = 0; i < selected.size(); ++i)
@@ -232,7 +244,7 @@ class KvDelete final : public StreamingOp {
     }
     for (std::size_t i = 0; i < selected.size(); ++i)
       if (!refused[i]) select(std::move(selected[i].name), segment);
-    if (spec_.max_pages && pages_ >= spec_.max_pages && !cursor_after.empty()) {
+    if (spec_.max_pages && pages_ >= spec_.max_pages && info.more) {
       // A preview has seen enough: the listing stops here.
       cut_short_ = true;
       runner_.finish_input();
@@ -284,8 +296,8 @@ class KvDelete final : public StreamingOp {
   Runner runner_;
   bool cut_short_ = false;
   std::uint64_t pages_ = 0;
-  std::optional<std::string> listed_through_;  // the furthest name listed by any run of this job
-  std::uint64_t selected_distinct_ = 0;        // distinct keys selected by any run of this job
+  keyspace::ListedRanges listed_before_;  // what any run of this job has listed, shard by shard
+  std::uint64_t selected_distinct_ = 0;   // distinct keys selected by any run of this job
   Admit admit_;
   std::function<void()> admitted_;
   std::function<void(const std::string&)> on_selected_;

@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// Exporting a namespace (or a prefix of it) to NDJSON, streamed: list pages → bulk get in chunks of ≤ 100 → one
-/// line per key, written in key order, page by page. Each line is a bulk-write object, so `kv import` takes the
+/// line per key, written page by page as the listing delivers them (in key order within a shard of the listing;
+/// shards interleave when a large prefix is listed in parallel — see ops/key_lister.hpp). Each line is a bulk-write object, so `kv import` takes the
 /// file back as is:
 /// ```
 /// {"key":"user/1","value":"…","metadata":{…},"expiration":1900000000}
@@ -70,7 +71,7 @@ struct KvExportSpec {
 /// ckp::io::StringSink out;                         // io::FileSink for a file
 /// ckp::ops::KvExport op(scheduler, {.account_id = account, .namespace_id = ns, .prefix = "user/"}, out);
 /// ckp::ops::OpReport report = ckp::ops::run(http, op);
-/// // out.str(): one {"key":…,"value":…} line per key, in key order
+/// // out.str(): one {"key":…,"value":…} line per key
 /// ```
 class KvExport final : public StreamingOp {
  public:
@@ -98,7 +99,9 @@ class KvExport final : public StreamingOp {
         return stop(Error::make(ErrorKind::journal, "the export file is shorter than the journal says it was written; "
                                                     "it was changed since - start a new export"));
     }
-    list_keys({spec_.account_id, spec_.namespace_id, spec_.prefix, ""});
+    KeyLister::Config listing{spec_.account_id, spec_.namespace_id, spec_.prefix};
+    listing.requests_per_key = 1.0 / static_cast<double>(api::kv_limits::max_bulk_get_keys);  // values, in bulk gets
+    list_keys(std::move(listing));
   }
   bool has_room() const override { return pages_.size() < max_pages_in_flight; }
   void on_input_end() override { write_ready_pages(); }
@@ -110,7 +113,7 @@ class KvExport final : public StreamingOp {
   }
 
   /// A listed page: its values are read; it is written once read and every page before it is written.
-  void on_page(std::vector<api::kv::Key>&& keys, SegmentId segment, const std::string&) override {
+  void on_page(std::vector<api::kv::Key>&& keys, SegmentId segment, const KeyLister::PageInfo&) override {
     take(segment, keys.size());
     pages_.push_back(PageJob{std::move(keys), {}, segment, false, {}});
     PageJob& job = pages_.back();
@@ -154,7 +157,7 @@ class KvExport final : public StreamingOp {
     return j.dump() + "\n";
   }
 
-  /// Writes read pages at the front, in order; each one then settles, and the watermark points after it.
+  /// Writes read pages at the front, in the order they were listed; each one then settles, and the watermark points after it.
   void write_ready_pages() {
     while (!pages_.empty() && pages_.front().read && !stopping()) {
       PageJob job = std::move(pages_.front());

@@ -200,6 +200,9 @@ struct OpOptions {
   std::vector<json> notes;
   /// Names spec fields in the front's words in the operation's errors (see SpecError); default: the field's name.
   FieldNamer name_field;
+  /// A listing's calls at once (ops/key_lister.hpp): 1 = the plain cursor chain; unset = the lister's default (16).
+  /// The console keeps it under the browser's connections per host.
+  std::optional<std::size_t> list_shards;
 };
 
 /// The base of every long operation (see the file's comment): KvDelete, KvExport, KvImport, Purge, SyncPurge.

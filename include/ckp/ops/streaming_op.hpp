@@ -31,8 +31,9 @@ namespace ckp::ops {
 /// The streaming core (see the file's comment). A subclass starts one producer from begin() — list_keys() or
 /// read_records() — implements on_page() or on_record() and has_room(), and settles every item it took with
 /// settle_done() or settle_failed() (which keep the journal's books; the report's counts are add_done() and
-/// add_failure(), which settling_hooks() calls for batched items). The journal's resume point is the producer's: `{"cursor", "end"}` for a
-/// listing, `{"offset", "line", "end"}` for records (a subclass may add to it with set_resume()).
+/// add_failure(), which settling_hooks() calls for batched items). The journal's resume point is the producer's:
+/// the listing's frontier (`{"shards", "tails"}` or `{"end"}`, see ops/shard_planner.hpp) for a listing,
+/// `{"offset", "line", "end"}` for records (a subclass may add to it with set_resume()).
 class StreamingOp : public Operation {
  protected:
   /// Identifies a page or a chunk of records.
@@ -42,13 +43,15 @@ class StreamingOp : public Operation {
   StreamingOp(std::string name, engine::Scheduler& scheduler, OpOptions options)
       : Operation(std::move(name), scheduler, std::move(options)) {}
 
-  /// Lists @p config's keys page by page (from the resume point's cursor when resuming); each page goes to
-  /// on_page() in a segment of its own, whose resume point is the cursor after it.
+  /// Lists @p config's keys page by page (from the resume point when resuming; the listing's shape — how many
+  /// calls at once — comes from OpOptions::list_shards); each page goes to on_page() in a segment of its own,
+  /// whose resume point is the listing as of that page.
   void list_keys(KeyLister::Config config) {
     if (options_.resume && options_.resume->resume) {
-      config.start_cursor = options_.resume->resume->value("cursor", "");
       if (options_.resume->resume->value("end", false)) return end_of_input();
+      config.resume = *options_.resume->resume;
     }
+    if (options_.list_shards) config.max_in_flight = *options_.list_shards;
     lister_.emplace(scheduler_, std::move(config), lister_hooks());
     lister_->poke();
   }
@@ -62,9 +65,9 @@ class StreamingOp : public Operation {
     feeder_->pump();
   }
 
-  /// A listed page, in segment @p segment; @p cursor_after is "" after the last page.
-  virtual void on_page(std::vector<api::kv::Key>&& keys, SegmentId segment, const std::string& cursor_after) {
-    (void)keys, (void)segment, (void)cursor_after;
+  /// A listed page, in segment @p segment; @p info says which shard listed it and whether that shard has more.
+  virtual void on_page(std::vector<api::kv::Key>&& keys, SegmentId segment, const KeyLister::PageInfo& info) {
+    (void)keys, (void)segment, (void)info;
   }
   /// One record, in segment @p segment; an Error stops the operation (bad input).
   virtual std::optional<Error> on_record(const io::Record& record, SegmentId segment) {
@@ -110,7 +113,16 @@ class StreamingOp : public Operation {
   /// Closes a segment: no more items will be added to it.
   void close(SegmentId segment) { watermark_.close(segment); }
 
-  void on_finalize() override { checkpoint(); }
+  /// Journals the last durable state; a listed operation's report gets `extra.listing`: what the listing cost
+  /// (calls, prefixes found empty, scout pages dropped, splits made and declined, the most shards at once).
+  void on_finalize() override {
+    checkpoint();
+    if (lister_) {
+      const auto& st = lister_->stats();
+      report_.extra["listing"] = json{{"calls", st.calls},   {"empty", st.empty},       {"dropped", st.dropped},
+                                      {"splits", st.splits}, {"declined", st.declined}, {"max_shards", st.max_shards}};
+    }
+  }
 
   engine::WatermarkTracker watermark_;  ///< the segments of the input, in order
 
@@ -130,10 +142,10 @@ class StreamingOp : public Operation {
   KeyLister::Hooks lister_hooks() {
     KeyLister::Hooks h;
     h.can_accept = [this] { return !stopping() && has_room(); };
-    h.page = [this](std::vector<api::kv::Key>&& keys, const std::string& cursor_after) {
-      const auto segment = watermark_.open(json{{"cursor", cursor_after}, {"end", cursor_after.empty()}});
+    h.page = [this](std::vector<api::kv::Key>&& keys, const KeyLister::PageInfo& info, json&& resume) {
+      const auto segment = watermark_.open(std::move(resume));
       report_.scanned += keys.size();
-      on_page(std::move(keys), segment, cursor_after);
+      on_page(std::move(keys), segment, info);
       watermark_.close(segment);
       checkpoint();
     };
