@@ -171,11 +171,7 @@ class ShardPlanner {
     Shard& shard = s->second;
     shard.in_flight = false;
     if (shard.probe) --probes_in_flight_, shard.probe = false;
-    // Keep the shard's keys: those under its anchor. The first one past it ends the shard.
-    bool past_anchor = false;
-    std::size_t keep = 0;
-    while (keep < page.keys.size() && keyspace::starts_with(page.keys[keep].name, shard.anchor)) ++keep;
-    if (keep < page.keys.size()) past_anchor = true, page.keys.resize(keep);
+    const bool past_anchor = cut_at_anchor(page.keys, shard.anchor);
     if (page.keys.empty() && shard.cursor.empty()) ++stats_.empty;
     shard.held = true;  // until the page is popped: its cursor is the one to continue from
     const bool more = !page.last() && !past_anchor;
@@ -202,8 +198,7 @@ class ShardPlanner {
       shards_.erase(s);
       return d;
     } else if (first_page && shard.fresh && options_.max_in_flight > 1) {
-      std::vector<std::string_view> names;
-      for (const auto& k : d.keys) names.push_back(k.name);
+      const std::vector<std::string_view> names = names_of(d.keys);
       shard.estimate = keyspace::estimate_keys(names, shard.anchor, false);
       shard.page_names.assign(names.begin(), names.end());
       shard.want_split = true;
@@ -300,6 +295,23 @@ class ShardPlanner {
     shards_.emplace(id, std::move(s));
     stats_.max_shards = std::max<std::uint64_t>(stats_.max_shards, shards_.size());
     return id;
+  }
+
+  // Keeps the keys under `anchor` (a page is in key order: they come first); true when some were past it — the
+  // shard that listed them has reached its end.
+  static bool cut_at_anchor(std::vector<api::kv::Key>& keys, const std::string& anchor) {
+    std::size_t keep = 0;
+    while (keep < keys.size() && keyspace::starts_with(keys[keep].name, anchor)) ++keep;
+    if (keep == keys.size()) return false;
+    keys.resize(keep);
+    return true;
+  }
+
+  static std::vector<std::string_view> names_of(const std::vector<api::kv::Key>& keys) {
+    std::vector<std::string_view> names;
+    names.reserve(keys.size());
+    for (const auto& k : keys) names.push_back(k.name);
+    return names;
   }
 
   Call send(std::string prefix, std::string cursor, Target target) {
@@ -423,9 +435,7 @@ class ShardPlanner {
     std::size_t with_keys = 0;
     for (const auto& s : sc.scouts)
       if (!s.page->keys.empty()) {
-        std::vector<std::string_view> names;
-        for (const auto& k : s.page->keys) names.push_back(k.name);
-        const double e = keyspace::estimate_keys(names, s.prefix, s.page->last());
+        const double e = keyspace::estimate_keys(names_of(s.page->keys), s.prefix, s.page->last());
         smallest = with_keys ? std::min(smallest, e) : e;
         found += e, biggest = std::max(biggest, e), ++with_keys;
       }
@@ -514,11 +524,7 @@ class ShardPlanner {
     shard.estimate = static_cast<double>(shard.listed) + own_after_split_;
     // A page of the shard not yet taken may reach past the new anchor: cut it there.
     for (auto& r : ready_)
-      if (r.shard == sc.shard) {
-        std::size_t keep = 0;
-        while (keep < r.keys.size() && keyspace::starts_with(r.keys[keep].name, shard.anchor)) ++keep;
-        if (keep < r.keys.size()) r.keys.resize(keep), r.more = false, r.cursor.clear();
-      }
+      if (r.shard == sc.shard && cut_at_anchor(r.keys, shard.anchor)) r.more = false, r.cursor.clear();
     tail.skip = sc.known;
     for (auto& s : sc.scouts) {
       tail.skip.push_back(s.prefix);
@@ -532,9 +538,7 @@ class ShardPlanner {
       Shard& child = shards_.at(id);
       child.held = true;
       // Known before its page is taken, so that the first sibling to be weighed for a split sees all its rivals.
-      std::vector<std::string_view> names;
-      for (const auto& k : s.page->keys) names.push_back(k.name);
-      child.estimate = keyspace::estimate_keys(names, s.prefix, s.page->last());
+      child.estimate = keyspace::estimate_keys(names_of(s.page->keys), s.prefix, s.page->last());
       const bool more = !s.page->last();
       ready_.push_back(Ready{id, std::move(s.page->keys), more ? s.page->cursor : std::string(), more});
     }
