@@ -4,7 +4,7 @@
 set -euo pipefail
 
 declare -A groups=(
-  [core]="g++ cmake make pkg-config ccache nlohmann-json3-dev libfmt-dev doctest-dev libcpp-httplib-dev libcli11-dev libssl-dev zlib1g-dev libbrotli-dev ca-certificates openssl python3 python3-jsonschema"
+  [core]="g++ cmake make pkg-config ccache nlohmann-json3-dev libfmt-dev doctest-dev libcpp-httplib-dev libcli11-dev libtomlplusplus-dev libssl-dev zlib1g-dev libbrotli-dev ca-certificates openssl python3 python3-jsonschema"
   [format]="clang-format nodejs npm"  # scripts/format.sh: clang-format 14 for C++, prettier (from npm) for JavaScript
   [fuzz]="clang libclang-rt-14-dev"  # also CI's clang build
   [wasm]="emscripten node-acorn nodejs"

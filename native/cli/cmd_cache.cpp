@@ -13,6 +13,7 @@
 #include "cli/context.hpp"
 #include "cli/job_runner.hpp"
 #include "cli/resolve.hpp"
+#include "cli/stdin_input.hpp"
 
 namespace ckp::cli {
 
@@ -45,8 +46,9 @@ struct PurgeFlags {
   std::string body, body_file;
 };
 
-/// Reads a whole (small) file.
-std::string slurp(const std::string& path) {
+/// Reads a whole (small) file; "-" reads standard input (up to 64 MiB), for @p flag.
+std::string slurp(const std::string& path, const std::string& flag) {
+  if (path == "-") return read_stdin(flag, 64u << 20);
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(Error::make(ErrorKind::io, "cannot read " + path));
   std::ostringstream ss;
@@ -66,7 +68,7 @@ std::vector<ops::ZoneRef> chosen_zones(Context& ctx, const PurgeFlags& f) {
   for (const auto& z : f.zones)
     for (const auto& part : split_list(z)) names.push_back(part);
   if (names.empty() && !f.zone_list.empty()) {
-    std::istringstream in(slurp(f.zone_list));
+    std::istringstream in(slurp(f.zone_list, "--zone-list"));
     for (std::string line; std::getline(in, line);) {
       auto t = std::string(api::trim_blanks(line));
       if (!t.empty() && t.front() != '#') names.push_back(t);
@@ -255,7 +257,7 @@ void add_cache_commands(CLI::App& app, Context& ctx) {
   custom->add_option("--body", f->body, "The JSON body, e.g. '{\"tags\":[\"a\",\"b\"]}'");
   custom->add_option("--body-file", f->body_file, "File holding the JSON body");
   custom->callback([&ctx, f] {
-    const std::string text = !f->body_file.empty() ? slurp(f->body_file) : f->body;
+    const std::string text = !f->body_file.empty() ? slurp(f->body_file, "--body-file") : f->body;
     auto parsed = api::parse_json(text);
     if (!parsed)
       fail_usage((f->body_file.empty() ? std::string("--body") : f->body_file) + ": " + parsed.error().message);

@@ -1,4 +1,5 @@
-// `config init|show|set-defaults`: the configuration file and the effective settings.
+// `config init|show|set-defaults|import-go`: the configuration file, the effective settings, and the Go tool's
+// config imported.
 
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 
 #include "ckp/api/validate.hpp"
 #include "cli/context.hpp"
+#include "cli/resolve.hpp"
 
 namespace ckp::cli {
 
@@ -17,6 +19,7 @@ struct ConfigFlags {
   std::string zone, account_id, api_endpoint, plan;
   std::string concurrency, timeout, batch_size, zone_concurrency;  // as typed: checked by numeric_setting_problem()
   bool force = false;
+  std::string go_file;  // config import-go --file
 };
 
 void config_show(Context& ctx) {
@@ -32,7 +35,8 @@ void config_show(Context& ctx) {
                                                            {"list_shards", &s.list_shards},
                                                            {"batch_size", &s.batch_size},
                                                            {"timeout", &s.timeout},
-                                                           {"journal_dir", &s.journal_dir}};
+                                                           {"journal_dir", &s.journal_dir},
+                                                           {"jobs_keep_days", &s.jobs_keep_days}};
   const std::string cred = !s.credentials.token.empty() ? "API token " + mask_secret(s.credentials.token)
                            : !s.credentials.api_key.empty()
                                ? "API key " + mask_secret(s.credentials.api_key) + " for " + s.credentials.email
@@ -42,18 +46,24 @@ void config_show(Context& ctx) {
   if (rt.json()) {
     nlohmann::json j{{"config_file", s.config_path},
                      {"profile", s.profile},
+                     {"profile_source", s.profile_source.empty() ? "default" : s.profile_source},
                      {"credentials",
                       {{"kind", !s.credentials.token.empty()     ? "token"
                                 : !s.credentials.api_key.empty() ? "key"
                                                                  : "none"},
                        {"source", s.credentials_source}}}};
+    if (!s.credentials_why.empty()) j["credentials"]["why"] = s.credentials_why;
     for (const auto& [k, v] : rows) {
       j[k] = {{"value", v->value}, {"source", v->source}};
+      if (!v->why.empty()) j[k]["why"] = v->why;
       if (!v->problem.empty()) j[k]["invalid"] = fmt::format("{} '{}' ({}) {}", k, v->value, source(*v), v->problem);
     }
     return print_json(j);
   }
-  fmt::print("Config file: {}\nProfile:     {}\n\n", s.config_path, s.profile);
+  fmt::print("Config file: {}\nProfile:     {}{}\n\n", s.config_path, s.profile,
+             s.profile_source.empty()
+                 ? ""
+                 : fmt::format(" (chosen by {}: its values beat the environment)", s.profile_source));
   Table t({"SETTING", "VALUE", "SOURCE"});
   t.row({"credentials", cred, s.credentials_source.empty() ? "-" : s.credentials_source});
   int invalid = 0;
@@ -63,6 +73,14 @@ void config_show(Context& ctx) {
     t.row({k, value, source(*v)});
   }
   t.print();
+  // Why a value won where two levels set one (the environment and the file).
+  std::vector<std::string> why;
+  if (!s.credentials_why.empty())
+    why.push_back(fmt::format("credentials: {} {}", s.credentials_source, s.credentials_why));
+  for (const auto& [k, v] : rows)
+    if (!v->why.empty()) why.push_back(fmt::format("{}: {} {}", k, source(*v), v->why));
+  if (!why.empty()) fmt::print("\nWhy:\n");
+  for (const auto& line : why) fmt::print("  {}\n", line);
   if (invalid)
     fmt::print(stderr,
                "\n{} invalid setting{}: commands refuse to run until {} fixed (edit {} or use `cache-kv-purger "
@@ -90,13 +108,25 @@ void config_set_defaults(Context& ctx, const ConfigFlags& f) {
   }
   auto& rt = ctx.runtime();
   const auto& s = rt.settings();
-  int changed = 0;
+  // The zone is checked as `zones config` checks it: looked up through the API (a name or an id), and saved as its
+  // id. A zone the token cannot see is refused, and nothing is saved.
+  std::string zone_id;
+  if (!f.zone.empty()) {
+    rt.require_credentials();
+    try {
+      auto ref = resolve_zone(rt, f.zone);
+      zone_id = ref.id;
+      if (!ref.name.empty() && ref.name != f.zone) rt.note("Zone {} is {}\n", f.zone, ref.name);
+      else if (ref.id != f.zone) rt.note("Zone {} is {}\n", f.zone, ref.id);
+    } catch (const CliError& e) {
+      throw CliError{e.code, fmt::format("--zone '{}': {}; nothing was saved", f.zone, e.message)};
+    }
+  }
+  std::vector<ConfigValue> values;
   auto set = [&](const char* key, const std::string& value) {
-    if (value.empty()) return;
-    if (auto r = set_config_value(s.config_path, s.profile, key, value); !r) fail(r.error());
-    ++changed;
+    if (!value.empty()) values.emplace_back(key, value);
   };
-  set("zone", f.zone);
+  set("zone", zone_id);
   set("account_id", f.account_id);
   set("api_base_url", f.api_endpoint);
   set("plan", f.plan);
@@ -104,14 +134,66 @@ void config_set_defaults(Context& ctx, const ConfigFlags& f) {
   set("timeout", f.timeout);
   set("batch_size", f.batch_size);
   set("zone_concurrency", f.zone_concurrency);
-  if (changed) fmt::print("Successfully updated configuration ({} [{}]).\n", s.config_path, s.profile);
-  else fmt::print("No configuration changes were made.\n");
+  if (values.empty()) return (void)fmt::print("No configuration changes were made.\n");
+  // All at once: one edit of the file, replaced atomically.
+  if (auto r = set_config_values(s.config_path, s.profile, values); !r) fail(r.error());
+  fmt::print("Successfully updated configuration ({} [{}]).\n", s.config_path, s.profile);
+}
+
+/// `config import-go`: the Go tool's JSON config into a profile of this tool's TOML file. Values already set
+/// differently in the profile are kept unless --force; credentials are never imported nor printed.
+void config_import_go(Context& ctx, const ConfigFlags& f) {
+  const std::string from = f.go_file.empty() ? default_go_config_path() : f.go_file;
+  auto go = read_go_config(from);
+  if (!go) fail(go.error());
+  auto& rt = ctx.runtime();
+  const auto& s = rt.settings();
+  auto file = read_config(s.config_path);
+  if (!file) fail(file.error());
+  std::vector<ConfigValue> values;
+  nlohmann::json imported = nlohmann::json::object(), kept = nlohmann::json::object();
+  for (const auto& [key, value] : go->values) {
+    auto current = file->get(s.profile, key);
+    if (current && *current != value && !f.force) {
+      kept[key] = *current;
+      go->notes.push_back(fmt::format("{}: kept '{}' already in [{}] (the Go file has '{}'; --force replaces it)", key,
+                                      *current, s.profile, value));
+      continue;
+    }
+    imported[key] = value;
+    if (current != value) values.emplace_back(key, value);
+  }
+  if (!values.empty())
+    if (auto r = set_config_values(s.config_path, s.profile, values); !r) fail(r.error());
+  if (rt.json())
+    return print_json({{"from", from},
+                       {"config_file", s.config_path},
+                       {"profile", s.profile},
+                       {"imported", imported},
+                       {"kept", kept},
+                       {"credentials_found", go->had_credentials},
+                       {"notes", go->notes}});
+  for (const auto& note : go->notes) fmt::print(stderr, "note: {}\n", note);
+  if (imported.empty()) return (void)fmt::print("Nothing to import from {}.\n", from);
+  std::string list;
+  for (const auto& [key, value] : imported.items())
+    list += fmt::format("{}{} = {}", list.empty() ? "" : ", ", key, value.get<std::string>());
+  fmt::print("Imported {} from {} into {} [{}].\n", list, from, s.config_path, s.profile);
+}
+
+/// On the run that writes the first config file, a word about the Go tool's config when there is one (stderr).
+void suggest_go_import(const GlobalOptions& g) {
+  if (g.quiet || ::access(default_go_config_path().c_str(), R_OK) != 0) return;
+  fmt::print(stderr,
+             "Found the Go tool's configuration {}: import its default zone and account with `cache-kv-purger config "
+             "import-go`.\n",
+             default_go_config_path());
 }
 
 }  // namespace
 
 void add_config_commands(CLI::App& app, Context& ctx) {
-  auto* config = app.add_subcommand("config", "Configuration: init, show, set-defaults");
+  auto* config = app.add_subcommand("config", "Configuration: init, show, set-defaults, import-go");
   config->require_subcommand(1);
   auto f = std::make_shared<ConfigFlags>();
   auto* init = config->add_subcommand("init", "Write a commented sample configuration file");
@@ -125,6 +207,7 @@ void add_config_commands(CLI::App& app, Context& ctx) {
     }
     if (!ensure_sample_config(path)) fail_usage(path + " already exists (use --force to replace it)");
     fmt::print("Wrote {}\n", path);
+    if (!f->force) suggest_go_import(ctx.options);
   });
   config->add_subcommand("show", "Show the effective settings and where each comes from")->callback([&ctx] {
     ctx.options.allow_invalid_settings = true;  // shows a bad value, marked, instead of refusing to start
@@ -132,7 +215,7 @@ void add_config_commands(CLI::App& app, Context& ctx) {
   });
   auto* set =
       config->add_subcommand("set-defaults", "Save defaults in the configuration file (the --profile's section)");
-  set->add_option("--zone", f->zone, "Default zone");
+  set->add_option("--zone", f->zone, "Default zone: a name or an id, checked through the API and saved as its id");
   set->add_option("--account-id", f->account_id, "Default account id");
   set->add_option("--api-endpoint", f->api_endpoint, "API base URL");
   set->add_option("--plan", f->plan, "Plan: free, pro, business, enterprise");
@@ -144,6 +227,18 @@ void add_config_commands(CLI::App& app, Context& ctx) {
     ctx.options.allow_new_profile = true;
     ctx.options.allow_invalid_settings = true;  // so that it can replace a bad value in the file
     config_set_defaults(ctx, *f);
+  });
+  auto* import_go = config->add_subcommand(
+      "import-go",
+      "Import the Go tool's ~/.cache-kv-purger.json (default zone, account id) into the --profile's section");
+  import_go->add_option("--file", f->go_file, "The Go tool's config file (default: ~/.cache-kv-purger.json)")
+      ->type_name("PATH");
+  import_go->add_flag("--force", f->force, "Replace values the profile already sets differently");
+  import_go->callback([&ctx, f] {
+    ctx.options.allow_new_profile = true;
+    ctx.options.allow_invalid_settings = true;  // like set-defaults: importing must work beside a bad value
+    ctx.options.importing_go_config = true;
+    config_import_go(ctx, *f);
   });
 }
 

@@ -1,5 +1,6 @@
 // The options every command accepts, on the root command (they may also follow a subcommand).
 
+#include "cli/colour.hpp"
 #include "cli/context.hpp"
 
 namespace ckp::cli {
@@ -15,6 +16,9 @@ void add_global_options(CLI::App& app, Context& ctx) {
   add(app.add_flag("-y,--yes", g.yes, "Answer yes to confirmations (destructive operations ask otherwise)"));
   add(app.add_option("--progress", g.progress, "auto | bar | json | none (auto: a bar on a terminal)")
           ->check(CLI::IsMember({"auto", "bar", "json", "none"})));
+  add(app.add_option("--color", g.color, "auto | always | never (auto: colour on a terminal, unless NO_COLOR is set)")
+          ->check(CLI::IsMember({"auto", "always", "never"}))
+          ->each([](const std::string& v) { colour::set_mode(v); }));
   add(app.add_option("--profile", g.profile, "Configuration profile (a [section] of the config file)"));
   add(app.add_option("--config", g.config_path,
                      "Configuration file (default: $XDG_CONFIG_HOME/cache-kv-purger/config.toml)"));
@@ -46,6 +50,10 @@ void add_global_options(CLI::App& app, Context& ctx) {
           ->check(not_empty));
   add(app.add_flag("--insecure", g.insecure, "Do not verify TLS certificates (dangerous; warns)"));
   add(app.add_option("--journal-dir", g.journal_dir, "Where job journals are kept"));
+  add(app.add_option("--jobs-keep-days", g.jobs_keep_days,
+                     "Days a completed job is kept before a new job removes it (0-36500; default 30; 0 = keep)")
+          ->type_name("INT")
+          ->check(not_empty));
   add(app.add_flag(
       "-v,--verbose", [&g](std::int64_t) { g.verbosity = "verbose"; }, "Same as --verbosity verbose"));
 }

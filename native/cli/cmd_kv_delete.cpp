@@ -36,7 +36,8 @@ int delete_namespace(Context& ctx, const CLI::App& cmd, const DeleteFlags& f) {
   auto& rt = ctx.runtime();
   auto ns = rt.call(api::kv::get_namespace(t.account, t.ns), api::kv::parse_namespace);
   if (f.dry_run) {
-    fmt::print("DRY RUN: would delete namespace '{}' ({}) and every key in it\n", ns.title, ns.id);
+    if (rt.json()) print_json({{"dry_run", true}, {"namespace", {{"id", ns.id}, {"title", ns.title}}}});
+    else rt.note("DRY RUN: would delete namespace '{}' ({}) and every key in it\n", ns.title, ns.id);
     return exit_code::ok;
   }
   if (!rt.confirm(fmt::format("Delete namespace '{}' ({}) and every key in it?", ns.title, ns.id))) {
@@ -77,7 +78,8 @@ int kv_delete(Context& ctx, const CLI::App& cmd, const DeleteFlags& f) {
     if (auto e = api::validate_key(key)) fail_usage("--key: " + e->message);
     KvTarget t = kv_target(ctx, f.ns);
     if (f.dry_run) {
-      fmt::print("DRY RUN: would delete key {} from namespace {}\n", key, t.ns);
+      if (rt.json()) print_json({{"dry_run", true}, {"key", key}, {"namespace_id", t.ns}});
+      else rt.note("DRY RUN: would delete key {} from namespace {}\n", key, t.ns);
       return exit_code::ok;
     }
     if (!rt.confirm(fmt::format("Delete key '{}' from namespace {}?", key, t.ns))) return exit_code::ok;

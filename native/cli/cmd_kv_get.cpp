@@ -1,5 +1,6 @@
 // `kv get`: one value (with its metadata), or many with --bulk (listed, filtered or named keys).
 
+#include <cstdio>
 #include <fstream>
 #include <memory>
 
@@ -8,6 +9,7 @@
 #include "cli/cmd_kv.hpp"
 #include "cli/kv_read.hpp"
 #include "cli/kv_selection.hpp"
+#include "cli/stdin_input.hpp"
 
 namespace ckp::cli {
 
@@ -42,6 +44,7 @@ void kv_get(Context& ctx, const CLI::App& cmd, const GetFlags& f) {
     auto input = key_list_input(f.select, list_flag);
     auto src =
         input.is_inline() ? io::open_records(std::make_unique<io::StringReader>(input.text, input.name())) : [&] {
+          if (input.path == "-") claim_stdin(list_flag);
           auto r = io::open_records(input.path);
           if (!r) fail(r.error());
           return std::move(*r);
@@ -62,6 +65,16 @@ void kv_get(Context& ctx, const CLI::App& cmd, const GetFlags& f) {
   std::vector<std::string> names;
   for (const auto& k : keys) names.push_back(k.name);
   auto values = read_values(ctx, t, names);
+  if (f.file == "-") {  // standard output: the same "name<TAB>value" lines as a file
+    for (const auto& k : keys)
+      if (values.count(k.name)) {
+        std::fwrite(k.name.data(), 1, k.name.size(), stdout);
+        std::fputc('\t', stdout);
+        std::fwrite(values[k.name].data(), 1, values[k.name].size(), stdout);
+        std::fputc('\n', stdout);
+      }
+    return;
+  }
   if (!f.file.empty()) {
     std::ofstream out(f.file, std::ios::binary);
     for (const auto& k : keys)
@@ -75,10 +88,7 @@ void kv_get(Context& ctx, const CLI::App& cmd, const GetFlags& f) {
     return print_json(arr);
   }
   Table table({"NAME", "VALUE"});
-  for (const auto& k : keys) {
-    std::string v = values.count(k.name) ? values[k.name] : "(not found)";
-    table.row({k.name, v.size() > 200 ? fmt::format("({} bytes) {}...", v.size(), v.substr(0, 200)) : v});
-  }
+  for (const auto& k : keys) table.row({k.name, values.count(k.name) ? table_value(values[k.name]) : "(not found)"});
   table.print();
 }
 

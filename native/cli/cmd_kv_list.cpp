@@ -53,11 +53,12 @@ void kv_list(Context& ctx, const CLI::App& cmd, const ListFlags& f) {
   std::vector<api::kv::Key> keys;
   std::string cursor;
   std::uint64_t count = 0;
-  // With --all on a huge namespace, rows are printed as they arrive rather than collected.
+  // With --all on a huge namespace, rows are printed as they arrive rather than collected. --json has one shape
+  // whatever the flags: {"keys": [...], "cursor", "list_complete"}, streamed here.
   const bool stream = all && !f.values;
-  if (stream && rt.json()) fmt::print("[");
+  if (stream && rt.json()) fmt::print("{{\"keys\": [");
   if (stream && !rt.json()) fmt::print("NAME\tEXPIRATION{}\n", f.metadata ? "\tMETADATA" : "");
-  for_each_key(
+  const std::uint64_t listed = for_each_key(
       ctx, t, selection_of(f.select), f.cursor, f.limit, all,
       [&](const api::kv::Key& k) {
         ++count;
@@ -68,9 +69,11 @@ void kv_list(Context& ctx, const CLI::App& cmd, const ListFlags& f) {
                      f.metadata && !k.metadata.is_null() ? "\t" + k.metadata.dump() : "");
       },
       &cursor);
+  const std::string scanned =
+      selection_of(f.select).filtered() && listed != count ? fmt::format(" (of {} listed)", grouped(listed)) : "";
   if (stream) {
-    if (rt.json()) fmt::print("\n]\n");
-    rt.note("{} key{}\n", grouped(count), count == 1 ? "" : "s");
+    if (rt.json()) fmt::print("\n], \"cursor\": \"\", \"list_complete\": true}}\n");
+    rt.note("{} key{}{}\n", grouped(count), count == 1 ? "" : "s", scanned);
     return;
   }
   std::map<std::string, std::string> values;
@@ -91,14 +94,11 @@ void kv_list(Context& ctx, const CLI::App& cmd, const ListFlags& f) {
   for (const auto& k : keys) {
     std::vector<std::string> row{k.name, expiration_text(k.expiration)};
     if (f.metadata) row.push_back(k.metadata.is_null() ? "" : k.metadata.dump());
-    if (f.values) {
-      std::string v = values.count(k.name) ? values[k.name] : "";
-      row.push_back(v.size() > 60 ? v.substr(0, 57) + "..." : v);
-    }
+    if (f.values) row.push_back(values.count(k.name) ? table_value(values[k.name], 57) : "");
     table.row(row);
   }
   table.print();
-  rt.note("{} key{}\n", keys.size(), keys.size() == 1 ? "" : "s");
+  rt.note("{} key{}{}\n", grouped(keys.size()), keys.size() == 1 ? "" : "s", scanned);
   if (!cursor.empty()) rt.note("More keys follow: add --cursor {} (or --all)\n", cursor);
 }
 

@@ -60,7 +60,7 @@ void kv_rename(Context& ctx, const RenameFlags& f) {
   // The rename response has no reliable body across API versions: read the namespace back.
   auto ns = rt.call(api::kv::get_namespace(t.account, t.ns), api::kv::parse_namespace);
   if (rt.json()) return print_json({{"id", ns.id}, {"title", ns.title}});
-  fmt::print("Renamed namespace {} to '{}'\n", ns.id, ns.title);
+  rt.note("Renamed namespace {} to '{}'\n", ns.id, ns.title);
 }
 
 void kv_config(Context& ctx, const KvConfigFlags& f) {

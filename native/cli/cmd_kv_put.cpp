@@ -10,6 +10,7 @@
 #include "ckp/api/validate.hpp"
 #include "cli/cmd_kv.hpp"
 #include "cli/kv_selection.hpp"
+#include "cli/stdin_input.hpp"
 
 namespace ckp::cli {
 
@@ -21,6 +22,7 @@ struct PutFlags {
   std::string value;
   std::string file;
   std::string metadata_json;
+  std::string key_argument, value_argument;  // wrangler's spelling: kv put KEY [VALUE]
   std::int64_t expiration = 0;
   std::int64_t expiration_ttl = 0;
   bool bulk = false;
@@ -29,13 +31,31 @@ struct PutFlags {
   bool dry_run = false;
 };
 
-int kv_put(Context& ctx, const CLI::App& cmd, const PutFlags& f) {
+int kv_put(Context& ctx, const CLI::App& cmd, PutFlags f) {
+  // wrangler's `kv key put KEY VALUE`: the positional key and value are --key and --value, never both ways at once.
+  if (given(cmd, "KEY")) {
+    if (f.bulk || !f.bulk_file.empty())
+      fail_usage("kv put --bulk takes its pairs from a file, not KEY VALUE arguments");
+    if (given(cmd, "--key"))
+      fail_usage(
+          fmt::format("the key is given twice: as an argument ('{}') and as --key; give it once", f.key_argument));
+    if (f.key_argument.empty()) fail_usage("the KEY argument is empty");
+    f.key = f.key_argument;
+  }
+  if (given(cmd, "VALUE")) {
+    if (given(cmd, "--value") || given(cmd, "--file"))
+      fail_usage("the value is given twice: as an argument and as --value/--file; give it once");
+    if (f.value_argument.empty()) fail_usage("the VALUE argument is empty");
+    f.value = f.value_argument;
+  }
   if (f.bulk || !f.bulk_file.empty())
     return kv_import_file(ctx, f.ns, !f.bulk_file.empty() ? f.bulk_file : f.file, f.batch_size, f.dry_run);
   if (f.key.empty())
     fail_usage("kv put needs --key KEY and --value TEXT (or --file PATH); --bulk --bulk-file for many");
   std::string value = f.value;
-  if (!f.file.empty()) {
+  if (f.file == "-") {
+    value = read_stdin("--file", api::kv_limits::max_value_bytes);
+  } else if (!f.file.empty()) {
     std::ifstream in(f.file, std::ios::binary);
     if (!in) fail(Error::make(ErrorKind::io, "cannot read " + f.file));
     value.assign(std::istreambuf_iterator<char>(in), {});
@@ -73,12 +93,15 @@ void add_kv_put_command(CLI::App& kv, Context& ctx) {
   auto f = std::make_shared<PutFlags>();
   auto* put = kv.add_subcommand("put", "Write a value (or many with --bulk --bulk-file)");
   add_namespace_flags(put, f->ns);
+  put->add_option("KEY", f->key_argument, "The key (wrangler's spelling of --key)");
+  put->add_option("VALUE", f->value_argument, "The value (wrangler's spelling of --value)");
   put->add_option("--key", f->key, "Key");
   put->add_option("--value", f->value, "Value text");
-  put->add_option("--file", f->file, "Read the value from this file (with --bulk: the pairs)");
-  put->add_option("--metadata-json", f->metadata_json, "Metadata, as JSON (at most 1024 bytes)");
+  put->add_option("--file,--path", f->file,
+                  "Read the value from this file, - for standard input (with --bulk: the pairs)");
+  put->add_option("--metadata-json,--metadata", f->metadata_json, "Metadata, as JSON (at most 1024 bytes)");
   put->add_option("--expiration", f->expiration, "Expire at this Unix time");
-  put->add_option("--expiration-ttl", f->expiration_ttl, "Expire this many seconds from now (at least 60)");
+  put->add_option("--expiration-ttl,--ttl", f->expiration_ttl, "Expire this many seconds from now (at least 60)");
   put->add_flag("--bulk", f->bulk, "Write many pairs from --bulk-file / --file");
   put->add_option("--bulk-file", f->bulk_file, "NDJSON or JSON array of {key, value, metadata, expiration_ttl, …}");
   put->add_option("--batch-size", f->batch_size, "Pairs per bulk request (1-10000)")

@@ -1,13 +1,22 @@
-// `version`, `tree` (the command tree, from the CLI's own definition), `completion bash|zsh|fish`, and `demo`
-// (a delete by prefix against an embedded emulator, with the progress bar).
+// `version`, `tree` (the command tree, from the CLI's own definition), `help [COMMAND...]`, `completion bash|zsh|fish`
+// (and the hidden `__complete` it calls for names), and `demo` (a delete by prefix against an embedded emulator, with
+// the progress bar).
 
+#include <algorithm>
+#include <map>
+#include <string_view>
 #include <thread>
 
+#include "ckp/api/zones.hpp"
 #include "ckp/emu/server.hpp"
 #include "ckp/ops/kv_delete.hpp"
+#include "ckp/ops/zone_directory.hpp"
 #include "ckp/version.hpp"
+#include "cli/completion.hpp"
 #include "cli/context.hpp"
 #include "cli/job_runner.hpp"
+#include "cli/resolve.hpp"
+#include "cli/suggest.hpp"
 #include "emulator/http_front.hpp"
 
 namespace ckp::cli {
@@ -56,16 +65,85 @@ bytes); `kv delete --keys-file FILE` then deletes exactly those.
 - Numbers are range-checked wherever they come from (flags, environment, the configuration file): a value out of
   range is refused, naming it and the valid range — never ignored or replaced by a default.
 
+## Everyday use
+
+- `cache-kv-purger help [COMMAND...]` prints a command's help (the same as `COMMAND --help`).
+- A mistyped command or flag is an error (exit 2) that names the closest valid one and lists the commands:
+  `unknown command 'lst' for 'kv'. Did you mean 'list'? Commands: …`. A repeated `--zone` is refused too: several
+  zones are `--zones a.com,b.com` (`cache purge`).
+- Shell completion: `source <(cache-kv-purger completion bash)` (or `zsh`; `completion fish | source` in fish)
+  completes commands, every flag (the global ones after any command too), file names for file flags, the values of
+  `--plan`, `--color`, `--progress`, `--verbosity`, and — when credentials are configured — namespace titles for
+  `--namespace` and zone names for `--zone`/`--zones`, asked of the API with a 5-second limit.
+- Colour: on a terminal, `error:` is red, `warning:` yellow and a run's summary line green (done), yellow (some items
+  failed) or red (stopped). `--color auto|always|never` (or `CKP_COLOR`) decides; `auto` colours a terminal unless
+  `NO_COLOR` is set or `TERM=dumb`. `--json` output and data on standard output are never coloured.
+
 ## Jobs and resume
 
 A long operation is a job with a journal (`jobs list`). The journal records the spec and its target — the API base
 URL and the account (never the token). `jobs resume ID` refuses to run against another API base URL or account,
 naming both; `--allow-new-target` resumes there on purpose. Counts after a resume are the job's true totals, however
 often it was interrupted.
+
+`jobs list` shows what each job acts on: its account, namespace or zones, and API base URL. Jobs are kept until
+removed: `jobs prune` removes finished ones (completed, partial, aborted) last written 7 days ago or more;
+`--older-than 12h` (s, m, h or d) and `--status completed,aborted` (or `resumable`, `unreadable`, `all`) choose
+others, `--dry-run` only lists them. A resumable (interrupted) job goes only when its status is named. Each new job
+also removes the completed jobs older than `jobs_keep_days` (default 30 days; `--jobs-keep-days`,
+`CKP_JOBS_KEEP_DAYS` or the config file; 0 keeps every job).
+
+## Configuration
+
+The configuration file (`$XDG_CONFIG_HOME/cache-kv-purger/config.toml`, or `--config FILE`; a commented sample is
+written on first run) is TOML, read by toml++: any valid TOML is accepted — quoted and dotted keys, literal and
+multi-line strings. Each profile is a table (`[staging]`, or `[profile.staging]`); keys before any table belong to
+`[default]`. A syntax error names `file:line:column`; an unknown key, or a key set twice for one profile, names
+`file:line`.
+
+Where a value comes from: a flag; else, when a profile was chosen (`--profile NAME` or `CKP_PROFILE`), the values
+that profile sets — credentials included — beat the environment; else the environment; else the profile's table
+(`[default]` when none was chosen); else the built-in default. A chosen profile does not inherit `[default]`'s
+values. `config show` prints where each value came from and, when two places set it, why one won.
+
+`config set-defaults` (and `zones config`, `kv config`) edit the file as text: an existing value is replaced on its
+line, a new key goes after the profile's last key (a commented `# key = …` line is never taken for a key or a
+section), and every comment and blank line stays where it was; the edited text is parsed again and every value read
+back before the file is replaced (atomically, mode 0600). `config set-defaults --zone` looks the zone up through the
+API, as `zones config` does, and saves nothing when it is not found.
+
+`config import-go [--file PATH] [--force]` imports the Go tool's `~/.cache-kv-purger.json` (its default zone and
+account id) into the `--profile`'s table, keeping values the profile already sets unless `--force`; a field that
+looks like a secret is never imported or printed. On first run, when that file exists, a note on stderr suggests it.
+
+## Pipes and standard input
+
+`-` is standard input for every file flag: `--keys-file -`, `--keys @-`, `--files-list -`, `--hosts-file -`,
+`--prefixes-file -`, `--tags-file -`, `--zone-list -`, `--body-file -`, `kv import --file -`, `kv put --file -`; one
+flag per command may read it (two are refused, naming both). `-o -` (`kv export`) and `kv get --file -` write to
+standard output. A job's input from a pipe is read once into a copy kept beside its journal (`<jobs dir>/ID.stdin`),
+so the confirmation's preview, the check of the whole input, the run and a later `jobs resume` read the same bytes;
+a dry run's copy is removed when it ends. When standard input is the data, a confirmation is asked on the terminal
+(`/dev/tty`); with no terminal, pass `--yes`.
+
+Standard output carries only data — tables, an export's NDJSON, `--json` documents. Summaries, notes, progress and
+errors go to standard error; `--quiet` keeps only errors (failures, why a run stopped, how to resume). With `--json`,
+an error found before any run (a bad flag, a refused selection) is a JSON document too:
+`{"status": "failed", "error": {"kind": "invalid_input", "message": "…"}}`.
+
+## Coming from the Go tool or wrangler
+
+The Go tool's commands and flags work as they are (`config set-defaults`, `zones config`, `cache purge files
+--files-list`, `kv delete --tag-field … --bulk`, `sync purge`, …) — with its bugs fixed: `--dry-run` is honoured
+everywhere, a selection flag is never silently dropped, and every page of a listing is read. Its configuration
+(`~/.cache-kv-purger.json`) is imported into the TOML file with `config import-go`.
+
+wrangler's spellings are accepted where they do not conflict: `kv put KEY VALUE` (positional key and value),
+`--path FILE` (= `--file`), `--ttl N` (= `--expiration-ttl`), `--metadata JSON` (= `--metadata-json`) and
+`--namespace-id ID`. `wrangler kv bulk put FILE` is `kv import --file FILE`; `wrangler kv bulk delete FILE` is
+`kv delete --keys-file FILE`; `wrangler kv key list --prefix P` is `kv list --prefix P --all --json`.
 )";
 
-bool visible(const CLI::App* c) { return !c->get_group().empty(); }
-bool visible(const CLI::Option* o) { return !o->get_group().empty() && o->get_name() != "--help"; }
 /// Options the tree lists under a command: `--help-all` is on every command, so the tree shows it once, with the
 /// global options.
 bool listed(const CLI::Option* o) { return visible(o) && o->get_name() != "--help-all"; }
@@ -103,51 +181,28 @@ void print_tree(const CLI::App* app, const std::string& indent, bool markdown, b
   }
 }
 
-/// Every command path and what may follow it (subcommands and flags), for completion scripts.
-void collect(const CLI::App* app, const std::string& path, std::vector<std::pair<std::string, std::string>>& out) {
-  std::string words;
-  for (const auto* c : app->get_subcommands([](const CLI::App* c) { return visible(c); })) words += c->get_name() + " ";
-  for (const auto* o : app->get_options([](const CLI::Option* o) { return visible(o); }))
-    for (const auto& l : o->get_lnames()) words += "--" + l + " ";
-  out.emplace_back(path, words);
-  for (const auto* c : app->get_subcommands([](const CLI::App* c) { return visible(c); }))
-    collect(c, path.empty() ? c->get_name() : path + " " + c->get_name(), out);
-}
-
-std::string bash_completion(const CLI::App& app) {
-  std::vector<std::pair<std::string, std::string>> paths;
-  collect(&app, "", paths);
-  std::string cases;
-  for (const auto& [p, w] : paths) cases += fmt::format("    \"{}\") words=\"{}\" ;;\n", p, w);
-  std::string known;
-  for (const auto& [p, w] : paths) known += fmt::format(" \"{}\"", p);
-  return fmt::format(R"(# bash completion for cache-kv-purger (generated by `cache-kv-purger completion bash`)
-_cache_kv_purger() {{
-  local cur="${{COMP_WORDS[COMP_CWORD]}}" path="" w candidate words=""
-  local -a known=({})
-  for w in "${{COMP_WORDS[@]:1:COMP_CWORD-1}}"; do
-    [[ $w == -* ]] && continue
-    candidate="${{path:+$path }}$w"
-    local k; for k in "${{known[@]}}"; do [[ $k == "$candidate" ]] && path="$candidate"; done
-  done
-  case "$path" in
-{}  esac
-  COMPREPLY=( $(compgen -W "$words" -- "$cur") )
-}}
-complete -F _cache_kv_purger cache-kv-purger
-)",
-                     known, cases);
-}
-
-std::string fish_completion(const CLI::App& app) {
-  std::vector<std::pair<std::string, std::string>> paths;
-  collect(&app, "", paths);
-  std::string out = "# fish completion for cache-kv-purger (generated by `cache-kv-purger completion fish`)\n"
-                    "function __ckp_path\n  set -l words (commandline -opc)\n  set -e words[1]\n"
-                    "  string join ' ' (string match -v -- '-*' $words)\nend\n";
-  for (const auto& [p, w] : paths)
-    out += fmt::format("complete -c cache-kv-purger -f -n 'test (__ckp_path) = \"{}\"' -a '{}'\n", p, w);
-  return out;
+/// `__complete namespaces|zones`: the names a completion script offers, one a line. Quiet: nothing at all (and exit
+/// 0) without credentials or on any error; a request gets 3 seconds unless --timeout says otherwise.
+void print_names(Context& ctx, const std::string& what) {
+  try {
+    if (ctx.options.timeout.empty()) ctx.options.timeout = "3";
+    ctx.options.verbosity = "quiet";
+    ctx.options.quiet = true;
+    auto& rt = ctx.runtime();
+    if (rt.settings().credentials.empty()) return;
+    const std::string account = rt.settings().account_id.value;
+    std::string out;
+    if (what == "namespaces") {
+      if (account.empty()) return;
+      for (const auto& ns : all_namespaces(rt, account)) out += ns.title + "\n";
+    } else {
+      const auto zones =
+          rt.await<std::vector<api::zones::Zone>>([&](auto done) { ops::all_zones(rt.scheduler(), account, done); });
+      for (const auto& z : zones) out += z.name + "\n";
+    }
+    fmt::print("{}", out);
+  } catch (...) {  // CliError included: a completion never complains
+  }
 }
 
 int demo(Context& ctx, std::uint64_t keys, int latency_ms) {
@@ -229,6 +284,33 @@ void add_tool_commands(CLI::App& app, Context& ctx) {
     print_tree(&app, "", *markdown, *flags, "");
     if (*markdown && *flags) fmt::print("{}", rules_markdown);
   });
+  auto* help = app.add_subcommand("help", "Help for a command: help kv list");
+  auto help_words = std::make_shared<std::vector<std::string>>();
+  help->add_option("command", *help_words, "The command's words, e.g. kv list");
+  help->callback([&app, help_words] {
+    const CLI::App* at = &app;
+    std::string path;
+    for (const auto& w : *help_words) {
+      const CLI::App* next = nullptr;
+      for (const auto* c : at->get_subcommands([](const CLI::App* c) { return visible(c); }))
+        if (c->get_name() == w) next = c;
+      if (!next) fail_usage(unknown_command_message(*at, path, w));
+      at = next;
+      path += (path.empty() ? "" : " ") + w;
+    }
+    // As `COMMAND --help` prints it: the usage line names the command's parents.
+    // (app.help() would show this very command's help: `help` is the parsed subcommand.)
+    if (at == &app)
+      return (void)fmt::print("{}", app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal));
+    const auto last_space = path.rfind(' ');
+    fmt::print("{}",
+               at->help(app.get_name() + (last_space == std::string::npos ? "" : " " + path.substr(0, last_space))));
+  });
+  auto* names = app.add_subcommand("__complete", "Names for shell completion: namespaces | zones");
+  names->group("");
+  auto what = std::make_shared<std::string>();
+  names->add_option("what", *what, "namespaces | zones")->required()->check(CLI::IsMember({"namespaces", "zones"}));
+  names->callback([&ctx, what] { print_names(ctx, *what); });
   auto* completion = app.add_subcommand("completion", "Print a shell completion script: bash, zsh or fish");
   auto shell = std::make_shared<std::string>();
   completion->add_option("shell", *shell, "bash | zsh | fish")

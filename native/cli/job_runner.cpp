@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <optional>
 
 #include "ckp/io/file_reader.hpp"
@@ -11,6 +12,7 @@
 #include "cli/progress_view.hpp"
 #include "cli/report.hpp"
 #include "cli/signals.hpp"
+#include "cli/stdin_input.hpp"
 
 namespace ckp::cli {
 
@@ -87,6 +89,25 @@ InputSpec recorded_input(const JobInfo& job) {
   return InputSpec::file(job.state->spec.is_object() ? job.state->spec.value("input", "") : "");
 }
 
+/// The automatic cleanup a new job runs: completed jobs older than the jobs_keep_days setting go (noted on stderr).
+void expire_jobs(const Runtime& rt, const JobStore& jobs) {
+  const int keep_days = std::stoi(rt.settings().jobs_keep_days.value);  // range-checked by resolve_settings()
+  const auto removed = jobs.expire_completed(keep_days, std::time(nullptr));
+  if (!removed.empty())
+    rt.note("Removed {} completed job{} older than {} days from {} (jobs_keep_days; 0 keeps them)\n", removed.size(),
+            removed.size() == 1 ? "" : "s", keep_days, jobs.dir());
+}
+
+/// When @p input is standard input ("-"): reads it once into a spool file in the jobs directory, and points the
+/// input and @p spec (its "input" and "input_size") at the copy, so that the preview, the checking pass, the run and a
+/// resume all read the same bytes.
+void use_stdin_copy(Runtime& rt, InputSpec& input, nlohmann::json& spec, const std::string& input_flag) {
+  if (input.is_inline() || input.path != "-") return;
+  input.path = spooled_stdin(rt.settings().journal_dir.value, input_flag);
+  spec["input"] = input.path;
+  spec["input_size"] = input.size();
+}
+
 }  // namespace
 
 namespace {
@@ -135,7 +156,7 @@ class Run {
     }
     ReportJob where;
     if (job) where = {job->id, ::access(jobs.path_of(job->id).c_str(), F_OK) == 0};
-    print_report(report, rt_.json(), noun, verb, where);
+    print_report(report, rt_.json(), rt_.quiet(), noun, verb, where);
     return report.exit_code();
   }
 
@@ -147,16 +168,26 @@ class Run {
 
 }  // namespace
 
-int run_job(Runtime& rt, std::string_view op_name, const nlohmann::json& spec, const InputSpec& input, bool journaled,
-            const std::string& input_flag, const std::function<void(ops::Operation&)>& configure) {
+int run_job(Runtime& rt, std::string_view op_name, const nlohmann::json& given_spec, const InputSpec& given_input,
+            bool journaled, const std::string& input_flag, const std::function<void(ops::Operation&)>& configure) {
+  nlohmann::json spec = given_spec;
+  InputSpec input = given_input;
+  const bool from_stdin = !input.is_inline() && input.path == "-";
+  use_stdin_copy(rt, input, spec, input_flag);
   Run run(rt);
   ops::OpOptions options = run.options();
   std::optional<OpenJob> job;
   JobStore jobs(rt.settings().journal_dir.value);
   if (journaled) {
+    expire_jobs(rt, jobs);
     auto started = jobs.start(std::string(op_name), rt.command_line(), rt.settings().api_base_url.value);
     if (!started) fail(started.error());
     job.emplace(std::move(*started));
+    if (from_stdin) {  // the job keeps its copy of standard input beside its journal, for a resume
+      std::string kept = jobs.path_of(job->id);
+      kept.replace(kept.size() - std::string_view(".jsonl").size(), std::string::npos, ".stdin");
+      spec["input"] = input.path = keep_stdin_copy(kept);
+    }
     // The operation journals these with its spec: what the job acts on, and what `jobs list` and a resume need.
     if (input.is_inline() && !input.empty_inline()) job->note["job"]["inline_input"] = input.text;
     options.notes.push_back(job->note);
@@ -174,8 +205,11 @@ int run_job(Runtime& rt, std::string_view op_name, const nlohmann::json& spec, c
   return run.run_and_report(*built->op, built->noun, built->verb, job);
 }
 
-ops::OpReport run_preview(Runtime& rt, std::string_view op_name, const nlohmann::json& spec, const InputSpec& input,
-                          const std::string& input_flag) {
+ops::OpReport run_preview(Runtime& rt, std::string_view op_name, const nlohmann::json& given_spec,
+                          const InputSpec& given_input, const std::string& input_flag) {
+  nlohmann::json spec = given_spec;
+  InputSpec input = given_input;
+  use_stdin_copy(rt, input, spec, input_flag);
   ops::OpOptions options;
   options.name_field = flag_namer(input_flag);
   auto built = ops::build_operation(op_name, spec, environment(rt, input), std::move(options), false);

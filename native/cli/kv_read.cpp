@@ -1,5 +1,6 @@
 #include "cli/kv_read.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -11,9 +12,9 @@
 
 namespace ckp::cli {
 
-void for_each_key(Context& ctx, const KvTarget& t, ops::KeySelection selection, const std::string& start_cursor,
-                  int page_size, bool all, const std::function<void(const api::kv::Key&)>& each,
-                  std::string* next_cursor) {
+std::uint64_t for_each_key(Context& ctx, const KvTarget& t, ops::KeySelection selection,
+                           const std::string& start_cursor, int page_size, bool all,
+                           const std::function<void(const api::kv::Key&)>& each, std::string* next_cursor) {
   auto& rt = ctx.runtime();
   selection.all_keys = false;
   if (auto e = selection.validate(false); e && !selection.filtered()) e.reset();  // listing everything is fine here
@@ -22,13 +23,19 @@ void for_each_key(Context& ctx, const KvTarget& t, ops::KeySelection selection, 
   if (!filter) fail_usage("--pattern " + filter.error().message);
   std::string cursor = start_cursor;
   const int limit = page_size > 0 ? page_size : api::kv_limits::max_list_limit;
+  std::uint64_t listed = 0, matched = 0;
   do {
     auto page = rt.call(api::kv::list_keys(t.account, t.ns, {selection.prefix, cursor, limit}), api::kv::parse_keys);
+    listed += page.keys.size();
     for (const auto& k : page.keys)
-      if (filter->matches(k)) each(k);
+      if (filter->matches(k)) {
+        ++matched;
+        each(k);
+      }
     cursor = page.cursor;
-  } while (all && !cursor.empty());
+  } while (!cursor.empty() && (all || matched < static_cast<std::uint64_t>(limit)));
   if (next_cursor) *next_cursor = cursor;
+  return listed;
 }
 
 std::map<std::string, std::string> read_values(Context& ctx, const KvTarget& t, const std::vector<std::string>& keys) {
@@ -43,6 +50,33 @@ std::map<std::string, std::string> read_values(Context& ctx, const KvTarget& t, 
         [done](std::optional<Error> e) { e ? done(std::move(*e)) : done(true); });
   });
   return out;
+}
+
+std::string table_value(const std::string& bytes, std::size_t max_chars) {
+  bool text = api::detail::is_valid_utf8(bytes);
+  for (std::size_t i = 0; text && i < bytes.size(); ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    const bool c1 = c == 0xC2 && i + 1 < bytes.size() && static_cast<unsigned char>(bytes[i + 1]) < 0xA0;  // U+0080-9F
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F || c1) text = false;
+  }
+  if (!text) {
+    std::string b64 = api::base64_encode(bytes);
+    if (const std::size_t cut = std::min<std::size_t>(max_chars, 60); b64.size() > cut)
+      b64 = b64.substr(0, cut) + "...";
+    return fmt::format("<{} bytes, base64: {}>", bytes.size(), b64);
+  }
+  std::string out;
+  std::size_t chars = 0, i = 0;
+  for (; i < bytes.size() && chars < max_chars; ++i) {
+    const char c = bytes[i];
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else out += c;
+    // A character is counted at its first byte; its continuation bytes follow it into `out` before the next check.
+    if (i + 1 >= bytes.size() || (static_cast<unsigned char>(bytes[i + 1]) & 0xC0) != 0x80) ++chars;
+  }
+  return i < bytes.size() ? fmt::format("({} bytes) {}...", bytes.size(), out) : out;
 }
 
 nlohmann::json key_json(const api::kv::Key& k, const std::string* value) {
@@ -60,7 +94,7 @@ void show_single_key(Context& ctx, const KvTarget& t, const std::string& key, bo
   auto value = rt.call(api::kv::read_value(t.account, t.ns, key), api::kv::parse_value);
   nlohmann::json metadata;
   if (with_metadata) metadata = rt.call(api::kv::read_metadata(t.account, t.ns, key), api::kv::parse_metadata);
-  if (!file.empty()) {
+  if (!file.empty() && file != "-") {  // "-": standard output, as without --file
     std::ofstream out(file, std::ios::binary);
     out << value.bytes;
     if (!out) fail(Error::make(ErrorKind::io, "cannot write " + file));

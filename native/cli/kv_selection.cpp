@@ -1,5 +1,6 @@
 #include "cli/kv_selection.hpp"
 
+#include <iostream>
 #include <string_view>
 #include <vector>
 
@@ -96,7 +97,9 @@ std::string describe(const ops::KvDeleteSpec& spec, const InputSpec& input) {
   return out;
 }
 
-KeyListWriter::KeyListWriter(const std::string& path) : path_(path), out_(path, std::ios::binary | std::ios::trunc) {
+KeyListWriter::KeyListWriter(const std::string& path)
+    : path_(path), out_(path == "-" ? std::cout : static_cast<std::ostream&>(file_)) {
+  if (path != "-") file_.open(path, std::ios::binary | std::ios::trunc);
   if (!out_) fail(Error::make(ErrorKind::io, "cannot write " + path));
   out_ << "[";
 }
@@ -105,8 +108,9 @@ void KeyListWriter::add(const std::string& key) { out_ << (count_++ ? ",\n" : "\
 
 void KeyListWriter::finish() {
   out_ << (count_ ? "\n]\n" : "]\n");
-  out_.close();
-  if (!out_) fail(Error::make(ErrorKind::io, "cannot write " + path_));
+  out_.flush();
+  if (file_.is_open()) file_.close();
+  if (!out_ || (path_ != "-" && !file_)) fail(Error::make(ErrorKind::io, "cannot write " + path_));
 }
 
 }  // namespace ckp::cli

@@ -67,6 +67,7 @@ std::string describe(const ops::KvDeleteSpec& spec, const InputSpec& input);
 /// back with --keys-file. Fails (io) when the file cannot be written.
 class KeyListWriter {
  public:
+  /// Writes to @p path ("-": standard output).
   explicit KeyListWriter(const std::string& path);
   void add(const std::string& key);
   /// Closes the array and the file.
@@ -75,7 +76,8 @@ class KeyListWriter {
 
  private:
   std::string path_;
-  std::ofstream out_;
+  std::ofstream file_;
+  std::ostream& out_;  // file_, or std::cout for "-"
   std::uint64_t count_ = 0;
 };
 

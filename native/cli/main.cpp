@@ -1,15 +1,25 @@
 // cache-kv-purger: the native command line. Each command group registers itself from its own file.
+#include <string_view>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "ckp/version.hpp"
+#include "cli/colour.hpp"
 #include "cli/context.hpp"
 #include "cli/jobs.hpp"
+#include "cli/suggest.hpp"
 #include "console/console_command.hpp"
 #include "emulator/emulator_command.hpp"
 
 int main(int argc, char** argv) {
   using namespace ckp::cli;
+  // --color decides how errors look, parse errors included: taken before the parse (the option checks the value).
+  for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--color" && i + 1 < argc) colour::set_mode(argv[i + 1]);
+    else if (a.starts_with("--color=")) colour::set_mode(a.substr(8));
+  }
   CLI::App app{"cache-kv-purger: Cloudflare cache purge and Workers KV at scale"};
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand
@@ -37,21 +47,39 @@ int main(int argc, char** argv) {
   });
   app.require_subcommand(0, 1);
   int code = exit_code::ok;
+  // With --json, an error found before any run (a bad flag, a refused selection) is a JSON document on stdout too,
+  // so that a script reading stdout always gets one. Parse errors come before ctx.options is filled: look at argv.
+  const bool json_asked = [&] {
+    for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i)
+      if (std::string_view(argv[i]) == "--json") return true;
+    return false;
+  }();
   try {
     app.parse(argc, argv);
     if (version_flag && app.get_subcommands().empty()) fmt::print("cache-kv-purger version {}\n", ckp::version);
     else if (app.get_subcommands().empty()) throw CLI::CallForHelp();
     code = ctx.exit_code;
   } catch (const CliError& e) {
-    fmt::print(stderr, "error: {}\n", e.message);
+    fmt::print(stderr, "{} {}\n", colour::error_prefix(), e.message);
     code = e.code;
+    if (json_asked) print_json_error(e.kind, e.message);
   } catch (const CLI::RuntimeError& e) {
     code = e.get_exit_code();  // a command (the emulator) failed and has said why
   } catch (const CLI::ParseError& e) {
-    code = app.exit(e) == 0 ? exit_code::ok : exit_code::usage;
+    if (e.get_exit_code() == 0) {
+      code = app.exit(e) == 0 ? exit_code::ok : exit_code::usage;  // --help, --help-all
+    } else {
+      const std::string why = explain_parse_error(app, e);
+      if (why.empty())
+        fmt::print(stderr, "{} {}\nRun with --help for more information.\n", colour::error_prefix(), e.what());
+      else fmt::print(stderr, "{} {}\n", colour::error_prefix(), why);
+      code = exit_code::usage;
+      if (json_asked) print_json_error("invalid_input", why.empty() ? std::string(e.what()) : why);
+    }
   } catch (const std::exception& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
+    fmt::print(stderr, "{} {}\n", colour::error_prefix(), e.what());
     code = exit_code::failure;
+    if (json_asked) print_json_error("internal", e.what());
   }
   ctx.close();
   return code;

@@ -26,11 +26,13 @@ inline constexpr int interrupted = 130;
 struct CliError {
   int code;
   std::string message;
+  std::string kind = "invalid_input";  ///< the ErrorKind's name, for --json's error document
 };
 
 /// Stops the command: usage errors (bad flags or input) exit 2, everything else 1.
 [[noreturn]] inline void fail(const Error& e) {
-  throw CliError{e.kind == ErrorKind::invalid_input ? exit_code::usage : exit_code::failure, e.message};
+  throw CliError{e.kind == ErrorKind::invalid_input ? exit_code::usage : exit_code::failure, e.message,
+                 to_string(e.kind)};
 }
 [[noreturn]] inline void fail_usage(std::string message) { throw CliError{exit_code::usage, std::move(message)}; }
 
@@ -74,6 +76,12 @@ class Table {
 
 /// Prints @p j as the command's JSON output (pretty, one document).
 inline void print_json(const nlohmann::json& j) { fmt::print("{}\n", j.dump(2)); }
+
+/// The JSON document of an error that stopped a command before (or instead of) an operation's report:
+/// {"status": "failed", "error": {"kind": @p kind, "message": @p message}} — the report's shape for a failed run.
+inline void print_json_error(const std::string& kind, const std::string& message) {
+  print_json({{"status", "failed"}, {"error", {{"kind", kind}, {"message", message}}}});
+}
 
 /// 1234567 → "1,234,567".
 inline std::string grouped(std::uint64_t n) {

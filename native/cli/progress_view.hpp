@@ -3,7 +3,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <string>
 
 #include <fmt/format.h>
@@ -37,26 +39,42 @@ class ProgressView {
     auto now = std::chrono::steady_clock::now();
     if (!p.finished && now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
-    std::string line;
-    if (p.total && *p.total > 0) {
-      const double fraction = std::min(1.0, static_cast<double>(p.done + p.failed) / static_cast<double>(*p.total));
-      const int width = 24, filled = static_cast<int>(fraction * width);
-      line = fmt::format("{} [{}{}] {:3.0f}% {}/{} {}", p.phase, std::string(static_cast<std::size_t>(filled), '#'),
-                         std::string(static_cast<std::size_t>(width - filled), '.'), fraction * 100, grouped(p.done),
-                         grouped(*p.total), noun_);
-    } else {
-      line = fmt::format("{}: {} {}", p.phase, grouped(p.done), noun_);
-      if (p.scanned > p.done) line += fmt::format(" ({} scanned)", grouped(p.scanned));
-    }
-    line += fmt::format("  {:.0f}/s", p.rate);
-    if (p.eta) line += "  ETA " + clock_time(to_seconds(*p.eta));
-    line += fmt::format("  conc {}  req {}", p.concurrency, grouped(p.requests));
-    if (p.rate_limited) line += fmt::format("  429s {}", p.rate_limited);
-    if (p.failed) line += fmt::format("  failed {}", grouped(p.failed));
-    fmt::print(stderr, "\r\033[K{}", line);
+    fmt::print(stderr, "\r\033[K{}", bar_line(p, noun_));
     if (p.finished) fmt::print(stderr, "\n");
     std::fflush(stderr);
     drawn_ = !p.finished;
+  }
+
+  /// The bar's text for @p p: a bar when a total (or the listing's estimate, marked "~") is known, else "counting";
+  /// the run's average rate (the summary's), an ETA, and "waiting for the rate-limit window (N s)" while the rate
+  /// limits hold every call back.
+  static std::string bar_line(const engine::Progress& p, const std::string& noun) {
+    std::string line;
+    const auto bar = [](double fraction) {
+      const int width = 24, filled = static_cast<int>(std::min(1.0, fraction) * width);
+      return fmt::format("[{}{}] {:3.0f}%", std::string(static_cast<std::size_t>(filled), '#'),
+                         std::string(static_cast<std::size_t>(width - filled), '.'), std::min(1.0, fraction) * 100);
+    };
+    if (p.total && *p.total > 0) {
+      const double fraction = static_cast<double>(p.done + p.failed) / static_cast<double>(*p.total);
+      line = fmt::format("{} {} {}/{} {}", p.phase, bar(fraction), grouped(p.done), grouped(*p.total), noun);
+    } else if (p.estimated_scan && *p.estimated_scan > 0) {
+      const double fraction = static_cast<double>(p.scanned) / static_cast<double>(*p.estimated_scan);
+      line = fmt::format("{} {} {} {}, {} of ~{} examined", p.phase, bar(fraction), grouped(p.done), noun,
+                         grouped(p.scanned), grouped(*p.estimated_scan));
+    } else {
+      line = fmt::format("{}: {} {}", p.phase, grouped(p.done), noun);
+      if (p.scanned > p.done) line += fmt::format(" ({} examined)", grouped(p.scanned));
+      if (!p.finished) line += ", counting";
+    }
+    line += fmt::format("  {:.0f}/s", p.average_rate);
+    if (p.rate_wait && *p.rate_wait >= std::chrono::milliseconds(500))
+      line += fmt::format("  waiting for the rate-limit window ({:.0f} s)", std::ceil(to_seconds(*p.rate_wait)));
+    else if (p.eta) line += "  ETA " + clock_time(to_seconds(*p.eta));
+    line += fmt::format("  conc {}  req {}", p.concurrency, grouped(p.requests));
+    if (p.rate_limited) line += fmt::format("  429s {}", p.rate_limited);
+    if (p.failed) line += fmt::format("  failed {}", grouped(p.failed));
+    return line;
   }
 
   /// Ends the bar's line so that following messages start clean.

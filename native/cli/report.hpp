@@ -14,10 +14,10 @@ struct ReportJob {
   bool journaled = false;  ///< its journal file exists (it appears with the operation's spec): it can be resumed
 };
 
-/// A report in words: what goes to stdout, and what to stderr (printed after it).
+/// A report in words, for stderr (stdout carries only data: an export's NDJSON, a listing, a --json document).
 struct ReportText {
-  std::string out;
-  std::string err;
+  std::string summary;   ///< what was done, how fast, notes: silenced by --quiet
+  std::string problems;  ///< what failed, why the run stopped, how to resume: always shown
 };
 
 /// The text form of @p report. @p noun is what the operation counts ("keys"), @p verb what it does to them ("delete").
@@ -25,8 +25,8 @@ ReportText report_text(const ops::OpReport& report, const std::string& noun, con
                        const ReportJob& job);
 
 /// Prints @p report: with @p json its JSON document (with "job": the job's id) on stdout and, when it stopped on an
-/// error, "error: …" on stderr; else report_text().
-void print_report(const ops::OpReport& report, bool json, const std::string& noun, const std::string& verb,
+/// error, "error: …" on stderr; else report_text() on stderr, its summary only when not @p quiet.
+void print_report(const ops::OpReport& report, bool json, bool quiet, const std::string& noun, const std::string& verb,
                   const ReportJob& job);
 
 }  // namespace ckp::cli

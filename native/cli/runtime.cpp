@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "ckp/api/validate.hpp"
+#include "cli/colour.hpp"
 
 namespace ckp::cli {
 
@@ -43,7 +44,8 @@ transport::HttplibTransport& Runtime::http() {
     c.verify_tls = settings_.verify_tls;
     c.read_timeout = from_seconds(std::stod(settings_.timeout.value));
     if (!settings_.verify_tls && c.base_url.rfind("https://", 0) == 0)
-      fmt::print(stderr, "warning: --insecure: TLS certificates are NOT verified for {}\n", c.base_url);
+      fmt::print(stderr, "{} --insecure: TLS certificates are NOT verified for {}\n", colour::warning_prefix(),
+                 c.base_url);
     const auto limit = settings_.limit_config();
     c.workers = limit.max_limit + 2;
     try {
@@ -74,13 +76,19 @@ engine::Scheduler& Runtime::scheduler() {
 
 bool Runtime::confirm(const std::string& question) const {
   if (options_.yes) return true;
-  if (!isatty(STDIN_FILENO))
+  // Standard input may be the command's data (`... | cache-kv-purger kv delete --keys-file -`): ask on the
+  // controlling terminal then, and refuse when there is none.
+  std::FILE* tty = isatty(STDIN_FILENO) ? stdin : std::fopen("/dev/tty", "r");
+  if (!tty)
     fail_usage("refusing to change anything without confirmation: no terminal to ask on; pass --yes (after checking "
                "with --dry-run)");
   fmt::print(stderr, "{} [y/N] ", question);
   std::fflush(stderr);
   std::string answer;
-  if (!std::getline(std::cin, answer)) return false;
+  for (int c; (c = std::fgetc(tty)) != EOF && c != '\n';) answer += static_cast<char>(c);
+  const bool answered = !answer.empty() || !std::feof(tty);
+  if (tty != stdin) std::fclose(tty);
+  if (!answered) return false;
   return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES" || answer == "Yes";
 }
 

@@ -56,6 +56,7 @@ inline const std::vector<const char*>& settings_env_vars() {
                                                 "CLOUDFLARE_MULTI_ZONE_CONCURRENCY",
                                                 "CLOUDFLARE_BATCH_SIZE",
                                                 "CLOUDFLARE_API_TIMEOUT",
+                                                "CKP_JOBS_KEEP_DAYS",
                                                 "CKP_PROFILE"};
   return vars;
 }

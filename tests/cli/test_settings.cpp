@@ -49,6 +49,11 @@ TEST_CASE("numeric_setting_problem(): the valid ranges, written plainly") {
   for (const char* bad : {"0", "0.0009", "3600.5", "-1", "nan", "inf", "90s", " 90", "", "auto"})
     CHECK_MESSAGE(numeric_setting_problem("timeout", bad) == timeout, bad);
 
+  const std::string keep = "must be a whole number of days from 0 (keep every job) to 36500";
+  for (const char* ok : {"0", "1", "30", "36500"}) CHECK(numeric_setting_problem("jobs_keep_days", ok) == "");
+  for (const char* bad : {"-1", "36501", "7d", "1.5", "", "never"})
+    CHECK_MESSAGE(numeric_setting_problem("jobs_keep_days", bad) == keep, bad);
+
   // Keys without a range are not checked here.
   CHECK(numeric_setting_problem("plan", "anything") == "");
 }
@@ -139,6 +144,102 @@ TEST_CASE("a setting comes from the flag, else the environment, else the profile
     CHECK(s->credentials.empty());
     CHECK(s->credentials_source == "");
   }
+}
+
+TEST_CASE("a profile chosen by --profile or CKP_PROFILE beats the environment for the values it sets, and says why") {
+  test::ScratchDir dir;
+  test::EnvGuard env;
+  env.clear_settings();
+  const std::string config = dir / "config.toml";
+  test::write_file(config, "[default]\n"
+                           "account_id = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n"
+                           "[prod]\n"
+                           "account_id = \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"\n");
+  env.set("CLOUDFLARE_ACCOUNT_ID", "cccccccccccccccccccccccccccccccc");
+  env.set("CLOUDFLARE_ZONE_ID", "env.example");
+  auto g = options_with_config(config);
+
+  SUBCASE("no profile chosen: the environment beats [default], and says so") {
+    auto s = resolve_settings(g);
+    REQUIRE(s);
+    CHECK(s->profile_source == "");
+    CHECK(s->account_id.value == "cccccccccccccccccccccccccccccccc");
+    CHECK(s->account_id.why == "beats config [default] (line 2): the environment beats the file unless the profile "
+                               "is chosen with --profile");
+    CHECK(s->zone.why == "");  // only one level set it
+  }
+  SUBCASE("--profile prod: its account id beats the environment's; what it does not set still comes from there") {
+    g.profile = "prod";
+    auto s = resolve_settings(g);
+    REQUIRE(s);
+    CHECK(s->profile_source == "flag --profile");
+    CHECK(s->account_id.value == "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    CHECK(s->account_id.source == "config [prod]");
+    CHECK(s->account_id.why == "beats env CLOUDFLARE_ACCOUNT_ID: profile [prod] was chosen by flag --profile");
+    CHECK(s->zone.value == "env.example");
+    CHECK(s->zone.source == "env CLOUDFLARE_ZONE_ID");
+    g.account_id = "dddddddddddddddddddddddddddddddd";  // a flag still beats everything
+    CHECK(resolve_settings(g)->account_id.source == "flag --account-id");
+  }
+  SUBCASE("--profile default, named explicitly, goes before the environment too") {
+    g.profile = "default";
+    auto s = resolve_settings(g);
+    REQUIRE(s);
+    CHECK(s->account_id.value == "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  }
+  SUBCASE("CKP_PROFILE chooses as --profile does") {
+    env.set("CKP_PROFILE", "prod");
+    auto s = resolve_settings(g);
+    REQUIRE(s);
+    CHECK(s->profile_source == "env CKP_PROFILE");
+    CHECK(s->account_id.value == "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    CHECK(s->account_id.why == "beats env CLOUDFLARE_ACCOUNT_ID: profile [prod] was chosen by env CKP_PROFILE");
+  }
+}
+
+TEST_CASE("credentials of a chosen profile beat the environment's; unchosen, the environment's win, and both say why") {
+  test::ScratchDir dir;
+  test::EnvGuard env;
+  env.clear_settings();
+  const std::string config = dir / "config.toml";
+  test::write_file(config, "[default]\napi_token = \"default-token\"\n"
+                           "[staging]\napi_token_env = \"STAGING_TOKEN\"\n"
+                           "[keyed]\napi_key = \"file-key\"\nemail = \"file@example.com\"\n");
+  env.set("CLOUDFLARE_API_TOKEN", "env-token");
+  env.set("STAGING_TOKEN", "staging-token");
+  auto g = options_with_config(config);
+
+  auto s = resolve_settings(g);
+  REQUIRE(s);
+  CHECK(s->credentials.token == "env-token");
+  CHECK(s->credentials_why == "beats the credentials in config [default]: the environment beats the file unless the "
+                              "profile is chosen with --profile");
+
+  g.profile = "staging";
+  s = resolve_settings(g);
+  REQUIRE(s);
+  CHECK(s->credentials.token == "staging-token");
+  CHECK(s->credentials_source == "env STAGING_TOKEN (config [staging])");
+  CHECK(s->credentials_why == "beats env CLOUDFLARE_API_TOKEN: profile [staging] was chosen by flag --profile");
+
+  g.profile = "keyed";
+  s = resolve_settings(g);
+  REQUIRE(s);
+  CHECK(s->credentials.api_key == "file-key");
+  CHECK(s->credentials.token == "");
+  CHECK(s->credentials_source == "config [keyed]");
+
+  // The variable api_token_env names is not set: the environment's token is used, and that is said.
+  env.set("STAGING_TOKEN", std::nullopt);
+  g.profile = "staging";
+  s = resolve_settings(g);
+  REQUIRE(s);
+  CHECK(s->credentials.token == "env-token");
+  CHECK(s->credentials_source == "env CLOUDFLARE_API_TOKEN");
+  CHECK(s->credentials_why == "api_token_env names STAGING_TOKEN, which is not set");
+
+  g.api_token = "flag-token";  // flags beat a chosen profile too
+  CHECK(resolve_settings(g)->credentials_source == "flag --api-token");
 }
 
 TEST_CASE("the first of two environment variables wins; the second is a fallback") {

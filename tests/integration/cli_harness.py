@@ -140,7 +140,7 @@ class CliTest(unittest.TestCase):
     def run_cli(self, *args, env=None, stdin=None, timeout=120):
         proc = subprocess.Popen([BINARY, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, text=True,
-                                env=env or self.env())
+                                env=env or self.env(), start_new_session=True)  # no terminal to ask on: /dev/tty
         out, err = proc.communicate(stdin, timeout=timeout)
         return Result(proc, out, err)
 
@@ -196,3 +196,38 @@ class CliTest(unittest.TestCase):
                 break
             kills += 1
         return kills
+
+    def run_in_pty(self, *args, env=None, timeout=60):
+        """Runs the CLI on a pseudo-terminal (stdin, stdout and stderr all on it, as in an interactive shell), for
+        what only a terminal gets: colour, progress bars, prompts. Returns a Result whose `out` is everything written
+        to the terminal (stdout and stderr together, with the terminal's \\r\\n line ends) and whose `err` is ""."""
+        import pty
+        import select
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.Popen([BINARY, *args], stdin=slave, stdout=slave, stderr=slave, env=env or self.env(),
+                                    start_new_session=True)
+        finally:
+            os.close(slave)
+        chunks = []
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    proc.kill()
+                    raise subprocess.TimeoutExpired([BINARY, *args], timeout)
+                ready, _, _ = select.select([master], [], [], min(left, 0.5))
+                if not ready:
+                    continue
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # EIO: every copy of the slave is closed (the process has exited)
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            proc.wait(timeout=max(1, deadline - time.monotonic()))
+        finally:
+            os.close(master)
+        return Result(proc, b"".join(chunks).decode("utf-8", "replace"), "")

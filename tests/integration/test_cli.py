@@ -123,7 +123,7 @@ class Kv(CliTest):
         self.assertTrue(page["cursor"])
         nxt = self.ok("kv", "list", "--namespace", "demo", "--limit", "100", "--cursor", page["cursor"], "--json").json()
         self.assertEqual(nxt["keys"][0]["name"], "user/0000100")
-        everything = self.ok("kv", "list", "--namespace", "demo", "--all", "--json").json()
+        everything = self.ok("kv", "list", "--namespace", "demo", "--all", "--json").json()["keys"]
         self.assertEqual(len(everything), 1000)
         self.ok("kv", "put", "--namespace", "demo", "--key", "a/b c", "--value", "hello", "--metadata-json", '{"t":"x"}',
                 "--expiration-ttl", "3600")
@@ -377,7 +377,7 @@ class Demo(unittest.TestCase):
                            text=True, timeout=120, env={**os.environ, "HOME": "/tmp", "XDG_STATE_HOME": "/tmp/ckp-demo-state",
                                                         "XDG_CONFIG_HOME": "/tmp/ckp-demo-config"})
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("Deleted 20,000 keys", r.stdout)
+        self.assertIn("Deleted 20,000 keys", r.stderr)  # a summary is a message: stderr
         self.assertIn("keep/ only: yes", r.stdout)
         self.assertIn(", 0 rate-limited", r.stdout)
 

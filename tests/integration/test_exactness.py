@@ -46,7 +46,7 @@ class Selection(CliTest):
         with open(os.path.join(self.home, "sel.json")) as f:
             self.assertEqual(sorted(json.load(f)), both)
         listed = self.ok("kv", "list", "--namespace", "demo", "--search", "BLUE", "--tag-field", "kind",
-                         "--tag-value", "a", "--all", "--json").json()
+                         "--tag-value", "a", "--all", "--json").json()["keys"]
         self.assertEqual(sorted(k["name"] for k in listed), both)
         out = self.ok(*args, "--yes", "--json").json()
         self.assertEqual(out["done"], len(both))

@@ -282,7 +282,7 @@ class Proxy(CliTest):
             self.assertEqual(r.code, 0, r)
             r = self.run_cli("kv", "list", "--namespace", "t", "--all", "--json", env=env)
             self.assertEqual(r.code, 0, r)
-            self.assertEqual(len(r.json()), 4)
+            self.assertEqual(len(r.json()["keys"]), 4)
             self.assertEqual(self.emu.value(self.emu.ns("t"), "via-proxy"), b"yes")
             self.assertTrue(all(h.get("Authorization", "").startswith("Bearer ") for h in proxy.headers))
             self.assertTrue(any(f"kv.example.invalid:{port}/client/v4/accounts/" in line for line in proxy.seen),

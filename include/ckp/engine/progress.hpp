@@ -22,15 +22,20 @@ struct Progress {
   std::uint64_t failed = 0;            ///< items in the failure report
   std::uint64_t scanned = 0;           ///< items examined (listed or read), matching or not
   std::optional<std::uint64_t> total;  ///< items to do, when known
-  double rate = 0;                     ///< items confirmed per second, recent
-  std::optional<Duration> eta;         ///< when total is known and rate > 0
-  Duration elapsed{0};                 ///< since the operation started
-  int concurrency = 0;                 ///< the current concurrency limit
-  int inflight = 0;                    ///< calls in flight now
-  std::uint64_t requests = 0;          ///< requests sent, retries included
-  std::uint64_t rate_limited = 0;      ///< 429 responses seen
-  std::uint64_t retries = 0;           ///< calls sent again after a retryable error
-  bool finished = false;               ///< the last event of the operation
+  /// Items a listing will examine in all, as estimated (the sharded listing's size estimate) while no total is known:
+  /// progress is `scanned` of it then, and the ETA is the listing's.
+  std::optional<std::uint64_t> estimated_scan;
+  double rate = 0;                    ///< items confirmed per second, recent
+  double average_rate = 0;            ///< items confirmed per second over this run (what the final summary says)
+  std::optional<Duration> eta;        ///< when total (or estimated_scan) is known and rate > 0
+  std::optional<Duration> rate_wait;  ///< the rate limits hold every queued call back this long now (else unset)
+  Duration elapsed{0};                ///< since the operation started
+  int concurrency = 0;                ///< the current concurrency limit
+  int inflight = 0;                   ///< calls in flight now
+  std::uint64_t requests = 0;         ///< requests sent, retries included
+  std::uint64_t rate_limited = 0;     ///< 429 responses seen
+  std::uint64_t retries = 0;          ///< calls sent again after a retryable error
+  bool finished = false;              ///< the last event of the operation
 
   /// The stable JSON form used by `--progress json` and the browser console.
   nlohmann::json to_json() const {
@@ -49,6 +54,9 @@ struct Progress {
                      {"finished", finished}};
     j["total"] = total ? nlohmann::json(*total) : nlohmann::json(nullptr);
     j["eta_s"] = eta ? nlohmann::json(to_seconds(*eta)) : nlohmann::json(nullptr);
+    j["estimated_scan"] = estimated_scan ? nlohmann::json(*estimated_scan) : nlohmann::json(nullptr);
+    j["average_rate"] = average_rate;
+    j["rate_wait_s"] = rate_wait ? nlohmann::json(to_seconds(*rate_wait)) : nlohmann::json(nullptr);
     return j;
   }
 };

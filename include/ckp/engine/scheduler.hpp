@@ -161,6 +161,21 @@ class Scheduler {
   bool idle() const { return inflight_ == 0 && waiting_retry_ == 0 && critical_.empty() && normal_.empty(); }
   /// Calls in flight now.
   int inflight() const { return inflight_; }
+  /// How long the rate limits (a lockout, the request window, the per-IP rate, a purge bucket) hold back the calls
+  /// waiting to be sent, when they hold back every one: the shortest wait of the queues' first calls. Unset when
+  /// nothing is queued, when a call may go now, or when calls wait only for a slot or a call in flight — so a front
+  /// can say "waiting for the rate-limit window (N s)" exactly when that is what it is doing.
+  std::optional<Duration> rate_wait() {
+    const Instant now = transport_.now();
+    std::optional<Duration> shortest;
+    for (auto* q : {&critical_, &normal_}) {
+      if (q->empty()) continue;
+      const Duration w = governor_->wait(q->front().cost, now);
+      if (w <= Duration{0} || w == SlidingWindow::until_completion) return std::nullopt;
+      if (!shortest || w < *shortest) shortest = w;
+    }
+    return shortest;
+  }
   /// The Limit's current value: how many calls may be in flight (listing calls get reserved slots on top).
   int concurrency_limit() const { return limit_->current(); }
   /// The Limit's name (`fixed`, `aimd`, `gradient2`, `vegas`).

@@ -7,6 +7,7 @@
 /// Byte streams are an interface (ByteReader): a file natively (io/file_reader.hpp), a string in tests and in the
 /// browser.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -64,6 +65,39 @@ class StringReader final : public ByteReader {
  private:
   std::string data_;
   std::string name_;
+  std::size_t pos_ = 0;
+};
+
+/// A reader that cannot seek (standard input from a pipe), with the bytes already taken from it given back first:
+/// how open_records() looks at the start of its input without losing it. It seeks only back to its start, and only
+/// while nothing beyond the given-back bytes has been read.
+class ReplayReader final : public ByteReader {
+ public:
+  /// Reads @p head, then the rest of @p rest.
+  ReplayReader(std::string head, std::unique_ptr<ByteReader> rest) : head_(std::move(head)), rest_(std::move(rest)) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    if (pos_ < head_.size()) {
+      n = std::min(n, head_.size() - pos_);
+      std::memcpy(buf, head_.data() + pos_, n);
+      pos_ += n;
+      return n;
+    }
+    const std::size_t got = rest_->read(buf, n);
+    pos_ += got;
+    return got;
+  }
+  bool seek(std::uint64_t offset) override {
+    if (offset > head_.size() || pos_ > head_.size()) return false;
+    pos_ = static_cast<std::size_t>(offset);
+    return true;
+  }
+  std::optional<std::uint64_t> size() const override { return std::nullopt; }
+  std::string name() const override { return rest_->name(); }
+  std::optional<Error> error() const override { return rest_->error(); }
+
+ private:
+  std::string head_;
+  std::unique_ptr<ByteReader> rest_;
   std::size_t pos_ = 0;
 };
 
@@ -491,12 +525,14 @@ inline std::optional<Error> rewind(RecordSource& source) {
 /// line reader.
 inline std::unique_ptr<RecordSource> open_records(std::unique_ptr<ByteReader> in) {
   char c = 0;
+  std::string sniffed;  // the bytes read to decide, given back when @p in cannot seek (a pipe)
   for (std::uint64_t at = 0; in->read(&c, 1) == 1; ++at) {
+    sniffed += c;
     const bool bom_byte = at < 3 && static_cast<unsigned char>(c) == (at == 0 ? 0xEF : at == 1 ? 0xBB : 0xBF);
     if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && !bom_byte) break;
     c = 0;
   }
-  in->seek(0);
+  if (!in->seek(0)) in = std::make_unique<ReplayReader>(std::move(sniffed), std::move(in));
   if (c == '[') return std::make_unique<JsonArrayRecords>(std::move(in));
   return std::make_unique<LineRecords>(std::move(in));
 }

@@ -85,6 +85,8 @@ struct OpReport {
   std::vector<std::string> samples;       ///< a few of the items acted on (or that would be, in a dry run)
   std::optional<Error> error;             ///< why it stopped, for failed and cancelled
   Duration elapsed{0};                    ///< from start() to the end
+  std::uint64_t resumed_at = 0;           ///< done + failed restored from the journal (0 for a fresh run): this
+                                          ///< run did done + failed - resumed_at of them in `elapsed`
   engine::SchedulerStats requests;        ///< the scheduler's counters at the end (requests sent, retries, 429s, …)
   json extra = json::object();            ///< operation-specific figures (e.g. purge ids, zones)
   json spec;                              ///< the spec it ran (Spec::to_json()), the same whichever front built it
@@ -114,6 +116,7 @@ struct OpReport {
            {"failures", f},
            {"samples", samples},
            {"elapsed_s", to_seconds(elapsed)},
+           {"resumed_at", resumed_at},
            {"requests",
             {{"sent", requests.sent},
              {"retries", requests.retries},
@@ -223,7 +226,9 @@ class Operation {
     if (auto e = open_journal()) stop(*e);
     else begin();
     // After begin(): a resumed operation has restored its counts, and its rate starts from them, not from zero.
+    report_.resumed_at = report_.done + report_.failed;
     meter_.update(report_.done + report_.failed, started_at_);
+    scan_meter_.update(report_.scanned, started_at_);
     tick();
     maybe_finish();
   }
@@ -246,7 +251,15 @@ class Operation {
     const Instant now = scheduler_.now();
     p.elapsed = now - started_at_;
     p.rate = meter_.update(report_.done + report_.failed, now);
+    const double secs = to_seconds(p.elapsed);
+    const std::uint64_t this_run = p.done + p.failed >= report_.resumed_at ? p.done + p.failed - report_.resumed_at : 0;
+    p.average_rate = secs > 0 ? static_cast<double>(this_run) / secs : 0;
+    const double scan_rate = scan_meter_.update(report_.scanned, now);
     if (p.total && *p.total >= p.done + p.failed) p.eta = meter_.eta(*p.total - p.done - p.failed);
+    if (!p.total && !finished_) p.estimated_scan = estimated_scan();
+    if (p.estimated_scan && *p.estimated_scan > p.scanned && scan_rate > 0)
+      p.eta = scan_meter_.eta(*p.estimated_scan - p.scanned);
+    if (!finished_) p.rate_wait = scheduler_.rate_wait();
     p.concurrency = scheduler_.concurrency_limit();
     p.inflight = scheduler_.inflight();
     p.requests = scheduler_.stats().sent;
@@ -276,6 +289,8 @@ class Operation {
   virtual std::string phase() const { return "working"; }
   /// How many items there are to do, when known (progress shows a total and an ETA then).
   virtual std::optional<std::uint64_t> total() const { return options_.expected_total; }
+  /// How many items a listing will examine in all, estimated, while total() is unknown; none by default.
+  virtual std::optional<std::uint64_t> estimated_scan() const { return std::nullopt; }
 
   /// Items confirmed by the API.
   void add_done(std::uint64_t n = 1) { report_.done += n; }
@@ -423,6 +438,7 @@ class Operation {
   bool finished_ = false;
   std::optional<Error> stop_reason_;
   engine::RateMeter meter_;
+  engine::RateMeter scan_meter_;  // items examined: the pace of a listing, for an ETA from its size estimate
 };
 
 /// Sends a KV bulk write or bulk delete of @p items items and reports it as a BatchOutcome (the keys the API

@@ -113,6 +113,13 @@ class StreamingOp : public Operation {
   /// Closes a segment: no more items will be added to it.
   void close(SegmentId segment) { watermark_.close(segment); }
 
+  /// The sharded listing's estimate of the keys under the prefix (once it has made one; it never grows smaller than
+  /// what was examined).
+  std::optional<std::uint64_t> estimated_scan() const override {
+    if (!lister_ || lister_->stats().estimated_keys <= 0) return std::nullopt;
+    return std::max(report_.scanned, static_cast<std::uint64_t>(lister_->stats().estimated_keys + 0.5));
+  }
+
   /// Journals the last durable state; a listed operation's report gets `extra.listing`: what the listing cost
   /// (calls, prefixes found empty, scout pages dropped, splits made and declined, the most shards at once).
   void on_finalize() override {

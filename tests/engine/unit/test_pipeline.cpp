@@ -1,6 +1,8 @@
 // Watermarks, journal, record sources, text inputs, metadata matching, and the batch runner's graduated fallback.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -468,4 +470,53 @@ TEST_CASE("journaled specs: numbers that are not whole or out of range are refus
   CHECK(zero->validate()->to_error().message.find("1-10000") != std::string::npos);
   json old{{"account_id", "a"}, {"namespace_id", "n"}, {"selector", "prefix"}, {"prefix", "p/"}};
   CHECK(ops::KvDeleteSpec::from_json(old).error().message.find("older version") != std::string::npos);
+}
+
+namespace {
+
+/// Bytes that can be read once and never sought: standard input from a pipe.
+class PipeReader final : public ByteReader {
+ public:
+  explicit PipeReader(std::string data) : data_(std::move(data)) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    n = std::min({n, data_.size() - pos_, std::size_t{3}});  // short reads, as a pipe gives them
+    std::memcpy(buf, data_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+  bool seek(std::uint64_t) override { return false; }
+  std::optional<std::uint64_t> size() const override { return std::nullopt; }
+  std::string name() const override { return "-"; }
+
+ private:
+  std::string data_;
+  std::size_t pos_ = 0;
+};
+
+std::vector<std::string> texts_of(RecordSource& src) {
+  std::vector<std::string> out;
+  while (auto r = src.next()) out.push_back(r->text);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("records from a reader that cannot seek lose no byte to the format sniff") {
+  // Was: the sniff read "h" of "https://…" and could not give it back ("ttps://…"; "in" for "bin").
+  auto lines = open_records(std::make_unique<PipeReader>("https://a.example/x\nbin\n"));
+  CHECK(texts_of(*lines) == std::vector<std::string>{"https://a.example/x", "bin"});
+  // Whatever the sniff reads (a BOM, blanks, the '[' of an array), a pipe gives the records a file gives.
+  for (const std::string text : {"\xEF\xBB\xBF \n\tkey\n", "  [\"a\", \"b c\"]", "\n\n\r\nx", "", "["}) {
+    auto piped = open_records(std::make_unique<PipeReader>(text));
+    auto file = open_records(std::make_unique<StringReader>(text, "-"));
+    CHECK(texts_of(*piped) == texts_of(*file));
+    CHECK(static_cast<bool>(piped->error()) == static_cast<bool>(file->error()));
+  }
+  ReplayReader replay("ab", std::make_unique<PipeReader>("cd"));
+  char buf[8];
+  CHECK(replay.read(buf, 8) == 2);
+  CHECK(replay.seek(0));  // still inside the given-back bytes
+  CHECK(replay.read(buf, 8) == 2);
+  CHECK(replay.read(buf, 8) == 2);
+  CHECK_FALSE(replay.seek(0));  // past them: a pipe cannot go back
 }
