@@ -66,7 +66,7 @@ ops::OpEnvironment environment(Runtime& rt, const InputSpec& input) {
           fmt::format("{} has changed since the job started ({} bytes then, {} now); resuming would skip "
                       "or repeat lines - start a new job instead",
                       input.path, expected, input.size()));
-    return io::open_records(input.path);
+    return io::open_records(input.path, input.from_stdin ? "standard input" : "");
   };
   env.open_output = [](const std::string& name, bool resuming) -> Result<std::unique_ptr<io::ByteSink>> {
     auto sink = io::FileSink::open(name, resuming);
@@ -86,7 +86,11 @@ InputSpec recorded_input(const JobInfo& job) {
   for (const auto& note : job.state->notes)
     if (note.contains("job") && note["job"].contains("inline_input") && note["job"]["inline_input"].is_string())
       return {"", note["job"]["inline_input"].get<std::string>()};
-  return InputSpec::file(job.state->spec.is_object() ? job.state->spec.value("input", "") : "");
+  auto input = InputSpec::file(job.state->spec.is_object() ? job.state->spec.value("input", "") : "");
+  // A job fed by a pipe reads the copy of standard input kept beside its journal.
+  input.from_stdin = !input.path.empty() && job.path.ends_with(".jsonl") &&
+                     input.path == job.path.substr(0, job.path.size() - 6) + ".stdin";
+  return input;
 }
 
 /// The automatic cleanup a new job runs: completed jobs older than the jobs_keep_days setting go (noted on stderr).
@@ -104,6 +108,7 @@ void expire_jobs(const Runtime& rt, const JobStore& jobs) {
 void use_stdin_copy(Runtime& rt, InputSpec& input, nlohmann::json& spec, const std::string& input_flag) {
   if (input.is_inline() || input.path != "-") return;
   input.path = spooled_stdin(rt.settings().journal_dir.value, input_flag);
+  input.from_stdin = true;
   spec["input"] = input.path;
   spec["input_size"] = input.size();
 }

@@ -21,8 +21,9 @@ namespace ckp::cli {
 /// An operation's input: a file, or items given as flags — kept as a JSON array, so that they are read exactly
 /// (never trimmed, split or taken for comments), and journaled for resume.
 struct InputSpec {
-  std::string path;  ///< a file ("-" = stdin); empty for items given as flags
-  std::string text;  ///< the inline items' text (a JSON array; an older journal's lines are read as lines)
+  std::string path;         ///< a file ("-" = stdin); empty for items given as flags
+  std::string text;         ///< the inline items' text (a JSON array; an older journal's lines are read as lines)
+  bool from_stdin = false;  ///< `path` is the copy of standard input ("standard input" in messages)
 
   static InputSpec file(std::string path) { return {std::move(path), ""}; }
   static InputSpec of_items(const std::vector<std::string>& items) { return {"", ops::json_array_text(items)}; }

@@ -128,6 +128,20 @@ class Pipes(CliTest):
         self.sh_ok("printf 'example.com\\n' | ckp cache purge tags --zone-list - --tags x --yes")
         self.assertEqual(self.purged("tags"), ["x"])
 
+    def test_an_input_with_no_items_is_refused_not_hung(self):
+        # Was: a purge of an empty list (a file or a pipe) waited forever (no zone, so no room to read the end).
+        empty = self.write("empty.txt", "")
+        for pipeline in ["printf '' | ckp cache purge files --files-list - --yes",
+                         "printf '# a comment\\n\\n' | ckp cache purge tags --zone example.com --tags-file - --yes",
+                         "ckp cache purge files --files-list %s --yes" % shlex.quote(empty)]:
+            r = self.sh(pipeline, timeout=60)
+            self.assertEqual(r.code, 2, r)
+            self.assertIn("nothing to purge", r.err)
+            self.assertNotIn(".stdin", r.err)  # standard input is called that, not by its copy's path
+        self.assertEqual(self.emu.purges(), [])
+        if os.path.isdir(self.jobs_dir()):
+            self.assertEqual(os.listdir(self.jobs_dir()), [])  # refused: no job, no copy left behind
+
     def test_two_inputs_cannot_both_be_stdin(self):
         r = self.sh("printf 'example.com\\n' | ckp cache purge files --zone-list - --files-list - --yes")
         self.assertEqual(r.code, 2, r)

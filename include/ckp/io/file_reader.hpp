@@ -28,8 +28,9 @@ namespace ckp::io {
 /// ```
 class FileReader final : public io::ByteReader {
  public:
-  /// Opens @p path for reading; "-" reads standard input (not seekable: no resume).
-  static Result<std::unique_ptr<FileReader>> open(const std::string& path) {
+  /// Opens @p path for reading; "-" reads standard input (not seekable: no resume). Messages call it @p name
+  /// (default: the path).
+  static Result<std::unique_ptr<FileReader>> open(const std::string& path, const std::string& name = "") {
     int fd = path == "-" ? dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return Error::make(ErrorKind::io, "cannot read " + path + ": " + std::strerror(errno));
     struct stat st {};
@@ -38,7 +39,8 @@ class FileReader final : public io::ByteReader {
       return Error::make(ErrorKind::io, path + " is a directory, not a file");
     }
     return std::unique_ptr<FileReader>(
-        new FileReader(fd, path, S_ISREG(st.st_mode) ? std::optional<std::uint64_t>(st.st_size) : std::nullopt));
+        new FileReader(fd, name.empty() ? path : name,
+                       S_ISREG(st.st_mode) ? std::optional<std::uint64_t>(st.st_size) : std::nullopt));
   }
 
   ~FileReader() override { ::close(fd_); }
@@ -68,9 +70,10 @@ class FileReader final : public io::ByteReader {
   std::optional<Error> error_;
 };
 
-/// Opens @p path as records: a JSON array when it starts with '[', else lines.
-inline Result<std::unique_ptr<io::RecordSource>> open_records(const std::string& path) {
-  auto reader = FileReader::open(path);
+/// Opens @p path as records: a JSON array when it starts with '[', else lines. Messages call it @p name (default:
+/// the path).
+inline Result<std::unique_ptr<io::RecordSource>> open_records(const std::string& path, const std::string& name = "") {
+  auto reader = FileReader::open(path, name);
   if (!reader) return std::move(reader).error();
   return io::open_records(std::move(*reader));
 }

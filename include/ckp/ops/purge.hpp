@@ -272,7 +272,8 @@ class Purge final : public StreamingOp {
   /// slower (a Free zone next to an Enterprise one) must not hold back the reading of the others' items.
   bool has_room() const override {
     std::size_t held = 0;
-    bool some_room = runners_.size() < per_zone_.size();  // a zone with items but no runner yet
+    // A zone with items but no runner yet; no zone at all (no items): room, so that the reader finds the end.
+    bool some_room = runners_.size() < per_zone_.size() || per_zone_.empty();
     for (const auto& [zone, runner] : runners_) {
       held += runner->pending_bytes();
       some_room = some_room || runner->can_accept();
@@ -491,6 +492,8 @@ class Purge final : public StreamingOp {
       count += zones->size();
     }
     if (src.error()) return stop(*src.error());
+    if (prints.empty())  // only blank lines and comments: as when no item is given at all
+      return stop(Error::make(ErrorKind::invalid_input, fmt::format("nothing to purge: {} has no items", src.name())));
     if (auto e = io::rewind(src)) return stop(*e);
     // An item repeated goes once: take repeats off the counts (by fingerprint; the purging pass compares in full).
     std::sort(prints.begin(), prints.end());
