@@ -27,7 +27,7 @@ struct Progress {
   std::optional<std::uint64_t> estimated_scan;
   double rate = 0;                    ///< items confirmed per second, recent
   double average_rate = 0;            ///< items confirmed per second over this run (what the final summary says)
-  std::optional<Duration> eta;        ///< when total (or estimated_scan) is known and rate > 0
+  std::optional<Duration> eta;        ///< time left at average_rate, when total (or estimated_scan) is known
   std::optional<Duration> rate_wait;  ///< the rate limits hold every queued call back this long now (else unset)
   Duration elapsed{0};                ///< since the operation started
   int concurrency = 0;                ///< the current concurrency limit

@@ -24,6 +24,7 @@
 /// return report.exit_code();
 /// ```
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -227,8 +228,8 @@ class Operation {
     else begin();
     // After begin(): a resumed operation has restored its counts, and its rate starts from them, not from zero.
     report_.resumed_at = report_.done + report_.failed;
+    scanned_at_start_ = report_.scanned;
     meter_.update(report_.done + report_.failed, started_at_);
-    scan_meter_.update(report_.scanned, started_at_);
     tick();
     maybe_finish();
   }
@@ -254,11 +255,17 @@ class Operation {
     const double secs = to_seconds(p.elapsed);
     const std::uint64_t this_run = p.done + p.failed >= report_.resumed_at ? p.done + p.failed - report_.resumed_at : 0;
     p.average_rate = secs > 0 ? static_cast<double>(this_run) / secs : 0;
-    const double scan_rate = scan_meter_.update(report_.scanned, now);
-    if (p.total && *p.total >= p.done + p.failed) p.eta = meter_.eta(*p.total - p.done - p.failed);
+    // The ETA is at this run's average pace (the rate the bar and the summary show): the recent rate starts from the
+    // zero of a run's first moments (zones looked up, a first page listed) and would overstate the time left.
+    const auto left_at = [&](std::uint64_t left, double per_second) -> std::optional<Duration> {
+      if (per_second <= 0) return std::nullopt;
+      return from_seconds(static_cast<double>(left) / per_second);
+    };
+    if (p.total && *p.total >= p.done + p.failed) p.eta = left_at(*p.total - p.done - p.failed, p.average_rate);
     if (!p.total && !finished_) p.estimated_scan = estimated_scan();
-    if (p.estimated_scan && *p.estimated_scan > p.scanned && scan_rate > 0)
-      p.eta = scan_meter_.eta(*p.estimated_scan - p.scanned);
+    if (p.estimated_scan && *p.estimated_scan > p.scanned && secs > 0)
+      p.eta = left_at(*p.estimated_scan - p.scanned,
+                      static_cast<double>(p.scanned - std::min(p.scanned, scanned_at_start_)) / secs);
     if (!finished_) p.rate_wait = scheduler_.rate_wait();
     p.concurrency = scheduler_.concurrency_limit();
     p.inflight = scheduler_.inflight();
@@ -438,7 +445,7 @@ class Operation {
   bool finished_ = false;
   std::optional<Error> stop_reason_;
   engine::RateMeter meter_;
-  engine::RateMeter scan_meter_;  // items examined: the pace of a listing, for an ETA from its size estimate
+  std::uint64_t scanned_at_start_ = 0;  // items examined before this run (a resume): a listing's pace is this run's
 };
 
 /// Sends a KV bulk write or bulk delete of @p items items and reports it as a BatchOutcome (the keys the API
