@@ -88,8 +88,7 @@ InputSpec recorded_input(const JobInfo& job) {
       return {"", note["job"]["inline_input"].get<std::string>()};
   auto input = InputSpec::file(job.state->spec.is_object() ? job.state->spec.value("input", "") : "");
   // A job fed by a pipe reads the copy of standard input kept beside its journal.
-  input.from_stdin = !input.path.empty() && job.path.ends_with(".jsonl") &&
-                     input.path == job.path.substr(0, job.path.size() - 6) + ".stdin";
+  input.from_stdin = !input.path.empty() && input.path == JobStore::stdin_copy_beside(job.path);
   return input;
 }
 
@@ -177,7 +176,6 @@ int run_job(Runtime& rt, std::string_view op_name, const nlohmann::json& given_s
             bool journaled, const std::string& input_flag, const std::function<void(ops::Operation&)>& configure) {
   nlohmann::json spec = given_spec;
   InputSpec input = given_input;
-  const bool from_stdin = !input.is_inline() && input.path == "-";
   use_stdin_copy(rt, input, spec, input_flag);
   Run run(rt);
   ops::OpOptions options = run.options();
@@ -188,11 +186,8 @@ int run_job(Runtime& rt, std::string_view op_name, const nlohmann::json& given_s
     auto started = jobs.start(std::string(op_name), rt.command_line(), rt.settings().api_base_url.value);
     if (!started) fail(started.error());
     job.emplace(std::move(*started));
-    if (from_stdin) {  // the job keeps its copy of standard input beside its journal, for a resume
-      std::string kept = jobs.path_of(job->id);
-      kept.replace(kept.size() - std::string_view(".jsonl").size(), std::string::npos, ".stdin");
-      spec["input"] = input.path = keep_stdin_copy(kept);
-    }
+    if (input.from_stdin)  // the job keeps its copy of standard input beside its journal, for a resume
+      spec["input"] = input.path = keep_stdin_copy(JobStore::stdin_copy_beside(jobs.path_of(job->id)));
     // The operation journals these with its spec: what the job acts on, and what `jobs list` and a resume need.
     if (input.is_inline() && !input.empty_inline()) job->note["job"]["inline_input"] = input.text;
     options.notes.push_back(job->note);

@@ -196,7 +196,7 @@ void JobStore::discard(OpenJob job) const {
   job.journal.reset();
   job.store.reset();
   std::remove(path.c_str());
-  std::remove((dir_ + "/" + job.id + ".stdin").c_str());  // its copy of standard input, if it had one
+  std::remove(stdin_copy_beside(path).c_str());  // its copy of standard input, if it had one
 }
 
 JobInfo JobStore::read(const std::string& id) const {
@@ -247,7 +247,7 @@ Result<JobInfo> JobStore::find(const std::string& id) const {
 Status JobStore::remove(const JobInfo& job) const {
   if (std::remove(job.path.c_str()) != 0)
     return Error::make(ErrorKind::io, fmt::format("cannot remove {}: {}", job.path, std::strerror(errno)));
-  std::remove((dir_ + "/" + job.id + ".stdin").c_str());  // its copy of standard input, if it had one
+  std::remove(stdin_copy_beside(job.path).c_str());  // its copy of standard input, if it had one
   return Unit{};
 }
 

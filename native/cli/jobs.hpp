@@ -94,6 +94,12 @@ class JobStore {
   const std::string& dir() const { return dir_; }
   /// The journal file of job @p id.
   std::string path_of(const std::string& id) const { return dir_ + "/" + id + ".jsonl"; }
+  /// The copy of standard input a job fed by a pipe keeps beside its journal at @p journal_path (`<id>.stdin`).
+  static std::string stdin_copy_beside(const std::string& journal_path) {
+    const std::string_view ext = ".jsonl";
+    const bool journal = journal_path.ends_with(ext);
+    return (journal ? journal_path.substr(0, journal_path.size() - ext.size()) : journal_path) + ".stdin";
+  }
 
  private:
   /// A new job for @p op: its id and an open journal store (the file appears with the journal's first record).

@@ -14,11 +14,15 @@
 
 int main(int argc, char** argv) {
   using namespace ckp::cli;
-  // --color decides how errors look, parse errors included: taken before the parse (the option checks the value).
+  // Taken from argv before the parse, because parse errors need them too (the options check the values later):
+  // --color decides how errors look; with --json, an error found before any run (a bad flag, a refused selection) is
+  // a JSON document on stdout as well, so that a script reading stdout always gets one.
+  bool json_asked = false;
   for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i) {
     const std::string_view a = argv[i];
     if (a == "--color" && i + 1 < argc) colour::set_mode(argv[i + 1]);
     else if (a.starts_with("--color=")) colour::set_mode(a.substr(8));
+    else if (a == "--json") json_asked = true;
   }
   CLI::App app{"cache-kv-purger: Cloudflare cache purge and Workers KV at scale"};
   app.require_subcommand(1);
@@ -47,13 +51,6 @@ int main(int argc, char** argv) {
   });
   app.require_subcommand(0, 1);
   int code = exit_code::ok;
-  // With --json, an error found before any run (a bad flag, a refused selection) is a JSON document on stdout too,
-  // so that a script reading stdout always gets one. Parse errors come before ctx.options is filled: look at argv.
-  const bool json_asked = [&] {
-    for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i)
-      if (std::string_view(argv[i]) == "--json") return true;
-    return false;
-  }();
   try {
     app.parse(argc, argv);
     if (version_flag && app.get_subcommands().empty()) fmt::print("cache-kv-purger version {}\n", ckp::version);
