@@ -95,6 +95,13 @@ ops::OpOptions Job::options(std::optional<engine::JournalState> resume) {
   o.cancel = cancel_;
   o.on_progress = [this](const engine::Progress& p) {
     call_js_method(callbacks_, "onProgress", progress_json(p).dump());
+    // Every few seconds the job's entry records this run's figures: a tab closed mid-run loses at most those.
+    const Instant now = scheduler_->now();
+    if (journal_ && meta_.is_object() && now - last_meta_write_ >= std::chrono::seconds(3)) {
+      last_meta_write_ = now;
+      record_run(p.elapsed, p.requests);
+      write_job_meta(id_, meta_);
+    }
   };
   return o;
 }
@@ -120,18 +127,45 @@ void Job::on_finished(const ops::OpReport&) {
 
 void Job::record_report(const ops::OpReport& r) {
   const bool stopped = r.status == ops::OpStatus::cancelled || r.status == ops::OpStatus::failed;
-  const bool resumable = stopped && journal_ && store_ && store_->healthy() && !r.dry_run;
+  // A job a resume would stop the same way (input the engine refused, a namespace that is gone) is failed, not
+  // interrupted: the page offers no Resume, and the journal is closed so that the Jobs tab offers none either.
+  const bool can_help = r.status == ops::OpStatus::cancelled || (r.error && ops::resume_can_help(r.error->kind));
+  const bool resumable = stopped && can_help && journal_ && store_ && store_->healthy() && !r.dry_run;
   report_ = r.to_json();
   report_["job_id"] = id_;
   report_["resumable"] = resumable;
-  if (journal_ && meta_.is_object()) {
-    meta_["status"] = to_string(r.status);
-    meta_["done"] = r.done;
-    meta_["failed"] = r.failed;
-    meta_["updated"] = unix_now(*core_);
-    if (r.error) meta_["error"] = r.error->message;
-    write_job_meta(id_, meta_);
+  if (!journal_ || !meta_.is_object()) return;
+  if (stopped && !can_help && !resumed_ && r.done == 0 && r.failed == 0 && r.error &&
+      r.error->kind == ErrorKind::invalid_input) {
+    // Refused before doing anything (as the CLI does): there is nothing to keep, not even a failed entry.
+    journal_.reset();
+    forget_job(id_);
+    return;
   }
+  if (stopped && !can_help) journal_->finish(to_string(r.status), {r.done, r.failed});
+  record_run(r.elapsed, r.requests.sent);
+  // The whole job's figures (every run of it), beside this run's.
+  report_["job_elapsed_s"] = meta_.value("earlier_elapsed_s", 0.0) + to_seconds(r.elapsed);
+  report_["job_requests"] = meta_.value("earlier_requests", std::uint64_t{0}) + r.requests.sent;
+  meta_["status"] = to_string(r.status);
+  meta_["done"] = r.done;
+  meta_["failed"] = r.failed;
+  meta_["updated"] = unix_now(*core_);
+  if (r.error) meta_["error"] = r.error->message;
+  write_job_meta(id_, meta_);
+}
+
+void Job::record_run(Duration elapsed, std::uint64_t requests) {
+  meta_["this_run"] = {{"elapsed_s", to_seconds(elapsed)}, {"requests", requests}};
+}
+
+void Job::start_run() {
+  // The run before this one (finished, cancelled, or cut short by a closed tab: then as of its last progress).
+  const json last = meta_.value("this_run", json::object());
+  meta_["earlier_elapsed_s"] = meta_.value("earlier_elapsed_s", 0.0) + last.value("elapsed_s", 0.0);
+  meta_["earlier_requests"] =
+      meta_.value("earlier_requests", std::uint64_t{0}) + last.value("requests", std::uint64_t{0});
+  meta_["this_run"] = {{"elapsed_s", 0.0}, {"requests", 0}};
 }
 
 void Job::fail_early(const Error& e, const std::string& operation) {
@@ -153,6 +187,8 @@ json Job::progress_json(const engine::Progress& p) const {
   j["job_id"] = id_;
   const Instant now = scheduler_->now(), until = scheduler_->governor().blocked_until();
   j["blocked_s"] = until > now ? to_seconds(until - now) : 0.0;
+  // A resumed job's counts include the earlier runs' (done + failed restored from the journal), its `scanned` not.
+  j["resumed_at"] = op_ ? op_->report().resumed_at : 0;
   return j;
 }
 
@@ -253,7 +289,9 @@ std::shared_ptr<Job> Job::resume(std::shared_ptr<Core> core, const std::string& 
     }
     input = std::move(*stored);
   }
+  job->resumed_ = true;
   job->meta_ = meta;
+  job->start_run();
   job->meta_["status"] = "running";
   job->meta_["resumes"] = api::json_integer<int>(meta.value("resumes", nlohmann::json())).value_or(0) + 1;
   write_job_meta(job_id, job->meta_);

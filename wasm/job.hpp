@@ -4,9 +4,10 @@
 /// browser's event loop through the same engine the CLI uses, with progress, cancellation and a journal in browser
 /// storage (browser_journal.hpp) from which a later page can resume it.
 ///
-/// The page passes a callbacks object: `onProgress(text)` receives `Progress::to_json()` plus `job_id` and
-/// `blocked_s` (how long a 429 still holds calls back) about four times a second; `onFinished(text)` receives
-/// `OpReport::to_json()` plus `job_id` and `resumable`, once, on a later turn of the event loop than the engine's own
+/// The page passes a callbacks object: `onProgress(text)` receives `Progress::to_json()` plus `job_id`, `blocked_s`
+/// (how long a 429 still holds calls back) and `resumed_at` (done + failed of earlier runs) about four times a second; `onFinished(text)` receives
+/// `OpReport::to_json()` plus `job_id`, `resumable` (a resume can get further: false for a job a resume would stop
+/// the same way) and, for a journaled job, `job_elapsed_s` / `job_requests` (every run of the job together), once, on a later turn of the event loop than the engine's own
 /// (so the page may drop the job there without pulling it from under the engine).
 
 #include <emscripten/val.h>
@@ -76,6 +77,10 @@ class Job : public std::enable_shared_from_this<Job> {
   /// Keeps @p r as the final report (JSON) and updates the job's entry in browser storage.
   void record_report(const ops::OpReport& r);
   nlohmann::json progress_json(const engine::Progress& p) const;
+  /// Keeps this run's elapsed time and requests in the job's entry (meta_["this_run"]).
+  void record_run(Duration elapsed, std::uint64_t requests);
+  /// A resumed run begins: the last run's figures join the earlier runs' (the whole job's totals).
+  void start_run();
   /// Opens this job's journal in browser storage.
   void open_journal();
   ops::OpOptions options(std::optional<engine::JournalState> resume);
@@ -87,6 +92,8 @@ class Job : public std::enable_shared_from_this<Job> {
   nlohmann::json meta_;
   nlohmann::json report_ = nullptr;
   bool finished_ = false;
+  bool resumed_ = false;
+  Instant last_meta_write_{};
   // Destroyed in reverse: the operation first, then what it points into.
   std::unique_ptr<engine::Scheduler> scheduler_;
   std::unique_ptr<LocalStorageJournalStore> store_;

@@ -15,26 +15,42 @@ function fatal(title, detail) {
   byId("conn-status").textContent = "Not connected";
 }
 
-/** The per-launch secret, from the fragment of the URL the console printed (#secret=…). */
-function secretFromUrl() {
-  const params = new URLSearchParams(location.hash.slice(1));
-  return params.get("secret") || "";
+const SECRET_KEY = "ckp.console.secret";
+
+/**
+ * The per-launch secret. The printed URL carries it in its fragment (#secret=…); on load it moves into this tab's
+ * session storage and out of the address bar, so that in-page links (the skip link's #main) and reloads keep it, and
+ * the address bar no longer shows it. Session storage is this tab's and this origin's only.
+ */
+function takeSecret() {
+  const fromUrl = new URLSearchParams(location.hash.slice(1)).get("secret");
+  if (fromUrl) {
+    sessionStorage.setItem(SECRET_KEY, fromUrl);
+    history.replaceState(null, "", location.pathname + location.search);
+    return { secret: fromUrl, kept: false };
+  }
+  return { secret: sessionStorage.getItem(SECRET_KEY) || "", kept: true };
 }
 
+const NEEDS_THE_LINK = [
+  "This page needs the link that `cache-kv-purger console` printed.",
+  "That link ends in #secret=…: the console server answers only pages that know it, so other web pages " +
+    "cannot use it.",
+];
+
 async function main() {
-  const secret = secretFromUrl();
-  if (!secret) {
-    return fatal(
-      "This page needs the link that `cache-kv-purger console` printed.",
-      "That link ends in #secret=…: the console server answers only pages that know it, so other web pages " +
-        "cannot use it.",
-    );
-  }
+  const { secret, kept } = takeSecret();
+  if (!secret) return fatal(...NEEDS_THE_LINK);
   let config;
   try {
     const res = await fetch("/console/config", { headers: { "X-Ckp-Console": secret } });
     const body = await res.json();
     if (!res.ok) {
+      // A secret kept from an earlier launch of the console (on the same port) is not this one's.
+      if (kept && (res.status === 401 || res.status === 403)) {
+        sessionStorage.removeItem(SECRET_KEY);
+        return fatal(...NEEDS_THE_LINK);
+      }
       return fatal(
         "The console server refused this page.",
         (body.errors && body.errors[0] && body.errors[0].message) || `HTTP ${res.status}`,
@@ -102,17 +118,22 @@ async function main() {
   jobsPanel.render();
   if (config.server_credentials) {
     show(byId("connect-server"));
-    if (await scope.connect(byId("connect-error"))) connected();
+    await scope.connect(byId("connect-error"), connected);
   } else {
     const form = byId("token-form");
+    const token = byId("token");
     show(form);
     byId("conn-status").textContent = "Not connected: enter an API token";
+    token.addEventListener("input", () => token.removeAttribute("aria-invalid"));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      api.setToken(byId("token").value.trim());
-      if (await scope.connect(byId("token-error"))) connected();
+      api.setToken(token.value.trim());
+      const r = await scope.connect(byId("token-error"), connected);
+      // A refused token marks the field (the error beside it says why); any other failure is not the token's.
+      if (!r.ok && r.error.kind === "authentication") token.setAttribute("aria-invalid", "true");
+      else token.removeAttribute("aria-invalid");
     });
-    byId("token").focus();
+    token.focus();
   }
   document.body.dataset.ready = "true";
 }

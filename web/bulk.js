@@ -1,8 +1,12 @@
-// Bulk delete by prefix, metadata field or metadata search: a dry-run preview (count and samples) first, then a
+// Bulk delete by prefix, metadata field or metadata search. The preview is what the CLI's confirmation shows: the
+// same operation as a dry run, cut after the first listed page (one list call, whatever the namespace's size) — its
+// matches and samples at once; a full count is optional, streams its progress and can be cancelled. Then a
 // confirmation naming the namespace, then the engine's streaming delete with progress, chart, cancel and resume.
+// Any change to the form (or the account, or the namespaces) makes a preview stale: it is dropped, and a count
+// still running for it is cancelled, so that nothing shown belongs to another selection than the form's.
 import { byId, confirmDialog, h, num, show } from "./dom.js";
 import { clearError, showError } from "./errors.js";
-import { runInView } from "./jobview.js";
+import { JobView, runInView } from "./jobview.js";
 
 export class BulkPanel {
   constructor(api, scope, { tracker, resume }) {
@@ -13,8 +17,12 @@ export class BulkPanel {
     this.form = byId("bulk-form");
     this.error = byId("bulk-error");
     this.previewButton = byId("bulk-preview");
+    this.countButton = byId("bulk-count-all");
     this.deleteButton = byId("bulk-delete");
-    this.preview = null; // {spec, count}
+    this.result = byId("bulk-preview-result");
+    this.preview = null; // {spec, key, count, exact, scanned}: the shown preview, for the form as it is now
+    this.generation = 0; // bumped by every change: an answer for an older generation is dropped
+    this.pending = null; // the preview or count job running, cancelled when the form changes
     this.running = false;
     this.form.addEventListener("change", (e) => {
       if (e.target.name === "bulk-selector") this.#selectorChanged();
@@ -23,8 +31,11 @@ export class BulkPanel {
     this.form.addEventListener("input", () => this.#invalidate());
     this.form.addEventListener("submit", (e) => {
       e.preventDefault();
-      this.dryRun();
+      this.previewFirstPage();
     });
+    scope.on("account", () => this.#invalidate());
+    scope.on("namespaces", () => this.#invalidate());
+    this.countButton.addEventListener("click", () => this.countAll());
     this.deleteButton.addEventListener("click", () => this.confirmAndDelete());
     this.#selectorChanged();
   }
@@ -41,10 +52,18 @@ export class BulkPanel {
     byId("bulk-prefix-label").textContent = s === "prefix" ? "Key prefix" : "Only keys starting with (optional)";
   }
 
-  /** A changed form makes the preview stale: deleting needs a fresh one. */
+  /** The form changed: the preview (and a count running for it) no longer describe it. */
   #invalidate() {
+    ++this.generation;
     this.preview = null;
-    byId("bulk-preview-result").hidden = true;
+    if (this.pending) {
+      this.pending.cancel();
+      this.pending = null;
+    }
+    this.result.hidden = true;
+    byId("bulk-count-job").replaceChildren();
+    if (!this.running) this.previewButton.disabled = false;
+    this.previewButton.textContent = "Preview (dry run)";
   }
 
   /**
@@ -83,50 +102,116 @@ export class BulkPanel {
     return parts.length ? `keys ${parts.join(" and ")}` : "no keys (nothing is selected)";
   }
 
-  /** The dry run: lists and filters exactly as the delete will, deletes nothing. */
-  async dryRun() {
+  /**
+   * The preview: the delete's own code as a dry run, cut after the first listed page — one list call, its matches
+   * and samples. Deletes nothing.
+   */
+  async previewFirstPage() {
     clearError(this.error);
     this.#invalidate();
+    const generation = this.generation;
     const spec = this.#spec();
     if (!spec.namespace_id) return showError(this.error, "Choose a namespace first.");
     this.previewButton.disabled = true;
-    this.previewButton.textContent = "Counting…";
-    const job = this.api.bulkDelete({ ...spec, dry_run: true }, {});
+    this.previewButton.textContent = "Looking…";
+    const job = this.api.bulkDelete({ ...spec, dry_run: true, max_pages: 1 }, {});
+    this.pending = job;
     const r = await job.done;
-    this.previewButton.disabled = false;
+    if (generation !== this.generation) return; // the form changed meanwhile: this answer is for another selection
+    this.pending = null;
+    this.previewButton.disabled = this.running;
     this.previewButton.textContent = "Preview (dry run)";
     if (r.status !== "completed") return showError(this.error, r.error || "The preview failed.");
-    this.preview = { spec, count: r.done };
-    byId("bulk-count").textContent =
-      `${num(r.done)} of ${num(r.scanned)} keys examined in “${spec.namespace_title}” match: ${this.#describe(spec)}.`;
+    this.#show(spec, r, r.complete !== false);
+  }
+
+  /** The optional full count: a dry run of the whole selection, with its progress, cancellable. */
+  countAll() {
+    if (!this.preview || this.pending) return;
+    const generation = this.generation;
+    const { spec } = this.preview;
+    this.countButton.disabled = true;
+    this.deleteButton.disabled = true;
+    const view = new JobView(byId("bulk-count-job"), {
+      title: `Counting ${this.#describe(spec)} in “${spec.namespace_title}”`,
+      unit: "keys",
+      verb: "matched",
+      chart: false,
+      phase: "Counting",
+    });
+    const job = this.api.bulkDelete(
+      { ...spec, dry_run: true },
+      {
+        progress: (p) => view.progress(p),
+        finished: (r) => {
+          if (generation !== this.generation) return;
+          view.finished(r);
+          this.pending = null;
+          if (r.status === "completed") this.#show(spec, r, true);
+          else this.#enableActions();
+        },
+      },
+    );
+    view.attach(job);
+    this.pending = job;
+  }
+
+  /** Shows a preview (or a full count) of @p spec from dry-run report @p r; @p exact: the whole listing was seen. */
+  #show(spec, r, exact) {
+    this.preview = { spec, key: specKey(spec), count: r.done, exact, scanned: r.scanned };
+    const where = `in “${spec.namespace_title}”`;
+    byId("bulk-count").textContent = exact
+      ? `${num(r.done)} of ${num(r.scanned)} keys examined ${where} match: ${this.#describe(spec)}.`
+      : `At least ${num(r.done)} keys ${where} match: ${this.#describe(spec)} — among the first ` +
+        `${num(r.scanned)} listed; the listing has more. Count them all for the exact number, or delete: the ` +
+        "rest are found as the delete goes.";
     byId("bulk-samples").replaceChildren(...r.samples.map((k) => h("li", {}, h("code", {}, k))));
-    this.deleteButton.textContent = `Delete ${num(r.done)} keys…`;
-    this.deleteButton.disabled = r.done === 0 || this.running;
-    byId("bulk-preview-result").hidden = false;
+    show(byId("bulk-samples-wrap"), r.samples.length > 0);
+    show(this.countButton, !exact);
+    this.deleteButton.textContent = exact ? `Delete ${keys(r.done)}…` : "Delete the matching keys…";
+    this.#enableActions();
+    this.result.hidden = false;
+  }
+
+  #enableActions() {
+    const p = this.preview;
+    this.countButton.disabled = !p || this.running;
+    this.deleteButton.disabled = !p || this.running || (p.exact && p.count === 0);
   }
 
   async confirmAndDelete() {
-    if (!this.preview || this.running) return;
-    const { spec, count } = this.preview;
+    if (!this.preview || this.running || this.pending) return;
+    const { spec, count, exact, scanned, key } = this.preview;
+    // The preview is dropped on every change; this check keeps that promise even if an event were missed.
+    if (specKey(this.#spec()) !== key) {
+      this.#invalidate();
+      return showError(this.error, "The form changed since the preview: preview again.");
+    }
+    const what = `${this.#describe(spec)}`;
     const ok = await confirmDialog({
-      title: `Delete ${num(count)} keys from namespace “${spec.namespace_title}”?`,
+      title: exact
+        ? `Delete ${keys(count)} from namespace “${spec.namespace_title}”?`
+        : `Delete ${what} from namespace “${spec.namespace_title}”?`,
       body: h(
         "div",
         {},
-        h(
-          "p",
-          {},
-          "Namespace ",
-          h("strong", {}, spec.namespace_title),
-          ` (${spec.namespace_id}): ${this.#describe(spec)}.`,
-        ),
+        h("p", {}, "Namespace ", h("strong", {}, spec.namespace_title), ` (${spec.namespace_id}): ${what}.`),
+        exact
+          ? null
+          : h(
+              "p",
+              {},
+              `At least ${num(count)} keys match among the first ${num(scanned)} listed; the rest are found as ` +
+                "the delete goes.",
+            ),
         h("p", {}, "Deleted keys cannot be restored. The job can be cancelled and resumed at any time."),
       ),
-      confirmLabel: `Delete ${num(count)} keys`,
+      confirmLabel: exact ? `Delete ${keys(count)}` : "Delete the matching keys",
     });
-    if (!ok) return;
+    if (!ok || specKey(this.#spec()) !== key) return;
     this.run(
-      (handlers) => this.api.bulkDelete({ ...spec, dry_run: false, expected_total: count }, handlers),
+      (handlers) =>
+        this.api.bulkDelete({ ...spec, dry_run: false, ...(exact ? { expected_total: count } : {}) }, handlers),
       spec.label,
     );
   }
@@ -135,13 +220,27 @@ export class BulkPanel {
   run(startJob, title) {
     this.running = true;
     this.deleteButton.disabled = true;
+    this.countButton.disabled = true;
     this.previewButton.disabled = true;
     const view = { title, unit: "keys", verb: "deleted", onResume: (id) => this.resumeJob(id) };
     const job = runInView(byId("bulk-job"), view, this.tracker, startJob, () => {
       this.running = false;
       this.previewButton.disabled = false;
+      // What was previewed may be gone now: delete again only after a fresh preview.
+      this.#invalidate();
     });
     byId("bulk-job").scrollIntoView({ block: "nearest" });
     return job;
   }
+}
+
+/** "1 key", "20,000 keys". */
+function keys(n) {
+  return `${num(n)} key${n === 1 ? "" : "s"}`;
+}
+
+/** What identifies a selection (the spec without the page's own fields). */
+function specKey(spec) {
+  const { namespace_title: _t, label: _l, ...rest } = spec;
+  return JSON.stringify(rest);
 }

@@ -2,25 +2,34 @@
 // the job view keeps current (the same figures are in the text above the chart).
 
 const MAX_POINTS = 600;
+/** Seconds of snapshots a rate is measured over. */
+const RATE_WINDOW_S = 2;
 
 export class RateChart {
   /** @p canvas: the element to draw on. */
   constructor(canvas) {
     this.canvas = canvas;
     this.points = []; // {t, rate, concurrency, inflight}
+    this.recent = []; // {t, requests} of the last RATE_WINDOW_S seconds
     this.last = null;
     this.observer = new ResizeObserver(() => this.draw());
     this.observer.observe(canvas);
   }
 
-  /** Adds a progress snapshot (needs elapsed_s, requests, concurrency, inflight). */
+  /**
+   * Adds a progress snapshot (needs elapsed_s, requests, concurrency, inflight). The rate is measured over the last
+   * RATE_WINDOW_S seconds of snapshots, not between two of them: snapshots come about four times a second, and a
+   * quarter second holds one or two requests' answers, so a two-point rate zig-zags with the sampling, not with the
+   * traffic.
+   */
   add(p) {
     const t = p.elapsed_s;
-    let rate = 0;
-    if (this.last && t > this.last.t) rate = (p.requests - this.last.requests) / (t - this.last.t);
-    else if (this.points.length) rate = this.points[this.points.length - 1].rate;
     if (this.last && t <= this.last.t) return;
     this.last = { t, requests: p.requests };
+    this.recent.push({ t, requests: p.requests });
+    while (this.recent.length > 2 && t - this.recent[1].t >= RATE_WINDOW_S) this.recent.shift();
+    const first = this.recent[0];
+    const rate = t > first.t ? (p.requests - first.requests) / (t - first.t) : 0;
     this.points.push({ t, rate: Math.max(0, rate), concurrency: p.concurrency, inflight: p.inflight });
     if (this.points.length > MAX_POINTS) {
       // Halve the resolution of the older half: the whole run stays visible in bounded memory.

@@ -48,7 +48,11 @@ export class Scope {
    * Connects: lists the zones the credentials can see (the check that they work). A token without Zone Read may
    * still reach KV: then the configured or typed account is tried. Shows errors in @p errorEl.
    */
-  async connect(errorEl) {
+  /**
+   * @p onConnected runs once connected — also after a Retry: a rate limit (a 429 at connect) shows its wait and a
+   * Retry button rather than leaving the page stuck. Resolves to whether it connected, and the error when not.
+   */
+  async connect(errorEl, onConnected = () => {}) {
     clearError(errorEl);
     const status = byId("conn-status");
     status.textContent = "Connecting…";
@@ -61,8 +65,9 @@ export class Scope {
           : null;
       if (!fallback || !fallback.ok) {
         status.textContent = "Not connected";
-        showError(errorEl, zones.error);
-        return false;
+        const retry = zones.error.kind !== "authentication" ? () => this.connect(errorEl, onConnected) : null;
+        showError(errorEl, zones.error, { retry });
+        return { ok: false, error: zones.error };
       }
       this.zones = [];
     } else {
@@ -75,14 +80,16 @@ export class Scope {
     status.classList.add("connected");
     show(byId("scope"));
     await this.#accountChanged();
-    return true;
+    onConnected();
+    return { ok: true };
   }
 
   #fillAccounts() {
     const accounts = new Map();
     if (this.config.account_id) accounts.set(this.config.account_id, "configured account");
     for (const z of this.zones) if (z.account_id) accounts.set(z.account_id, z.account_name || z.account_id);
-    const options = [...accounts].map(([id, name]) => h("option", { value: id }, name === id ? id : `${name} (${id})`));
+    // The name only: a narrow window cuts a long option off, so the id is written out in full below the select.
+    const options = [...accounts].map(([id, name]) => h("option", { value: id }, name));
     options.push(h("option", { value: OTHER }, "Other account ID…"));
     this.accountSelect.replaceChildren(...options);
     if (this.config.account_id) this.accountSelect.value = this.config.account_id;
@@ -98,7 +105,10 @@ export class Scope {
   }
 
   async #accountChanged() {
-    show(byId("account-other-wrap"), this.accountSelect.value === OTHER);
+    const other = this.accountSelect.value === OTHER;
+    show(byId("account-other-wrap"), other);
+    const idLine = byId("account-id");
+    idLine.replaceChildren(...(other || !this.accountId ? [] : ["Account ID ", h("code", {}, this.accountId)]));
     this.#fillZones();
     this.#emit("account", this.accountId);
     await this.loadNamespaces();

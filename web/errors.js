@@ -8,8 +8,16 @@ import { duration, h } from "./dom.js";
 export function describeError(error) {
   if (!error) return { title: "Something went wrong.", detail: "" };
   const full = error.message || "";
-  // The engine's message, without the advice it adds for the command line (the page gives its own).
-  const message = capitalize(full.split("; check ")[0].split("; Cloudflare blocks")[0]);
+  // The engine's message, without advice written for the command line (a flag, a command) or that the page gives
+  // in its own words (the rate limit's): the engine names the page's fields in the page's words already.
+  const message = capitalize(
+    full
+      .split("; ")
+      .filter(
+        (part, i) => i === 0 || !/(^|\s)--[a-z]|cache-kv-purger |^Cloudflare blocks|^check the API token/.test(part),
+      )
+      .join("; "),
+  );
   const result = describeKind(error, full, message);
   if (result.detail === undefined) result.detail = "";
   return result;
@@ -81,14 +89,18 @@ function capitalize(s) {
   return s ? s[0].toUpperCase() + s.slice(1) : s;
 }
 
-/** Shows @p error (an engine error or a plain message) in the alert element @p el. */
-export function showError(el, error) {
+/**
+ * Shows @p error (an engine error or a plain message) in the alert element @p el; with @p retry, a Retry button
+ * that runs it.
+ */
+export function showError(el, error, { retry = null } = {}) {
   const { title, detail, source } = typeof error === "string" ? { title: error } : describeError(error);
   el.replaceChildren(
     ...[
       h("strong", {}, title),
       detail ? h("span", { class: "error-detail" }, detail) : null,
       source ? h("span", { class: "error-source" }, source) : null,
+      retry ? h("button", { type: "button", class: "retry", onclick: () => retry() }, "Retry") : null,
     ].filter(Boolean),
   );
   el.dataset.kind = typeof error === "string" ? "message" : error.kind || "";

@@ -1,12 +1,18 @@
 // The Jobs panel: journals kept in this browser, with Resume for those that did not end and Forget for any.
 import { byId, h, num, when } from "./dom.js";
 
-const STATES = {
+/** A job that did not end (it can be resumed), by the status its page last wrote. */
+const OPEN_STATES = {
   running: "interrupted (tab closed or crashed)",
   cancelled: "cancelled",
-  failed: "stopped by an error",
+  failed: "stopped by an error that may pass",
+};
+/** A job that ended, by its journal's end. */
+const END_STATES = {
   completed: "completed",
   partial: "completed with failures",
+  failed: "failed (resuming would not help)",
+  cancelled: "cancelled",
 };
 
 export class JobsPanel {
@@ -51,7 +57,7 @@ export class JobsPanel {
           ? "running in this page"
           : journal.error
             ? `unreadable: ${journal.error}`
-            : STATES[ended ? journal.end_status : j.status] || j.status;
+            : (ended ? END_STATES[journal.end_status] : OPEN_STATES[j.status]) || j.status;
         const total = j.total != null ? ` of ${num(j.total)}` : "";
         const actions = [];
         if (!running && !ended && !journal.error)
@@ -85,11 +91,12 @@ export class JobsPanel {
         return h(
           "tr",
           { dataset: { jobId: j.id } },
-          h("td", {}, j.label),
-          h("td", {}, state),
-          h("td", {}, `${num(journal.done ?? j.done ?? 0)}${total}`),
-          h("td", {}, when(j.created)),
-          h("td", {}, h("div", { class: "actions" }, actions)),
+          // data-label: a narrow window shows each row as a card, each cell under its column's name.
+          h("td", { dataset: { label: "Job" } }, j.label),
+          h("td", { dataset: { label: "State" } }, state),
+          h("td", { dataset: { label: "Done" } }, `${num(journal.done ?? j.done ?? 0)}${total}`),
+          h("td", { dataset: { label: "Started" } }, when(j.created)),
+          h("td", { class: "row-actions" }, h("div", { class: "actions" }, actions)),
         );
       }),
     );

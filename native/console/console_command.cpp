@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -71,6 +73,18 @@ console::StaticRoots find_roots(const ConsoleOptions& o) {
   return roots;
 }
 
+/// What is missing for the page's engine in @p wasm_dir (ckp.js, ckp.wasm), in words; nothing when both are there.
+/// @p chosen: the directory came from --wasm-dir.
+std::optional<std::string> missing_engine(const fs::path& wasm_dir, bool chosen) {
+  if (wasm_dir.empty()) return std::string("the WebAssembly engine (ckp.js and ckp.wasm) is not built");
+  std::error_code ec;
+  for (const char* file : {"ckp.js", "ckp.wasm"})
+    if (!fs::exists(wasm_dir / file, ec))
+      return fmt::format("{} has no {}{}", wasm_dir.string(), file,
+                         chosen ? " (--wasm-dir must name the build's wasm directory)" : "");
+  return std::nullopt;
+}
+
 /// Opens @p url in the user's browser ($BROWSER, else xdg-open), without a shell.
 void open_browser(const std::string& url) {
   const char* browser = std::getenv("BROWSER");
@@ -96,9 +110,16 @@ int run(const ConsoleOptions& o, const ConsoleSettings& s) {
     fmt::print(stderr, "console: cannot find the console page (web/index.html); pass --web-dir\n");
     return 1;
   }
-  if (options.roots.wasm.empty())
-    fmt::print(stderr, "console: the WebAssembly engine (ckp.wasm) was not found; the page will say so. Build it "
-                       "(cmake -DCKP_BUILD_WASM=ON, needs emscripten) or pass --wasm-dir\n");
+  if (auto missing = missing_engine(options.roots.wasm, !o.wasm_dir.empty())) {
+    // Without the engine the page can only say that it cannot start: refuse here, where the fix can be named.
+    fmt::print(stderr,
+               "console: {}. The console runs the engine in the browser as WebAssembly; build it with:\n"
+               "  scripts/install-deps.sh wasm\n"
+               "  cmake -S . -B build -DCKP_BUILD_WASM=ON && cmake --build build -j2 --target ckp_wasm\n"
+               "then run the console from that build (or install it: cmake --install build), or pass --wasm-dir DIR\n",
+               *missing);
+    return 1;
+  }
 
   std::unique_ptr<console::ConsoleServer> server;
   try {

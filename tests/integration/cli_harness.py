@@ -18,6 +18,20 @@ import urllib.request
 BINARY = os.environ.get("CKP_BINARY", "build/native/cache-kv-purger")
 
 
+WEB_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web")
+
+
+def console_args():
+    """`console` arguments for tests of the console server itself (its boundary, its proxy): the page, and a stand-in
+    for the WebAssembly engine (the console refuses to start without one; these tests never run it), so that they
+    run in builds without Emscripten too."""
+    stub = tempfile.mkdtemp(prefix="ckp-wasm-stub-")
+    for name in ("ckp.js", "ckp.wasm"):
+        with open(os.path.join(stub, name), "w") as f:
+            f.write("// stand-in: not the engine\n")
+    return ["console", "--port", "0", "--web-dir", WEB_DIR, "--wasm-dir", stub]
+
+
 class Emulator:
     """A `cache-kv-purger emulator` process; its start line gives the base URL, token, account and namespaces."""
 

@@ -8,11 +8,12 @@ import select
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.request
 
-from cli_harness import BINARY, CliTest
+from cli_harness import BINARY, CliTest, console_args
 
 NAMESPACE = "0123456789abcdef0123456789abcdef"
 
@@ -166,9 +167,24 @@ class ControlCharacterCredentials(CliTest):
         # The console's proxy would send the same credential upstream: it does not even start.
         self.refused(["console", "--port", "0"], env, "CLOUDFLARE_API_TOKEN", "a carriage return")
 
+    def test_the_console_refuses_to_start_without_its_engine(self):
+        # Without ckp.js / ckp.wasm the page could only say "the engine could not start": the command refuses and
+        # says how to build it, and serves nothing.
+        empty = tempfile.mkdtemp(prefix="ckp-no-wasm-")
+        r = self.run_cli("console", "--port", "0", "--wasm-dir", empty, timeout=30)
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(r.out, "")
+        self.assertIn(f"{empty} has no ckp.js (--wasm-dir must name the build's wasm directory)", r.err)
+        self.assertIn("-DCKP_BUILD_WASM=ON", r.err)
+        self.assertIn("--target ckp_wasm", r.err)
+        with open(os.path.join(empty, "ckp.js"), "w") as f:
+            f.write("x")
+        r = self.run_cli("console", "--port", "0", "--wasm-dir", empty, timeout=30)
+        self.assertIn(f"{empty} has no ckp.wasm", r.err)
+        self.assertEqual(r.code, 1, r)
+
     def test_the_console_does_not_forward_a_page_token_with_a_control_character(self):
-        web = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web")
-        proc = subprocess.Popen([BINARY, "console", "--port", "0", "--web-dir", web], stdout=subprocess.PIPE,
+        proc = subprocess.Popen([BINARY, *console_args()], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=self.env(CLOUDFLARE_API_TOKEN=None))
         try:
             info = json.loads(proc.stdout.readline())

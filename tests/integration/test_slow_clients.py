@@ -17,9 +17,8 @@ import time
 import unittest
 import urllib.request
 
-from cli_harness import BINARY, Emulator
+from cli_harness import BINARY, Emulator, console_args
 
-WEB_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web")
 BOUND_SECONDS = 10
 
 
@@ -203,7 +202,7 @@ class SlowClientsConsole(unittest.TestCase):
     def setUp(self):
         env = dict(os.environ)
         env.pop("CLOUDFLARE_API_TOKEN", None)
-        self.proc = subprocess.Popen([BINARY, "console", "--port", "0", "--web-dir", WEB_DIR], stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([BINARY, *console_args()], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=env)
         self.info = json.loads(self.proc.stdout.readline())
         self.port = self.info["port"]

@@ -242,6 +242,27 @@ TEST_CASE("delete by metadata field, by deep search, and from a keys input") {
     CHECK(report.requests.sent == 4);  // ⌈1501/400⌉
     CHECK(w.keys() == 1500);
   }
+  SUBCASE("a preview (a dry run cut after one page) costs one list call, sharded listing or not") {
+    for (std::size_t shards : {1u, 4u, 16u}) {
+      CAPTURE(shards);
+      ChainClock clock;
+      auto scheduler = w.scheduler(observed(clock, w.sim));
+      auto spec = prefix_spec(w, "k/");
+      spec.dry_run = true;
+      spec.max_pages = 1;
+      OpOptions options;
+      options.list_shards = shards;
+      KvDelete preview(*scheduler, spec, std::move(options));
+      auto r = run(w.sim, preview);
+      CHECK(r.status == OpStatus::completed);
+      CHECK(r.extra.value("complete", true) == false);
+      CHECK(r.scanned == 1000);
+      CHECK(r.done == 1000);
+      CHECK(clock.lists == 1);
+      CHECK(r.requests.sent == 1);
+      CHECK(w.keys() == 3000);
+    }
+  }
   SUBCASE("a bad key stops before anything is deleted from that point, naming file and line") {
     std::string keys = "k/1\nk/2\n" + std::string(600, 'x') + "\n";
     auto scheduler = w.scheduler();

@@ -247,3 +247,57 @@ export async function journaledSpecs(page) {
     .map((l) => JSON.parse(l))
     .filter((j) => j.t === "spec");
 }
+
+/** Creates namespace @p title in the emulator (with @p pairs written into it); returns its id. */
+export async function emulatorNamespace(emulator, title, pairs = []) {
+  const r = await emulatorApi(emulator, `/accounts/${emulator.info.account_id}/storage/kv/namespaces`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ title }),
+  });
+  if (!r.success) throw new Error(JSON.stringify(r.errors));
+  if (pairs.length) await emulatorPut(emulator, r.result.id, pairs);
+  return r.result.id;
+}
+
+/** Waits until the job view in @p container (a selector) has stopped running; returns its status. */
+export async function jobEnd(page, container, timeout = 120_000) {
+  await page.waitForFunction(
+    (sel) => {
+      const status = document.querySelector(`${sel} .job`)?.dataset.status;
+      return status && status !== "running";
+    },
+    container,
+    { timeout },
+  );
+  return page.locator(`${container} .job`).getAttribute("data-status");
+}
+
+/** Whether the page fits its window's width (nothing makes it scroll sideways). */
+export function fitsWidth(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+}
+
+/** Whether @p locator's box lies within the window's width. */
+export async function withinWidth(page, locator) {
+  const box = await locator.boundingBox();
+  const width = page.viewportSize().width;
+  return box !== null && box.x >= 0 && box.x + box.width <= width + 1;
+}
+
+/**
+ * Asks for a bulk delete's preview as a user would: the Bulk delete tab, the namespace (by title, when given), the
+ * key prefix, the keys per bulk request (when given, under Advanced), then Preview. Returns the panel.
+ */
+export async function previewBulk(page, { namespace, prefix, batch }) {
+  await page.getByRole("tab", { name: "Bulk delete" }).click();
+  const panel = page.locator("#panel-bulk");
+  if (namespace) await panel.getByLabel("Namespace").selectOption({ label: namespace });
+  await panel.getByRole("textbox", { name: "Key prefix" }).fill(prefix);
+  if (batch) {
+    await panel.locator("summary").click();
+    await panel.getByLabel("Keys per bulk request (1–10000)").fill(String(batch));
+  }
+  await panel.getByRole("button", { name: "Preview (dry run)" }).click();
+  return panel;
+}

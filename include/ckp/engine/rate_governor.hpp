@@ -222,7 +222,10 @@ class RateGovernor {
         }
       }
     }
-    if (auto header = r.headers.get("Ratelimit")) {
+    // A 429's `r=0` says the token is locked out, which Retry-After already bounds (on_rate_limited): read as
+    // "the whole quota used by someone else", it would hold every call back for a whole window (5 minutes) after a
+    // lockout of 40 s had ended.
+    if (auto header = r.headers.get("Ratelimit"); header && r.status != 429) {
       for (const auto& s : api::parse_ratelimit(*header)) {
         if (s.policy != "default" || !s.remaining) continue;
         // The server's count is older than ours (it excludes calls sent since), so ours is normally higher.

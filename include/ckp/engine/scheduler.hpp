@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -140,25 +141,31 @@ class Scheduler {
     pump();
   }
 
-  /// Stops admitting: queued calls and calls waiting to retry end with @p reason; calls in flight finish normally.
+  /// Stops admitting: queued calls and calls waiting to retry end with @p reason at once (a call waiting out a
+  /// five-minute lockout must not hold a cancel back for five minutes); calls in flight finish normally.
   void cancel(Error reason = Error::make(ErrorKind::cancelled, "cancelled")) {
     if (cancelled_) return;
     cancelled_ = true;
     cancel_reason_ = reason;
+    std::vector<Call> ended;
     for (auto* q : {&critical_, &normal_}) {
       while (!q->empty()) {
-        Call c = std::move(q->front());
+        ended.push_back(std::move(q->front()));
         q->pop_front();
-        ++stats_.failed;
-        c.fail(reason);
       }
+    }
+    for (auto& [id, call] : retrying_) ended.push_back(std::move(call));
+    retrying_.clear();  // their timers find nothing when they fire
+    for (auto& c : ended) {
+      ++stats_.failed;
+      c.fail(reason);
     }
   }
 
   /// Whether cancel() was called.
   bool cancelled() const { return cancelled_; }
   /// Nothing queued, in flight, or waiting to retry.
-  bool idle() const { return inflight_ == 0 && waiting_retry_ == 0 && critical_.empty() && normal_.empty(); }
+  bool idle() const { return inflight_ == 0 && retrying_.empty() && critical_.empty() && normal_.empty(); }
   /// Calls in flight now.
   int inflight() const { return inflight_; }
   /// How long the rate limits (a lockout, the request window, the per-IP rate, a purge bucket) hold back the calls
@@ -318,18 +325,16 @@ class Scheduler {
                             *retryable->retry_after > *call.max_wait;
       if (!cancelled_ && !too_long && config_.retry.allows(call.attempts, now - call.first_sent, *retryable)) {
         ++stats_.retries;
-        ++waiting_retry_;
         const Duration delay = config_.retry.delay(call.attempts, *retryable, rng_);
-        auto shared = std::make_shared<Call>(std::move(call));
-        transport_.after(delay, [this, shared, alive = std::weak_ptr<int>(alive_)] {
+        const std::uint64_t id = ++next_retry_id_;
+        retrying_.emplace(id, std::move(call));
+        transport_.after(delay, [this, id, alive = std::weak_ptr<int>(alive_)] {
           if (!alive.lock()) return;
-          --waiting_retry_;
-          if (cancelled_) {
-            ++stats_.failed;
-            shared->fail(*cancel_reason_);
-            return;
-          }
-          enqueue(std::move(*shared), true);
+          auto it = retrying_.find(id);
+          if (it == retrying_.end()) return;  // cancel() has ended it already
+          Call again = std::move(it->second);
+          retrying_.erase(it);
+          enqueue(std::move(again), true);
           pump();
         });
       } else {
@@ -351,7 +356,8 @@ class Scheduler {
   std::deque<Call> critical_;
   std::deque<Call> normal_;
   int inflight_ = 0;
-  int waiting_retry_ = 0;
+  std::map<std::uint64_t, Call> retrying_;  // calls waiting to be retried, by id (their timer's)
+  std::uint64_t next_retry_id_ = 0;
   bool pumping_ = false;
   bool timer_armed_ = false;
   Instant timer_at_{};

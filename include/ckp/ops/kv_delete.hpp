@@ -193,7 +193,7 @@ class KvDelete final : public StreamingOp {
     list_keys(std::move(listing));
   }
 
-  bool has_room() const override { return !cut_short_ && runner_.can_accept(); }
+  bool has_room() const override { return !listing_closed_ && !cut_short_ && runner_.can_accept(); }
   void on_input_end() override { runner_.finish_input(); }
   bool work_finished() const override { return (input_done() || cut_short_) && runner_.idle(); }
   std::string phase() const override { return input_done() ? "deleting" : "listing and deleting"; }
@@ -214,6 +214,11 @@ class KvDelete final : public StreamingOp {
   /// A listed page: select, record how far the listing got, then delete.
   void on_page(std::vector<api::kv::Key>&& keys, SegmentId segment, const KeyLister::PageInfo& info) override {
     ++pages_;
+    // A preview that has seen enough closes the listing before it reads the page: a dry run settles each key as it
+    // reads it, and each settle lets the lister send more — the next page and the sharded listing's first sentinel,
+    // which a preview must not spend (it is one list call, whatever the namespace's size).
+    const bool preview_ends = spec_.max_pages && pages_ >= spec_.max_pages && info.more;
+    if (preview_ends) listing_closed_ = true;
     const std::string through = keys.empty() ? std::string() : keys.back().name;  // before the keys are moved
     std::vector<api::kv::Key> selected;
     for (auto& key : keys) {
@@ -244,7 +249,7 @@ class KvDelete final : public StreamingOp {
     }
     for (std::size_t i = 0; i < selected.size(); ++i)
       if (!refused[i]) select(std::move(selected[i].name), segment);
-    if (spec_.max_pages && pages_ >= spec_.max_pages && info.more) {
+    if (preview_ends) {
       // A preview has seen enough: the listing stops here.
       cut_short_ = true;
       runner_.finish_input();
@@ -294,7 +299,8 @@ class KvDelete final : public StreamingOp {
   std::unique_ptr<io::RecordSource> keys_;
   std::optional<KeyFilter> filter_;
   Runner runner_;
-  bool cut_short_ = false;
+  bool cut_short_ = false;       // a preview stopped the listing (after its page was read)
+  bool listing_closed_ = false;  // a preview's last page is being read: no more listing calls
   std::uint64_t pages_ = 0;
   keyspace::ListedRanges listed_before_;  // what any run of this job has listed, shard by shard
   std::uint64_t selected_distinct_ = 0;   // distinct keys selected by any run of this job

@@ -74,6 +74,31 @@ constexpr const char* to_string(OpStatus s) noexcept {
   return "failed";
 }
 
+/// Whether resuming an operation that stopped with @p why can get further than this run did: it was stopped on
+/// purpose (a cancel, a deadline), or by something that passes or that is fixed outside the job (a rate limit, the
+/// network, the server, the credentials). Not when the operation refused its spec or input, the namespace or zone
+/// does not exist, a request is too large, or the journal does not match: a resume would stop the same way.
+constexpr bool resume_can_help(ErrorKind why) noexcept {
+  switch (why) {
+    case ErrorKind::cancelled:
+    case ErrorKind::rate_limited:
+    case ErrorKind::server:
+    case ErrorKind::transport:
+    case ErrorKind::timeout:
+    case ErrorKind::tls:
+    case ErrorKind::malformed_response:
+    case ErrorKind::authentication:
+    case ErrorKind::io: return true;
+    case ErrorKind::invalid_input:
+    case ErrorKind::not_found:
+    case ErrorKind::conflict:
+    case ErrorKind::too_large:
+    case ErrorKind::bad_request:
+    case ErrorKind::journal: return false;
+  }
+  return false;
+}
+
 /// The outcome of an operation.
 struct OpReport {
   std::string operation;                  ///< the operation's name, e.g. `kv.delete`

@@ -58,3 +58,29 @@ TEST_CASE("a call that may not wait long ends at once with the wait instead of q
   CHECK(w.sim.now() - start < seconds(1));  // nobody waited five minutes
   CHECK(w.server.stats().rate_limited == 0);
 }
+
+TEST_CASE("cancel ends calls waiting out a lockout at once, not when the lockout ends") {
+  auto config = test::sim_config(milliseconds(5));
+  config.rate_limit = {10, 300, 300, 200};  // the 11th call in 5 minutes earns a 429 and a 300 s lockout
+  test::SimWorld w(config);
+  auto scheduler = w.scheduler({});  // a governor that does not know the quota: it learns it from the 429
+  int ok = 0, cancelled = 0, other = 0;
+  for (int i = 0; i < 14; ++i)
+    scheduler->submit(api::kv::list_keys(test::sim_account, w.ns, {"", "", 10}), engine::Cost::api_call(),
+                      api::kv::parse_keys, [&](Result<api::kv::KeyPage> r) {
+                        if (r) ++ok;
+                        else if (r.error().kind == ErrorKind::cancelled) ++cancelled;
+                        else ++other;
+                      });
+  w.sim.run_until([&] { return w.server.stats().rate_limited > 0 && scheduler->inflight() == 0; });
+  REQUIRE_FALSE(scheduler->idle());  // calls wait to be retried after the lockout
+  const Instant cancelled_at = w.sim.now();
+  scheduler->cancel(Error::make(ErrorKind::cancelled, "stopped on request"));
+  CHECK(scheduler->idle());
+  CHECK(ok + cancelled + other == 14);
+  CHECK(cancelled >= 1);
+  CHECK(other == 0);
+  w.sim.run_until_time(cancelled_at + seconds(400));  // the retry timers fire later and find nothing to do
+  CHECK(ok + cancelled + other == 14);
+  CHECK(scheduler->idle());
+}

@@ -110,6 +110,23 @@ TEST_CASE("a global 429 blocks everything until Retry-After") {
   CHECK(g.wait(Cost::url_purge(10), at(10)) == seconds(290));
 }
 
+TEST_CASE("a lockout shorter than the window holds calls back for the lockout, not for the window") {
+  // Cloudflare's 429 says r=0 (nothing left) with the lockout's Retry-After; that is the lockout, not 1,200 calls
+  // by someone else that would keep the window full for 5 minutes.
+  RateGovernor g;
+  g.on_send(Cost::api_call(), at(0));
+  g.on_response(
+      Cost::api_call(),
+      with_headers(429,
+                   {{"Retry-After", "40"},
+                    {"Ratelimit", R"("default";r=0;t=40)"},
+                    {"Ratelimit-Policy", R"("default";q=1200;w=300)"}},
+                   R"({"success":false,"errors":[{"code":971,"message":"Please wait"}],"messages":[],"result":null})"),
+      at(0));
+  CHECK(g.wait(Cost::api_call(), at(10)) == seconds(30));
+  CHECK(g.wait(Cost::api_call(), at(41)) == Duration{0});
+}
+
 TEST_CASE("a purge-bucket 429 drains that bucket only") {
   GovernorConfig c;
   c.plan = api::PlanProfile::pro();

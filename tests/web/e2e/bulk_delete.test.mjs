@@ -11,6 +11,7 @@ import {
   emulatorStats,
   journaledSpecs,
   openConsole,
+  previewBulk,
   requireBrowser,
   screenshot,
 } from "../harness.mjs";
@@ -29,20 +30,24 @@ test("bulk delete of 20,000 keys by prefix runs to completion", async () => {
   );
   const { page, errors } = await openConsole(browser, server);
 
-  await page.getByRole("tab", { name: "Bulk delete" }).click();
-  const panel = page.locator("#panel-bulk");
-  await panel.getByLabel("Namespace").selectOption({ label: "T" });
-  await panel.getByRole("textbox", { name: "Key prefix" }).fill("key/");
-  await panel.locator("summary").click();
-  await panel.getByLabel("Keys per bulk request (1–10000)").fill("2000");
-  await panel.getByRole("button", { name: "Preview (dry run)" }).click();
+  const panel = await previewBulk(page, { namespace: "T", prefix: "key/", batch: 2000 });
 
-  // The dry run: a count and samples, and nothing deleted.
+  // The preview: the first listed page's matches at once (what the CLI's confirmation shows), then the optional full
+  // count; nothing deleted.
   await page.locator("#bulk-preview-result").waitFor();
+  assert.match(
+    await page.locator("#bulk-count").textContent(),
+    /^At least 1,000 keys in “T” match: keys starting with “key\/” — among the first 1,000 listed; the listing has more/,
+  );
+  await screenshot(page, "bulk-delete-0-first-page");
+  await panel.getByRole("button", { name: "Count them all" }).click();
+  await page.waitForFunction(() => document.getElementById("bulk-count").textContent.startsWith("20,000 of"));
   assert.match(
     await page.locator("#bulk-count").textContent(),
     /^20,000 of 20,000 keys examined in “T” match: keys starting with “key\/”/,
   );
+  assert.match(await page.locator("#bulk-count-job .job-state").textContent(), /^Counted: 20,000 keys matched/);
+  assert.ok(await panel.getByRole("button", { name: "Count them all" }).isHidden());
   const samples = await page.locator("#bulk-samples li").allTextContents();
   assert.equal(samples.length, 10);
   assert.ok(samples.every((k) => k.startsWith("key/")));

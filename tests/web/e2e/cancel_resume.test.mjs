@@ -4,7 +4,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { consoleStack, emulatorKeys, emulatorStats, openConsole, requireBrowser, screenshot } from "../harness.mjs";
+import {
+  consoleStack,
+  emulatorKeys,
+  emulatorStats,
+  openConsole,
+  previewBulk,
+  requireBrowser,
+  screenshot,
+} from "../harness.mjs";
 
 requireBrowser();
 
@@ -16,13 +24,9 @@ test("cancel a bulk delete, close the tab, resume it in a new tab", async () => 
   const ns = emulator.info.namespaces.T;
   const first = await openConsole(browser, server);
   const page = first.page;
-  await page.getByRole("tab", { name: "Bulk delete" }).click();
-  const panel = page.locator("#panel-bulk");
-  await panel.getByRole("textbox", { name: "Key prefix" }).fill("key/");
-  await panel.locator("summary").click();
-  await panel.getByLabel("Keys per bulk request (1–10000)").fill("1000");
-  await panel.getByRole("button", { name: "Preview (dry run)" }).click();
+  const panel = await previewBulk(page, { prefix: "key/", batch: 1000 });
   await page.locator("#bulk-preview-result").waitFor();
+  await panel.getByRole("button", { name: "Count them all" }).click();
   await page.getByRole("button", { name: "Delete 20,000 keys…" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Delete 20,000 keys" }).click();
 
