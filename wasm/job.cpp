@@ -25,6 +25,13 @@ std::string new_job_id(Core& core, std::string_view kind) {
 
 double unix_now(const Core& core) { return to_seconds(core.transport.now().time_since_epoch()); }
 
+/// @p j[@p key] when it is a non-negative number, else 0 (browser storage can be edited by hand).
+double number_in(const json& j, const char* key) {
+  if (!j.is_object()) return 0;
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() && it->get<double>() >= 0 ? it->get<double>() : 0;
+}
+
 Error invalid(std::string message) { return Error::make(ErrorKind::invalid_input, std::move(message)); }
 
 Error journal_error(std::string message) { return Error::make(ErrorKind::journal, std::move(message)); }
@@ -100,7 +107,8 @@ ops::OpOptions Job::options(std::optional<engine::JournalState> resume) {
     if (journal_ && meta_.is_object() && now - last_meta_write_ >= std::chrono::seconds(3)) {
       last_meta_write_ = now;
       record_run(p.elapsed, p.requests);
-      write_job_meta(id_, meta_);
+      // Not into an entry another tab has forgotten meanwhile (it would come back without its journal).
+      if (read_job_meta(id_).is_object()) write_job_meta(id_, meta_);
     }
   };
   return o;
@@ -134,22 +142,31 @@ void Job::record_report(const ops::OpReport& r) {
   report_ = r.to_json();
   report_["job_id"] = id_;
   report_["resumable"] = resumable;
+  report_["resume_can_help"] = !stopped || can_help;
   if (!journal_ || !meta_.is_object()) return;
-  if (stopped && !can_help && !resumed_ && r.done == 0 && r.failed == 0 && r.error &&
-      r.error->kind == ErrorKind::invalid_input) {
+  const bool refused = stopped && !can_help && r.error && r.done == 0 && r.failed == 0;
+  if (refused && !resumed_ && r.error->kind == ErrorKind::invalid_input) {
     // Refused before doing anything (as the CLI does): there is nothing to keep, not even a failed entry.
-    journal_.reset();
+    meta_ = nullptr;  // nothing more is written for it
     forget_job(id_);
     return;
   }
-  if (stopped && !can_help) journal_->finish(to_string(r.status), {r.done, r.failed});
+  // A resume refused before it began (another API or account than the journal's, a spec this version reads
+  // differently) leaves the journal as it was: its counts are the job's, and a resume from the right console can
+  // still continue it. Only a run that went on and then hit what a resume cannot get past closes the journal.
+  const bool refused_resume =
+      resumed_ && refused && (r.error->kind == ErrorKind::journal || r.error->kind == ErrorKind::invalid_input);
+  if (stopped && !can_help && !refused_resume) journal_->finish(to_string(r.status), {r.done, r.failed});
   record_run(r.elapsed, r.requests.sent);
   // The whole job's figures (every run of it), beside this run's.
-  report_["job_elapsed_s"] = meta_.value("earlier_elapsed_s", 0.0) + to_seconds(r.elapsed);
-  report_["job_requests"] = meta_.value("earlier_requests", std::uint64_t{0}) + r.requests.sent;
+  report_["job_elapsed_s"] = number_in(meta_, "earlier_elapsed_s") + to_seconds(r.elapsed);
+  report_["job_requests"] = static_cast<std::uint64_t>(number_in(meta_, "earlier_requests")) + r.requests.sent;
+  report_["job_runs"] = number_in(meta_, "resumes") + 1;
   meta_["status"] = to_string(r.status);
-  meta_["done"] = r.done;
-  meta_["failed"] = r.failed;
+  if (!refused_resume) {  // a refused resume restored nothing: the entry keeps the job's counts
+    meta_["done"] = r.done;
+    meta_["failed"] = r.failed;
+  }
   meta_["updated"] = unix_now(*core_);
   if (r.error) meta_["error"] = r.error->message;
   write_job_meta(id_, meta_);
@@ -161,10 +178,9 @@ void Job::record_run(Duration elapsed, std::uint64_t requests) {
 
 void Job::start_run() {
   // The run before this one (finished, cancelled, or cut short by a closed tab: then as of its last progress).
-  const json last = meta_.value("this_run", json::object());
-  meta_["earlier_elapsed_s"] = meta_.value("earlier_elapsed_s", 0.0) + last.value("elapsed_s", 0.0);
-  meta_["earlier_requests"] =
-      meta_.value("earlier_requests", std::uint64_t{0}) + last.value("requests", std::uint64_t{0});
+  const json last = meta_.contains("this_run") ? meta_["this_run"] : json();
+  meta_["earlier_elapsed_s"] = number_in(meta_, "earlier_elapsed_s") + number_in(last, "elapsed_s");
+  meta_["earlier_requests"] = number_in(meta_, "earlier_requests") + number_in(last, "requests");
   meta_["this_run"] = {{"elapsed_s", 0.0}, {"requests", 0}};
 }
 

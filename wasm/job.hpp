@@ -6,8 +6,9 @@
 ///
 /// The page passes a callbacks object: `onProgress(text)` receives `Progress::to_json()` plus `job_id`, `blocked_s`
 /// (how long a 429 still holds calls back) and `resumed_at` (done + failed of earlier runs) about four times a second; `onFinished(text)` receives
-/// `OpReport::to_json()` plus `job_id`, `resumable` (a resume can get further: false for a job a resume would stop
-/// the same way) and, for a journaled job, `job_elapsed_s` / `job_requests` (every run of the job together), once, on a later turn of the event loop than the engine's own
+/// `OpReport::to_json()` plus `job_id`, `resumable` (Resume may be offered), `resume_can_help` (false: a resume would
+/// stop the same way) and, for a journaled job, `job_elapsed_s` / `job_requests` / `job_runs` (every run of the job
+/// together), once, on a later turn of the event loop than the engine's own
 /// (so the page may drop the job there without pulling it from under the engine).
 
 #include <emscripten/val.h>
@@ -52,7 +53,10 @@ class Job : public std::enable_shared_from_this<Job> {
   const std::string& id() const { return id_; }
   /// Asks the operation to stop: nothing new is sent, calls in flight land, the journal is flushed; the job then
   /// finishes as cancelled and can be resumed.
-  void cancel() const { cancel_.request_stop(); }
+  void cancel() {
+    cancel_.request_stop();
+    if (op_) op_->poll_stop();  // at once, not at the next progress tick
+  }
   bool finished() const { return finished_; }
   /// The latest progress, as JSON text (see the file comment).
   std::string progress();

@@ -4,7 +4,7 @@
 // confirmation naming the namespace, then the engine's streaming delete with progress, chart, cancel and resume.
 // Any change to the form (or the account, or the namespaces) makes a preview stale: it is dropped, and a count
 // still running for it is cancelled, so that nothing shown belongs to another selection than the form's.
-import { byId, confirmDialog, h, num, show } from "./dom.js";
+import { byId, confirmDialog, duration, h, num, show } from "./dom.js";
 import { clearError, showError } from "./errors.js";
 import { JobView, runInView } from "./jobview.js";
 
@@ -17,6 +17,8 @@ export class BulkPanel {
     this.form = byId("bulk-form");
     this.error = byId("bulk-error");
     this.previewButton = byId("bulk-preview");
+    this.previewCancel = byId("bulk-preview-cancel");
+    this.previewWait = byId("bulk-preview-wait");
     this.countButton = byId("bulk-count-all");
     this.deleteButton = byId("bulk-delete");
     this.result = byId("bulk-preview-result");
@@ -35,6 +37,7 @@ export class BulkPanel {
     });
     scope.on("account", () => this.#invalidate());
     scope.on("namespaces", () => this.#invalidate());
+    this.previewCancel.addEventListener("click", () => this.#invalidate());
     this.countButton.addEventListener("click", () => this.countAll());
     this.deleteButton.addEventListener("click", () => this.confirmAndDelete());
     this.#selectorChanged();
@@ -64,6 +67,8 @@ export class BulkPanel {
     byId("bulk-count-job").replaceChildren();
     if (!this.running) this.previewButton.disabled = false;
     this.previewButton.textContent = "Preview (dry run)";
+    this.previewCancel.hidden = true;
+    this.previewWait.hidden = true;
   }
 
   /**
@@ -114,15 +119,30 @@ export class BulkPanel {
     if (!spec.namespace_id) return showError(this.error, "Choose a namespace first.");
     this.previewButton.disabled = true;
     this.previewButton.textContent = "Looking…";
-    const job = this.api.bulkDelete({ ...spec, dry_run: true, max_pages: 1 }, {});
+    this.previewCancel.hidden = false;
+    // One list call — which the rate limits may hold back: say so, rather than "Looking…" for minutes.
+    const job = this.api.bulkDelete(
+      { ...spec, dry_run: true, max_pages: 1 },
+      { progress: (p) => generation === this.generation && this.#previewWaits(p) },
+    );
     this.pending = job;
     const r = await job.done;
     if (generation !== this.generation) return; // the form changed meanwhile: this answer is for another selection
     this.pending = null;
     this.previewButton.disabled = this.running;
     this.previewButton.textContent = "Preview (dry run)";
+    this.previewCancel.hidden = true;
+    this.previewWait.hidden = true;
     if (r.status !== "completed") return showError(this.error, r.error || "The preview failed.");
     this.#show(spec, r, r.complete !== false);
+  }
+
+  /** Shows, under the Preview button, how long the rate limits hold the preview's list call back. */
+  #previewWaits(p) {
+    const wait = Math.max(p.blocked_s || 0, p.rate_wait_s || 0);
+    this.previewWait.hidden = wait <= 0.5;
+    this.previewWait.textContent =
+      wait > 0.5 ? `Waiting for the rate-limit window (${duration(wait)}) before listing the first page…` : "";
   }
 
   /** The optional full count: a dry run of the whole selection, with its progress, cancellable. */
@@ -208,7 +228,12 @@ export class BulkPanel {
       ),
       confirmLabel: exact ? `Delete ${keys(count)}` : "Delete the matching keys",
     });
-    if (!ok || specKey(this.#spec()) !== key) return;
+    if (!ok) return;
+    if (specKey(this.#spec()) !== key) {
+      // Changed while the dialog was open (the namespaces were reloaded, say): nothing is deleted.
+      this.#invalidate();
+      return showError(this.error, "The form changed while you were confirming: nothing was deleted; preview again.");
+    }
     this.run(
       (handlers) =>
         this.api.bulkDelete({ ...spec, dry_run: false, ...(exact ? { expected_total: count } : {}) }, handlers),

@@ -52,7 +52,7 @@ export class Scope {
    * @p onConnected runs once connected — also after a Retry: a rate limit (a 429 at connect) shows its wait and a
    * Retry button rather than leaving the page stuck. Resolves to whether it connected, and the error when not.
    */
-  async connect(errorEl, onConnected = () => {}) {
+  async connect(errorEl, onConnected = () => {}, { retried = false } = {}) {
     clearError(errorEl);
     const status = byId("conn-status");
     status.textContent = "Connecting…";
@@ -65,8 +65,11 @@ export class Scope {
           : null;
       if (!fallback || !fallback.ok) {
         status.textContent = "Not connected";
-        const retry = zones.error.kind !== "authentication" ? () => this.connect(errorEl, onConnected) : null;
+        const retry =
+          zones.error.kind !== "authentication" ? () => this.connect(errorEl, onConnected, { retried: true }) : null;
         showError(errorEl, zones.error, { retry });
+        // The Retry pressed is gone with the old message: keyboard focus goes to the new one.
+        if (retried && retry) errorEl.querySelector("button.retry").focus();
         return { ok: false, error: zones.error };
       }
       this.zones = [];

@@ -5,7 +5,7 @@
 // Screen readers hear milestones only — started, waiting on the rate limit, sending again, each quarter of a known
 // total, the end — through one polite live region; the figures rewritten four times a second are not announced.
 import { RateChart } from "./chart.js";
-import { duration, h, num } from "./dom.js";
+import { byId, duration, h, num } from "./dom.js";
 import { describeError } from "./errors.js";
 
 export class JobView {
@@ -23,7 +23,7 @@ export class JobView {
     this.quarter = 0;
     const uid = `job-${Math.random().toString(36).slice(2, 8)}`;
     this.state = h("p", { class: "job-state", id: `${uid}-state` }, "Starting…");
-    this.announcer = h("p", { class: "visually-hidden", role: "status", "aria-live": "polite" });
+    this.announcer = byId("job-announcer");
     this.bar = h("progress", { max: 1, "aria-labelledby": `${uid}-h`, "aria-describedby": `${uid}-state` });
     this.figures = h("p", { class: "job-figures" });
     this.wait = h("p", { class: "job-wait", hidden: true });
@@ -46,7 +46,6 @@ export class JobView {
       },
       h("h3", { id: `${uid}-h` }, title),
       this.state,
-      this.announcer,
       this.bar,
       this.figures,
       this.wait,
@@ -205,7 +204,8 @@ export class JobView {
     } else {
       this.bar.hidden = true;
     }
-    const resumed = r.resumed_at > 0;
+    const resumed = (r.job_runs ?? 1) > 1 || r.resumed_at > 0;
+    this.root.dataset.resumedAt = String(r.resumed_at);
     const took = duration(r.job_elapsed_s ?? r.elapsed_s);
     const sent = r.job_requests ?? r.requests.sent;
     const reqs = `${num(sent)} request${sent === 1 ? "" : "s"}`;
@@ -233,15 +233,9 @@ export class JobView {
       text = r.done ? `Failed after ${items(r.done)} ${this.verb}: ${title}` : `Failed: ${title}`;
       if (detail) notes.push(h("li", {}, detail));
       if (source && source !== title) notes.push(h("li", {}, source));
-      notes.push(
-        h(
-          "li",
-          {},
-          r.resumable
-            ? "The journal holds the progress: fix the cause, then Resume."
-            : "Resuming would stop the same way: change what the message names, then start again.",
-        ),
-      );
+      if (r.resumable) notes.push(h("li", {}, "The journal holds the progress: fix the cause, then Resume."));
+      else if (r.resume_can_help === false)
+        notes.push(h("li", {}, "Resuming would stop the same way: change what the message names, then start again."));
     }
     this.state.textContent = text;
     this.#announce(text);

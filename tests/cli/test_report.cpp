@@ -86,9 +86,14 @@ TEST_CASE("a stopped run: why, and how to resume when its journal was written") 
   r.error = Error::make(ErrorKind::authentication, "token revoked");
   CHECK(report_text(r, "keys", "delete", {"job-7", true}).problems ==
         "error: token revoked\nProgress is saved. Resume with:\n  cache-kv-purger jobs resume job-7\n");
-  // Bad input can never succeed on resume.
+  // Bad input can never succeed on resume, nor can a namespace that is not there (ops::resume_can_help).
   r.error = Error::make(ErrorKind::invalid_input, "line 3 is not a key");
   CHECK(report_text(r, "keys", "delete", {"job-7", true}).problems == "error: line 3 is not a key\n");
+  r.error = Error::make(ErrorKind::not_found, "namespace not found");
+  CHECK(report_text(r, "keys", "delete", {"job-7", true}).problems == "error: namespace not found\n");
+  r.error = Error::make(ErrorKind::rate_limited, "locked out");
+  CHECK(report_text(r, "keys", "delete", {"job-7", true}).problems ==
+        "error: locked out\nProgress is saved. Resume with:\n  cache-kv-purger jobs resume job-7\n");
 }
 
 TEST_CASE("a run that stopped before doing anything prints no success-shaped summary") {

@@ -147,11 +147,29 @@ test("bulk delete: dry run, cancel, resume from the journal in storage", async (
     .join("\n");
   assert.ok(!journalText.includes(emulator.info.token), "no credential in the journal");
 
+  // A console started against another API refuses to resume it — and leaves it as it was: not ended, its counts
+  // kept, resumable from the right console (a refused resume is not a failure of the job).
+  const elsewhere = new engine.Session(
+    JSON.stringify({ base_url: emulator.info.base_url, token: emulator.info.token, api_base: "https://other.test" }),
+  );
+  const refused = await run((cbs) => elsewhere.resume(first.id, cbs));
+  assert.equal(refused.report.status, "failed");
+  assert.equal(refused.report.error.kind, "journal");
+  assert.equal(refused.report.resumable, false);
+  const kept = JSON.parse(engine.listJobs())[0];
+  assert.equal(kept.journal.end_status, null);
+  assert.equal(kept.journal.done, jobs[0].journal.done);
+  elsewhere.delete();
+
   // A new session (a new tab) resumes it.
   const s2 = session();
   const second = await run((cbs) => s2.resume(first.id, cbs));
   assert.equal(second.report.status, "completed");
   assert.equal(second.report.done, 12000);
+  // The whole job: both runs (and the refused one, which sent nothing).
+  assert.equal(second.report.job_runs, 3);
+  assert.equal(second.report.job_requests, first.report.requests.sent + second.report.requests.sent);
+  assert.ok(second.report.job_elapsed_s >= second.report.elapsed_s + first.report.elapsed_s - 0.01);
   assert.ok(second.report.scanned < 12000, `resumed from the watermark (listed ${second.report.scanned})`);
   assert.deepEqual(await emulatorKeys(emulator, spec.namespace_id, "key/"), []);
   assert.equal(JSON.parse(engine.listJobs())[0].journal.end_status, "completed");

@@ -156,7 +156,10 @@ class Scheduler {
     }
     for (auto& [id, call] : retrying_) ended.push_back(std::move(call));
     retrying_.clear();  // their timers find nothing when they fire
+    // Not idle until the last of them has been told (the operation finishes when idle: after every callback).
+    failing_ = ended.size();
     for (auto& c : ended) {
+      --failing_;
       ++stats_.failed;
       c.fail(reason);
     }
@@ -165,7 +168,9 @@ class Scheduler {
   /// Whether cancel() was called.
   bool cancelled() const { return cancelled_; }
   /// Nothing queued, in flight, or waiting to retry.
-  bool idle() const { return inflight_ == 0 && retrying_.empty() && critical_.empty() && normal_.empty(); }
+  bool idle() const {
+    return inflight_ == 0 && retrying_.empty() && failing_ == 0 && critical_.empty() && normal_.empty();
+  }
   /// Calls in flight now.
   int inflight() const { return inflight_; }
   /// How long the rate limits (a lockout, the request window, the per-IP rate, a purge bucket) hold back the calls
@@ -358,6 +363,7 @@ class Scheduler {
   int inflight_ = 0;
   std::map<std::uint64_t, Call> retrying_;  // calls waiting to be retried, by id (their timer's)
   std::uint64_t next_retry_id_ = 0;
+  std::size_t failing_ = 0;  // cancelled calls not yet told (cancel() tells them one by one)
   bool pumping_ = false;
   bool timer_armed_ = false;
   Instant timer_at_{};

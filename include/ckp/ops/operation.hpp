@@ -258,6 +258,13 @@ class Operation {
     tick();
     maybe_finish();
   }
+  /// Checks OpOptions::cancel and the deadline now rather than at the next progress tick: a front that has just set
+  /// the token calls it so that the operation stops at once (it may finish inside this call).
+  void poll_stop() {
+    if (finished_ || !started_) return;
+    check_stop(scheduler_.now());
+    maybe_finish();
+  }
   /// Whether the operation has ended (its report is final).
   bool finished() const { return finished_; }
   /// The report: final once finished(), counts so far before.
@@ -447,13 +454,17 @@ class Operation {
     return std::nullopt;
   }
 
-  void tick() {
-    if (finished_) return;
-    const Instant now = scheduler_.now();
+  /// Stops the operation when it was asked to (the cancel token) or its deadline has passed.
+  void check_stop(Instant now) {
     if (!stopping_ && options_.cancel.stop_requested())
       stop(Error::make(ErrorKind::cancelled, "stopped on request; the journal holds the progress so far"));
     if (!stopping_ && options_.deadline && now >= *options_.deadline)
       stop(Error::make(ErrorKind::cancelled, "the operation's deadline passed"));
+  }
+
+  void tick() {
+    if (finished_) return;
+    check_stop(scheduler_.now());
     if (options_.on_progress) options_.on_progress(progress());
     maybe_finish();
     // The timer may outlive the operation (it is never cancelled), so it checks that the operation is alive.

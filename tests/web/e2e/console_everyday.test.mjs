@@ -154,18 +154,19 @@ test("screen readers hear a job's milestones, not its figures four times a secon
   const bulk = await previewBulk(page, { namespace: "T", prefix: "key/", batch: 10 });
   await bulk.getByRole("button", { name: "Count them all" }).click();
   await page.getByRole("button", { name: "Delete 3,000 keys…" }).click();
-  // Every change of the job view's text is recorded, live regions apart.
+  // Every change of the page's live regions, and of the job's state line, is recorded.
   await page.evaluate(() => {
     window.changes = { live: [], state: 0 };
-    const root = document.getElementById("bulk-job");
+    const live = '[aria-live="polite"], [aria-live="assertive"], [role="status"], [role="alert"]';
     new MutationObserver((records) => {
       for (const r of records) {
         const el = r.target.nodeType === Node.TEXT_NODE ? r.target.parentElement : r.target;
-        const live = el.closest('[aria-live="polite"], [aria-live="assertive"], [role="status"], [role="alert"]');
-        if (live && root.contains(live)) window.changes.live.push(live.textContent);
-        else if (el.closest(".job-state")) ++window.changes.state;
+        const region = el.closest(live);
+        if (region && region.textContent && !region.closest("[hidden]"))
+          window.changes.live.push(`${region.id}: ${region.textContent}`);
+        else if (el.closest("#bulk-job .job-state")) ++window.changes.state;
       }
-    }).observe(root, { childList: true, subtree: true, characterData: true });
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
   });
   await page.getByRole("dialog").getByRole("button", { name: "Delete 3,000 keys" }).click();
   assert.equal(await jobEnd(page, "#bulk-job"), "completed");
@@ -174,7 +175,8 @@ test("screen readers hear a job's milestones, not its figures four times a secon
   assert.ok(state >= 8, `the job ran long enough to be heard (${state} updates)`);
   // Started, 25%, 50%, 75%, the end (and a rate-limit wait, if any): a handful, however long the job.
   assert.ok(live.length <= 8, `${live.length} announcements`);
-  assert.match(live.at(-1), /^Done: 3,000 keys deleted/);
+  assert.match(live.at(-1), /^job-announcer: Done: 3,000 keys deleted/);
+  assert.match(live[0], /^job-announcer: Delete keys starting with “key\/” from T: started\.$/);
   // The state line itself is not a live region.
   const stateLine = page.locator("#bulk-job .job-state");
   assert.equal(await stateLine.getAttribute("role"), null);
