@@ -137,15 +137,14 @@ void Job::record_report(const ops::OpReport& r) {
   const bool stopped = r.status == ops::OpStatus::cancelled || r.status == ops::OpStatus::failed;
   // A job a resume would stop the same way (input the engine refused, a namespace that is gone) is failed, not
   // interrupted: the page offers no Resume, and the journal is closed so that the Jobs tab offers none either.
-  const bool can_help = r.status == ops::OpStatus::cancelled || (r.error && ops::resume_can_help(r.error->kind));
+  const bool can_help = ops::resume_can_help(r);
   const bool resumable = stopped && can_help && journal_ && store_ && store_->healthy() && !r.dry_run;
   report_ = r.to_json();
   report_["job_id"] = id_;
   report_["resumable"] = resumable;
   report_["resume_can_help"] = !stopped || can_help;
   if (!journal_ || !meta_.is_object()) return;
-  const bool refused = stopped && !can_help && r.error && r.done == 0 && r.failed == 0;
-  if (refused && !resumed_ && r.error->kind == ErrorKind::invalid_input) {
+  if (ops::refused_its_input(r) && !resumed_) {
     // Refused before doing anything (as the CLI does): there is nothing to keep, not even a failed entry.
     meta_ = nullptr;  // nothing more is written for it
     forget_job(id_);
@@ -154,8 +153,8 @@ void Job::record_report(const ops::OpReport& r) {
   // A resume refused before it began (another API or account than the journal's, a spec this version reads
   // differently) leaves the journal as it was: its counts are the job's, and a resume from the right console can
   // still continue it. Only a run that went on and then hit what a resume cannot get past closes the journal.
-  const bool refused_resume =
-      resumed_ && refused && (r.error->kind == ErrorKind::journal || r.error->kind == ErrorKind::invalid_input);
+  const bool refused_resume = resumed_ && r.done == 0 && r.failed == 0 && r.error &&
+                              (r.error->kind == ErrorKind::journal || r.error->kind == ErrorKind::invalid_input);
   if (stopped && !can_help && !refused_resume) journal_->finish(to_string(r.status), {r.done, r.failed});
   record_run(r.elapsed, r.requests.sent);
   // The whole job's figures (every run of it), beside this run's.

@@ -10,8 +10,7 @@ export class RateChart {
   constructor(canvas) {
     this.canvas = canvas;
     this.points = []; // {t, rate, concurrency, inflight}
-    this.recent = []; // {t, requests} of the last RATE_WINDOW_S seconds
-    this.last = null;
+    this.recent = []; // {t, requests} of the last RATE_WINDOW_S seconds (and the one just before them)
     this.observer = new ResizeObserver(() => this.draw());
     this.observer.observe(canvas);
   }
@@ -24,8 +23,7 @@ export class RateChart {
    */
   add(p) {
     const t = p.elapsed_s;
-    if (this.last && t <= this.last.t) return;
-    this.last = { t, requests: p.requests };
+    if (this.recent.length && t <= this.recent[this.recent.length - 1].t) return;
     this.recent.push({ t, requests: p.requests });
     while (this.recent.length > 2 && t - this.recent[1].t >= RATE_WINDOW_S) this.recent.shift();
     const first = this.recent[0];

@@ -46,11 +46,9 @@ export class Scope {
 
   /**
    * Connects: lists the zones the credentials can see (the check that they work). A token without Zone Read may
-   * still reach KV: then the configured or typed account is tried. Shows errors in @p errorEl.
-   */
-  /**
-   * @p onConnected runs once connected — also after a Retry: a rate limit (a 429 at connect) shows its wait and a
-   * Retry button rather than leaving the page stuck. Resolves to whether it connected, and the error when not.
+   * still reach KV: then the configured or typed account is tried. Shows errors in @p errorEl. @p onConnected runs
+   * once connected — also after a Retry: a rate limit (a 429 at connect) shows its wait and a Retry button rather
+   * than leaving the page stuck. Resolves to {ok}, with the error when not connected.
    */
   async connect(errorEl, onConnected = () => {}, { retried = false } = {}) {
     clearError(errorEl);

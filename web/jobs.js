@@ -96,7 +96,7 @@ export class JobsPanel {
           h("td", { dataset: { label: "State" } }, state),
           h("td", { dataset: { label: "Done" } }, `${num(journal.done ?? j.done ?? 0)}${total}`),
           h("td", { dataset: { label: "Started" } }, when(j.created)),
-          h("td", { class: "row-actions" }, h("div", { class: "actions" }, actions)),
+          h("td", {}, h("div", { class: "actions" }, actions)),
         );
       }),
     );

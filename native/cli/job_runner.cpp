@@ -153,8 +153,7 @@ class Run {
     view.close();
     const auto& report = op.report();
     const JobStore jobs(rt_.settings().journal_dir.value);
-    if (job && fresh && report.status == ops::OpStatus::failed && report.error &&
-        report.error->kind == ErrorKind::invalid_input && report.done == 0 && report.failed == 0) {
+    if (job && fresh && ops::refused_its_input(report)) {
       jobs.discard(std::move(*job));
       job.reset();
     }

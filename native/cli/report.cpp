@@ -89,8 +89,7 @@ ReportText report_text(const ops::OpReport& r, const std::string& noun, const st
       fmt::format_to(err, "{}: {}\n", r.status == ops::OpStatus::cancelled ? "interrupted" : "error", r.error->message);
     // Only when a resume can get further (not after bad input, a namespace or zone that is not there, …); and the
     // journal file appears with the operation's spec: stopped before that, there is nothing to resume.
-    const bool can_help = r.status == ops::OpStatus::cancelled || (r.error && ops::resume_can_help(r.error->kind));
-    if (!job.id.empty() && job.journaled && can_help)
+    if (!job.id.empty() && job.journaled && ops::resume_can_help(r))
       fmt::format_to(err, "Progress is saved. Resume with:\n  cache-kv-purger jobs resume {}\n", job.id);
   }
   return text;

@@ -156,6 +156,17 @@ struct OpReport {
   }
 };
 
+/// Whether resuming the job that ended with @p r can get further (resume_can_help(ErrorKind) of why it stopped);
+/// false for a job that did not stop (completed or partial: nothing is left to resume).
+inline bool resume_can_help(const OpReport& r) { return r.error && resume_can_help(r.error->kind); }
+
+/// Whether the operation refused its spec or input before settling any item: a fresh job that ends so keeps nothing
+/// (a resume would refuse it again, and there is no progress to keep), so a front discards it.
+inline bool refused_its_input(const OpReport& r) {
+  return r.status == OpStatus::failed && r.error && r.error->kind == ErrorKind::invalid_input && r.done == 0 &&
+         r.failed == 0;
+}
+
 /// Checks that a journal was started against @p current — the same API base URL and account (`{"api_base_url":…,
 /// "account_id":…}`; an empty or missing account on either side is not compared) — so that a job started on one
 /// API or account is never resumed on another by accident. Returns an ErrorKind::journal error naming both targets.

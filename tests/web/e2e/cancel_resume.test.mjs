@@ -8,6 +8,7 @@ import {
   consoleStack,
   emulatorKeys,
   emulatorStats,
+  jobEnd,
   openConsole,
   previewBulk,
   requireBrowser,
@@ -32,9 +33,8 @@ test("cancel a bulk delete, close the tab, resume it in a new tab", async () => 
 
   await page.waitForFunction(() => Number(document.querySelector("#bulk-job .job")?.dataset.done) >= 3000);
   await page.locator("#bulk-job").getByRole("button", { name: "Cancel" }).click();
-  await page.waitForFunction(() => document.querySelector("#bulk-job .job").dataset.status !== "running");
+  assert.equal(await jobEnd(page, "#bulk-job", 30_000), "cancelled");
   const job = page.locator("#bulk-job .job");
-  assert.equal(await job.getAttribute("data-status"), "cancelled");
   const doneAtCancel = Number(await job.getAttribute("data-done"));
   assert.ok(doneAtCancel >= 3000 && doneAtCancel < 20000, `cancelled after ${doneAtCancel}`);
   assert.match(
@@ -63,16 +63,8 @@ test("cancel a bulk delete, close the tab, resume it in a new tab", async () => 
   await screenshot(tab, "cancel-resume-2-jobs");
   await row.getByRole("button", { name: /^Resume/ }).click();
 
-  await tab.waitForFunction(
-    () => {
-      const status = document.querySelector("#bulk-job .job")?.dataset.status;
-      return status && status !== "running";
-    },
-    null,
-    { timeout: 120_000 },
-  );
+  assert.equal(await jobEnd(tab, "#bulk-job"), "completed");
   const resumed = tab.locator("#bulk-job .job");
-  assert.equal(await resumed.getAttribute("data-status"), "completed");
   assert.equal(await resumed.getAttribute("data-done"), "20000");
   // Resumed from the watermark: the keys before it were not listed again.
   const scanned = Number(await resumed.getAttribute("data-scanned"));

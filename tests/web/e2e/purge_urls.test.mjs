@@ -7,6 +7,7 @@ import {
   cliSpec,
   consoleStack,
   emulatorPurges,
+  jobEnd,
   journaledSpecs,
   openConsole,
   requireBrowser,
@@ -38,11 +39,8 @@ test("purge 250 URLs with a cache-key header", async () => {
   assert.deepEqual(await emulatorPurges(emulator), []);
 
   await panel.getByRole("button", { name: "Purge", exact: true }).click();
-  await page.waitForFunction(() => document.querySelector("#purge-job .job")?.dataset.status !== "running", null, {
-    timeout: 60_000,
-  });
+  assert.equal(await jobEnd(page, "#purge-job", 60_000), "completed");
   const job = page.locator("#purge-job .job");
-  assert.equal(await job.getAttribute("data-status"), "completed");
   assert.match(await job.locator(".job-state").textContent(), /^Done: 250 URLs purged/);
   await screenshot(page, "purge-2-done");
 
